@@ -1,0 +1,295 @@
+"""The Django admin, under the same role rules as the UI and the API.
+
+Superusers see everything. A staff user who is not a superuser sees only the projects they
+manage or review (and their documents, labels, members, spans), and changes only what a
+manager may change.
+"""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from corpus.admin import DocumentAdmin as CorpusDocumentAdmin
+from corpus.importers import read_upload
+from corpus.models import Document
+
+from .forms import ImportForm
+from .models import DocumentStatus, Label, Membership, Project, Role, Span
+from .permissions import can_manage
+from .services import ImportRefused, records_import
+
+STAFF_ROLES = [Role.MANAGER, Role.REVIEWER]
+
+
+def _scoped_projects(request):
+    return Project.objects.filter(memberships__user=request.user, memberships__role__in=STAFF_ROLES)
+
+
+class RoleScopedAdmin(admin.ModelAdmin):
+    """Base for models that live inside a project: ``project_path`` leads to it."""
+
+    project_path = "project"
+
+    def _manages(self, request, obj=None) -> bool:
+        if request.user.is_superuser:
+            return True
+        if obj is None:
+            return _scoped_projects(request).filter(memberships__role=Role.MANAGER).exists()
+        return can_manage(request.user, self._project_of(obj))
+
+    def _project_of(self, obj) -> Project:
+        return obj.project
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.project_path}__in": _scoped_projects(request)}).distinct()
+
+    def has_module_permission(self, request) -> bool:
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and (request.user.is_superuser or _scoped_projects(request).exists())
+        )
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return self._manages(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._manages(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._manages(request, obj)
+
+
+class LabelInline(admin.TabularInline):
+    model = Label
+    extra = 0
+    fields = ["name", "description", "color", "shortcut", "order"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(RoleScopedAdmin):
+    project_path = "pk"
+    list_display = [
+        "name",
+        "document_count",
+        "label_count",
+        "member_count",
+        "allow_overlap",
+        "annotators_per_document",
+        "created_at",
+    ]
+    search_fields = ["name", "description"]
+    list_filter = ["allow_overlap", "created_at"]
+    inlines = [LabelInline, MembershipInline]
+    fields = ["name", "description", "guidelines", "allow_overlap", "annotators_per_document"]
+    actions = []
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset.annotate(
+            document_total=Count("documents", distinct=True),
+            label_total=Count("labels", distinct=True),
+            member_total=Count("memberships", distinct=True),
+        )
+
+    def _project_of(self, obj) -> Project:
+        return obj
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser or request.user.is_staff
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change and not request.user.is_superuser:
+            Membership.objects.get_or_create(
+                project=obj, user=request.user, defaults={"role": Role.MANAGER}
+            )
+
+    @admin.display(ordering="document_total", description="documents")
+    def document_count(self, project: Project) -> int:
+        return project.document_total
+
+    @admin.display(ordering="label_total", description="labels")
+    def label_count(self, project: Project) -> int:
+        return project.label_total
+
+    @admin.display(ordering="member_total", description="members")
+    def member_count(self, project: Project) -> int:
+        return project.member_total
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:project_id>/import/",
+                self.admin_site.admin_view(self.import_view),
+                name="annotator_project_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request, project_id: int):
+        project = get_object_or_404(self.get_queryset(request), pk=project_id)
+        if not self.has_change_permission(request, project):
+            messages.error(request, "Only a manager of this project may import documents.")
+            return redirect(reverse("admin:annotator_project_change", args=[project.pk]))
+        form = ImportForm(request.POST or None, request.FILES or None)
+        problems: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                documents = records_import(
+                    project=project,
+                    records=read_upload(upload.name, upload.open("rb")),
+                    uploader=request.user,
+                )
+            except ImportRefused as refused:
+                problems = refused.problems
+            else:
+                messages.success(
+                    request, f"Imported {len(documents)} document(s) into “{project.name}”."
+                )
+                return redirect(reverse("admin:annotator_project_change", args=[project.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import documents into “{project.name}”",
+            "opts": self.model._meta,
+            "original": project,
+            "form": form,
+            "problems": problems,
+        }
+        return TemplateResponse(request, "admin/annotator/project/import.html", context)
+
+
+@admin.register(Label)
+class LabelAdmin(RoleScopedAdmin):
+    list_display = ["name", "project", "shortcut", "color", "description", "span_count"]
+    list_filter = ["project"]
+    search_fields = ["name", "description"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(span_total=Count("spans"))
+
+    @admin.display(ordering="span_total", description="spans")
+    def span_count(self, label: Label) -> int:
+        return label.span_total
+
+
+@admin.register(Membership)
+class MembershipAdmin(RoleScopedAdmin):
+    list_display = ["user", "project", "role"]
+    list_filter = ["role", "project"]
+    search_fields = ["user__username", "project__name"]
+    list_select_related = ["user", "project"]
+
+
+@admin.register(Span)
+class SpanAdmin(RoleScopedAdmin):
+    list_display = [
+        "id",
+        "document",
+        "label",
+        "start",
+        "end",
+        "annotator",
+        "gold",
+        "origin",
+        "updated_at",
+    ]
+    list_filter = ["gold", "origin", "project", "label"]
+    search_fields = ["document__title", "document__external_id", "annotator__username"]
+    list_select_related = ["document", "label", "annotator"]
+    raw_id_fields = ["document"]
+    readonly_fields = [
+        "project",
+        "document",
+        "label",
+        "annotator",
+        "gold",
+        "start",
+        "end",
+        "origin",
+        "created_at",
+        "updated_at",
+    ]
+    show_full_result_count = False
+
+    # Spans are written through the workspace or the API, where they are validated
+    # against their layer; the admin reads them and may delete.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DocumentStatus)
+class DocumentStatusAdmin(RoleScopedAdmin):
+    list_display = ["document", "user", "project", "status", "updated_at", "completed_at"]
+    list_filter = ["status", "project"]
+    search_fields = ["document__title", "user__username"]
+    list_select_related = ["document", "user", "project"]
+    raw_id_fields = ["document"]
+
+
+class SpanInline(admin.TabularInline):
+    model = Span
+    extra = 0
+    can_delete = False
+    fields = ["project", "label", "start", "end", "annotator", "gold", "origin"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("project", "label", "annotator")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(project__in=_scoped_projects(request))
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+admin.site.unregister(Document)
+
+
+@admin.register(Document)
+class DocumentAdmin(CorpusDocumentAdmin):
+    """The corpus admin, with the document's spans (read-only) and the role scope."""
+
+    inlines = [SpanInline]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(projects__in=_scoped_projects(request)).distinct()
+
+    def has_module_permission(self, request) -> bool:
+        return RoleScopedAdmin.has_module_permission(self, request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser

@@ -1,0 +1,309 @@
+"""Annotation: projects, labels, members and their roles, spans, per-user document status.
+
+A *label* is a vocabulary entry, a *span* one tagged stretch of text, a *layer* one
+person's spans in a project (or the project's gold spans). Offsets are Unicode code points
+into ``Document.text``, half-open: ``document.text[span.start:span.end] == span.text``.
+"""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    ANNOTATOR = "annotator", "Annotator"
+    REVIEWER = "reviewer", "Reviewer"
+    MANAGER = "manager", "Manager"
+
+
+class ProjectQuerySet(models.QuerySet):
+    def get_by_natural_key(self, name: str) -> "Project":
+        return self.get(name=name)
+
+    def visible_to(self, user) -> "ProjectQuerySet":
+        """The projects a user belongs to; superusers see all."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(memberships__user=user)
+
+    def with_role(self, user) -> "ProjectQuerySet":
+        """Annotate ``role``: the user's role, 'manager' for superusers, None otherwise."""
+        if user.is_authenticated and user.is_superuser:
+            return self.annotate(role=models.Value(Role.MANAGER))
+        role = Membership.objects.filter(project=models.OuterRef("pk"), user=user.pk)
+        return self.annotate(role=models.Subquery(role.values("role")[:1]))
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    guidelines = models.TextField(blank=True, help_text="Markdown, shown to annotators.")
+    allow_overlap = models.BooleanField(
+        default=False, help_text="Allow one annotator's spans to nest or overlap."
+    )
+    annotators_per_document = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="How many different annotators each document should get.",
+    )
+    documents = models.ManyToManyField("corpus.Document", related_name="projects", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annotators_per_document__gte=1), name="project_annotators_at_least_one"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)
+
+
+hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Give the colour as #rrggbb, e.g. #1f77b4.")
+label_name = RegexValidator(
+    r"^\S+$", "A label name is one word without spaces (exports such as CoNLL split on spaces)."
+)
+
+
+class LabelQuerySet(models.QuerySet):
+    def get_by_natural_key(self, project_name: str, name: str) -> "Label":
+        return self.get(project__name=project_name, name=name)
+
+
+class Label(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(
+        max_length=100, validators=[label_name], help_text="Written into exports, e.g. WEAPONS."
+    )
+    description = models.CharField(max_length=500, blank=True)
+    color = models.CharField(max_length=7, default="#1f5fa8", validators=[hex_color])
+    shortcut = models.CharField(
+        max_length=1, blank=True, help_text="One key that applies the label in the workspace."
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    objects = LabelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "name"], name="label_name_unique_in_project"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "shortcut"],
+                condition=~Q(shortcut=""),
+                name="label_shortcut_unique_in_project",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.project.name, self.name)
+
+    natural_key.dependencies = ["annotator.project"]
+
+
+class Membership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ANNOTATOR)
+
+    class Meta:
+        ordering = ["project", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.role} · {self.project}"
+
+
+class SpanQuerySet(models.QuerySet):
+    def by(self, user) -> "SpanQuerySet":
+        """One annotator's own layer."""
+        return self.filter(annotator=user, gold=False)
+
+    def gold(self) -> "SpanQuerySet":
+        return self.filter(gold=True)
+
+    def annotations(self) -> "SpanQuerySet":
+        """Every annotator layer, without gold."""
+        return self.filter(gold=False)
+
+
+class Origin(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    IMPORTED = "imported", "Imported"
+    SUGGESTED = "suggested", "Suggested"
+
+
+class Span(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="spans")
+    document = models.ForeignKey("corpus.Document", on_delete=models.CASCADE, related_name="spans")
+    label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="spans")
+    # For gold spans: the reviewer who curated it.
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="spans"
+    )
+    gold = models.BooleanField(default=False)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.MANUAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SpanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document", "start", "end", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__gte=0), name="span_start_not_negative"),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="span_not_empty"),
+            models.UniqueConstraint(
+                fields=["project", "document", "annotator", "start", "end", "label"],
+                condition=Q(gold=False),
+                name="span_unique_in_annotator_layer",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "document", "start", "end", "label"],
+                condition=Q(gold=True),
+                name="span_unique_in_gold_layer",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "document", "annotator", "gold"], name="span_layer"),
+            models.Index(fields=["project", "label"], name="span_project_label"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} [{self.start}, {self.end})"
+
+    @property
+    def layer(self) -> str:
+        return "gold" if self.gold else "annotator"
+
+    @property
+    def text(self) -> str:
+        return self.document.text[self.start : self.end]
+
+
+def span_errors(
+    *,
+    text: str,
+    project: Project,
+    start: object,
+    end: object,
+    label: Label | None,
+    layer: Iterable[tuple[int, int, int]],
+) -> dict[str, list[str]]:
+    """Everything wrong with a span, by field; empty when it may be stored.
+
+    ``layer`` holds the (start, end, label_id) of the other spans already in the same layer
+    of the same document. This is the one validation every entry point goes through.
+    """
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    for field, value in (("start", start), ("end", end)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            add(field, "Must be a whole number (a Unicode code point offset).")
+    if label is None or label.project_id != project.pk:
+        add("label", "Unknown label: it is not one of this project's labels.")
+    if errors.keys() & {"start", "end"}:
+        return errors
+
+    if start < 0:
+        add("start", "Must be 0 or more.")
+    if end > len(text):
+        add("end", f"Is past the end of the document (its length is {len(text)}).")
+    if start >= end:
+        add("end", "Must be greater than start: a span cannot be empty.")
+    if errors.keys() & {"start", "end"}:
+        return errors
+    if not text[start:end].strip():
+        add("end", "The span covers only whitespace.")
+        return errors
+    if label is None:
+        return errors
+
+    for other_start, other_end, other_label in layer:
+        if (other_start, other_end, other_label) == (start, end, label.pk):
+            add("non_field_errors", "This exact span is already in the layer.")
+            break
+        if not project.allow_overlap and other_start < end and start < other_end:
+            add(
+                "non_field_errors",
+                f"Overlaps the span [{other_start}, {other_end}) in this layer; "
+                "this project does not allow overlapping spans.",
+            )
+            break
+    return errors
+
+
+def validate_span(**kwargs) -> None:
+    """Raise ValidationError with the messages of ``span_errors``."""
+    errors = span_errors(**kwargs)
+    if errors:
+        raise ValidationError(errors)
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETE = "complete", "Complete"
+
+
+class DocumentStatus(models.Model):
+    """Where one user is with one document of a project.
+
+    The row exists from the moment the document is offered to (or assigned to) the user:
+    it is also the claim on one of the project's ``annotators_per_document`` places.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="statuses")
+    document = models.ForeignKey(
+        "corpus.Document", on_delete=models.CASCADE, related_name="statuses"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="document_statuses"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "document statuses"
+        ordering = ["project", "document", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "document", "user"], name="document_status_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "user", "status"], name="status_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.document} · {self.status}"

@@ -1,0 +1,79 @@
+"""Who may see and edit what, in one place: the UI, the API, the admin and exports use it.
+
+- annotator: sees and edits only their own layer;
+- reviewer: reads every layer, edits gold;
+- manager: everything in the project (members, labels, export);
+- superusers: as a manager in every project.
+"""
+
+from django.db.models import Q
+
+from .models import Project, Role
+
+
+def role_of(user, project: Project) -> str | None:
+    """The user's role in the project; uses ``project.role`` when the queryset annotated it."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Role.MANAGER
+    if hasattr(project, "role"):
+        return project.role
+    membership = project.memberships.filter(user=user).only("role").first()
+    return membership.role if membership else None
+
+
+def is_member(user, project: Project) -> bool:
+    return role_of(user, project) is not None
+
+
+def can_review(user, project: Project) -> bool:
+    return role_of(user, project) in {Role.REVIEWER, Role.MANAGER}
+
+
+def can_manage(user, project: Project) -> bool:
+    return role_of(user, project) == Role.MANAGER
+
+
+def can_see_layer(user, project: Project, *, annotator_id: int | None, gold: bool) -> bool:
+    """May the user read this layer (an annotator's, or gold when ``gold`` is true)?"""
+    role = role_of(user, project)
+    if role is None:
+        return False
+    if role in {Role.REVIEWER, Role.MANAGER}:
+        return True
+    return not gold and annotator_id == user.pk
+
+
+def can_edit_layer(user, project: Project, *, annotator_id: int | None, gold: bool) -> bool:
+    """May the user write into this layer? Gold belongs to reviewers; a layer to its owner."""
+    role = role_of(user, project)
+    if role is None:
+        return False
+    if gold:
+        return role in {Role.REVIEWER, Role.MANAGER}
+    if annotator_id == user.pk:
+        return True
+    return role == Role.MANAGER
+
+
+def visible_spans(user) -> Q:
+    """A filter on Span for every span the user may read, across projects."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    reviewing = Q(
+        project__memberships__user=user,
+        project__memberships__role__in=[Role.REVIEWER, Role.MANAGER],
+    )
+    own = Q(annotator=user, gold=False, project__memberships__user=user)
+    return reviewing | own
+
+
+def can_export_layer(user, project: Project, layer: str) -> bool:
+    """Managers and reviewers export any layer; annotators only their own (``mine``)."""
+    role = role_of(user, project)
+    if role is None:
+        return False
+    return role in {Role.REVIEWER, Role.MANAGER} or layer == "mine"

@@ -1,0 +1,437 @@
+"""Writes that touch several rows, each in one transaction.
+
+The workspace views, the API, the admin and the importers all call these, so a span is
+validated the same way whichever door it comes through (``models.span_errors``).
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from corpus.importers import ParseError, Record
+from corpus.models import Document, text_hash
+
+from .models import (
+    DocumentStatus,
+    Label,
+    Membership,
+    Origin,
+    Project,
+    Role,
+    Span,
+    Status,
+    span_errors,
+    validate_span,
+)
+from .permissions import role_of
+
+
+class BatchErrors(ValidationError):
+    """A list refused as a whole: ``errors`` maps an item's index to its field messages."""
+
+    def __init__(self, errors: dict[str, dict[str, list[str]]]):
+        super().__init__("The list was refused; nothing was stored.")
+        self.errors = errors
+
+
+def _layer(project: Project, document: Document, *, annotator, gold: bool):
+    spans = Span.objects.filter(project=project, document=document, gold=gold)
+    return spans if gold else spans.filter(annotator=annotator)
+
+
+def _lock_layer(project: Project, document: Document, user) -> DocumentStatus:
+    """Take the user's status row for the document, locked, so that two writes into one
+    layer are checked for overlap one after the other."""
+    status, _ = DocumentStatus.objects.get_or_create(project=project, document=document, user=user)
+    return DocumentStatus.objects.select_for_update().get(pk=status.pk)
+
+
+def _touch(status: DocumentStatus) -> None:
+    if status.status == Status.NEW:
+        status.status = Status.IN_PROGRESS
+        status.save(update_fields=["status", "updated_at"])
+
+
+def span_create(
+    *,
+    project: Project,
+    document: Document,
+    annotator,
+    label: Label | None,
+    start: int,
+    end: int,
+    gold: bool = False,
+    origin: str = Origin.MANUAL,
+) -> Span:
+    """Validate and store one span in the annotator's layer (or gold)."""
+    with transaction.atomic():
+        status = _lock_layer(project, document, annotator)
+        layer = _layer(project, document, annotator=annotator, gold=gold)
+        validate_span(
+            text=document.text,
+            project=project,
+            start=start,
+            end=end,
+            label=label,
+            layer=layer.values_list("start", "end", "label_id"),
+        )
+        try:
+            with transaction.atomic():
+                span = Span.objects.create(
+                    project=project,
+                    document=document,
+                    label=label,
+                    annotator=annotator,
+                    gold=gold,
+                    start=start,
+                    end=end,
+                    origin=origin,
+                )
+        except IntegrityError as error:
+            raise ValidationError(
+                {"non_field_errors": ["This exact span is already in the layer."]}
+            ) from error
+        if not gold:
+            _touch(status)
+    return span
+
+
+def span_update(
+    *, span: Span, label: Label | None = None, start: int | None = None, end: int | None = None
+) -> Span:
+    """Relabel or move a span, checked against the rest of its layer."""
+    new_label = label if label is not None else span.label
+    new_start = start if start is not None else span.start
+    new_end = end if end is not None else span.end
+    with transaction.atomic():
+        _lock_layer(span.project, span.document, span.annotator)
+        others = _layer(span.project, span.document, annotator=span.annotator, gold=span.gold)
+        validate_span(
+            text=span.document.text,
+            project=span.project,
+            start=new_start,
+            end=new_end,
+            label=new_label,
+            layer=others.exclude(pk=span.pk).values_list("start", "end", "label_id"),
+        )
+        span.label, span.start, span.end = new_label, new_start, new_end
+        span.save(update_fields=["label", "start", "end", "updated_at"])
+    return span
+
+
+def span_delete(*, span: Span) -> None:
+    """Remove a span from its layer."""
+    span.delete()
+
+
+def spans_create(
+    *,
+    project: Project,
+    document: Document,
+    annotator,
+    items: Sequence[Mapping[str, Any]],
+    gold: bool = False,
+    origin: str = Origin.MANUAL,
+) -> list[Span]:
+    """Store a list of spans ({start, end, label: Label|None}) in one layer, all or nothing.
+
+    Errors come back by item index: ``{"0": {"end": [...]}}``.
+    """
+    with transaction.atomic():
+        status = _lock_layer(project, document, annotator)
+        layer = list(
+            _layer(project, document, annotator=annotator, gold=gold).values_list(
+                "start", "end", "label_id"
+            )
+        )
+        errors: dict[str, dict[str, list[str]]] = {}
+        for index, item in enumerate(items):
+            item_errors = span_errors(text=document.text, project=project, layer=layer, **item)
+            if item_errors:
+                errors[str(index)] = item_errors
+            else:
+                layer.append((item["start"], item["end"], item["label"].pk))
+        if errors:
+            raise BatchErrors(errors)
+        spans = Span.objects.bulk_create(
+            Span(
+                project=project,
+                document=document,
+                annotator=annotator,
+                gold=gold,
+                origin=origin,
+                **item,
+            )
+            for item in items
+        )
+        if not gold and spans:
+            _touch(status)
+    return spans
+
+
+def document_complete(*, project: Project, document: Document, user) -> DocumentStatus:
+    """Mark the document complete in the user's layer."""
+    status, _ = DocumentStatus.objects.get_or_create(project=project, document=document, user=user)
+    status.status = Status.COMPLETE
+    status.completed_at = timezone.now()
+    status.save(update_fields=["status", "completed_at", "updated_at"])
+    return status
+
+
+def document_reopen(*, project: Project, document: Document, user) -> DocumentStatus:
+    """Take the 'complete' mark back: the document is in progress again for the user."""
+    status, _ = DocumentStatus.objects.get_or_create(project=project, document=document, user=user)
+    status.status = Status.IN_PROGRESS
+    status.completed_at = None
+    status.save(update_fields=["status", "completed_at", "updated_at"])
+    return status
+
+
+def project_create(*, creator, **fields: Any) -> Project:
+    """Create a project; its creator becomes its manager."""
+    with transaction.atomic():
+        project = Project.objects.create(created_by=creator, **fields)
+        Membership.objects.create(project=project, user=creator, role=Role.MANAGER)
+    return project
+
+
+def documents_import(
+    *, project: Project, items: Sequence[Mapping[str, Any]], uploader
+) -> list[Document]:
+    """Add documents (with optional pre-annotated spans) to a project, all or nothing.
+
+    Each item: ``text``, and optionally ``title``, ``external_id``, ``meta``, ``source``
+    and ``spans`` — a list of ``{start, end, label}`` where label is a name or an id, with
+    an optional ``annotator`` username (managers only) for other people's work. A document
+    whose ``external_id`` is already stored with the same text is reused, not duplicated.
+    Raises ``BatchErrors`` with every problem, by item index, and stores nothing then.
+    """
+    labels = {label.name: label for label in project.labels.all()}
+    labels_by_id = {label.pk: label for label in labels.values()}
+    external_ids = [item.get("external_id") for item in items if item.get("external_id")]
+    existing = {
+        document.external_id: document
+        for document in Document.objects.filter(external_id__in=external_ids)
+    }
+    usernames = {
+        span.get("annotator")
+        for item in items
+        if isinstance(item.get("spans"), list)
+        for span in item["spans"]
+        if isinstance(span, Mapping) and span.get("annotator") is not None
+    }
+    users = {
+        user.username: user
+        for user in get_user_model().objects.filter(
+            username__in=[name for name in usernames if isinstance(name, str)],
+            memberships__project=project,
+        )
+    }
+    uploader_is_manager = role_of(uploader, project) == Role.MANAGER
+    # Layers of reused documents, so that new spans are checked against what is stored.
+    stored_layers: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    for document_id, annotator_id, *extent in Span.objects.filter(
+        project=project, document__in=list(existing.values()), gold=False
+    ).values_list("document_id", "annotator_id", "start", "end", "label_id"):
+        stored_layers.setdefault((document_id, annotator_id), []).append(tuple(extent))
+
+    errors: dict[str, dict[str, list[str]]] = {}
+    plan: list[tuple[Document, bool, list[dict[str, Any]]]] = []
+    seen_external_ids: set[str] = set()
+    for index, item in enumerate(items):
+        item_errors: dict[str, list[str]] = {}
+
+        def add(field: str, message: str, item_errors=item_errors) -> None:
+            item_errors.setdefault(field, []).append(message)
+
+        if not isinstance(item, Mapping):
+            errors[str(index)] = {"non_field_errors": ["Expected an object with a 'text'."]}
+            continue
+        unknown = set(item) - {"text", "title", "external_id", "meta", "source", "spans"}
+        for field in sorted(unknown):
+            add(field, "Unknown field.")
+        text = item.get("text")
+        if not isinstance(text, str):
+            add("text", "Required: the document text as a string.")
+        elif text == "":
+            add("text", "Empty text is refused.")
+        elif "\x00" in text:
+            add("text", "Contains a NUL character, which cannot be stored.")
+        title = item.get("title", "")
+        if title is None:
+            title = ""
+        if not isinstance(title, str) or len(title) > 500:
+            add("title", "Must be a string of at most 500 characters.")
+        source = item.get("source", "")
+        if not isinstance(source, str) or len(source) > 500:
+            add("source", "Must be a string of at most 500 characters.")
+        meta = item.get("meta", {})
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, Mapping):
+            add("meta", "Must be an object.")
+        external_id = item.get("external_id")
+        if external_id == "":
+            external_id = None
+        document = None
+        if external_id is not None:
+            if not isinstance(external_id, str) or len(external_id) > 255:
+                add("external_id", "Must be a string of at most 255 characters.")
+            elif external_id in seen_external_ids:
+                add("external_id", f"'{external_id}' appears twice in this import.")
+            else:
+                seen_external_ids.add(external_id)
+                document = existing.get(external_id)
+                if document and isinstance(text, str) and document.content_hash != text_hash(text):
+                    add(
+                        "external_id",
+                        f"'{external_id}' is already used by a document with different text; "
+                        "a changed text is a new document with a new external_id.",
+                    )
+        raw_spans = item.get("spans", [])
+        if raw_spans is None:
+            raw_spans = []
+        if not isinstance(raw_spans, list):
+            add("spans", "Must be a list of {start, end, label} objects.")
+            raw_spans = []
+        if item_errors:
+            errors[str(index)] = item_errors
+            continue
+
+        reused = document is not None
+        if document is None:
+            document = Document(
+                title=title, text=text, external_id=external_id, source=source, meta=dict(meta)
+            )
+        layers: dict[int, list[tuple[int, int, int]]] = {}
+        spans: list[dict[str, Any]] = []
+        span_messages: list[str] = []
+        for number, raw in enumerate(raw_spans):
+            if not isinstance(raw, Mapping):
+                span_messages.append(f"span {number}: expected an object with start, end, label.")
+                continue
+            annotator = uploader
+            name = raw.get("annotator")
+            if name is not None and name != uploader.username:
+                if not uploader_is_manager:
+                    span_messages.append(
+                        f"span {number}: only a manager may import spans for another annotator."
+                    )
+                    continue
+                annotator = users.get(name)
+                if annotator is None:
+                    span_messages.append(
+                        f"span {number}: annotator {name!r} is not a member of this project."
+                    )
+                    continue
+            raw_label = raw.get("label")
+            label = (
+                labels_by_id.get(raw_label)
+                if isinstance(raw_label, int) and not isinstance(raw_label, bool)
+                else labels.get(raw_label)
+                if isinstance(raw_label, str)
+                else None
+            )
+            if annotator.pk not in layers:
+                layers[annotator.pk] = list(
+                    stored_layers.get((document.pk, annotator.pk), []) if reused else []
+                )
+            layer = layers[annotator.pk]
+            span_problems = span_errors(
+                text=text,
+                project=project,
+                start=raw.get("start"),
+                end=raw.get("end"),
+                label=label,
+                layer=layer,
+            )
+            if label is None and "label" in span_problems:
+                span_problems["label"] = [f"Unknown label {raw_label!r} for this project."]
+            if span_problems:
+                for field, messages in span_problems.items():
+                    for message in messages:
+                        where = "" if field == "non_field_errors" else f"{field}: "
+                        span_messages.append(f"span {number}: {where}{message}")
+                continue
+            layer.append((raw["start"], raw["end"], label.pk))
+            spans.append(
+                {"label": label, "annotator": annotator, "start": raw["start"], "end": raw["end"]}
+            )
+        if span_messages:
+            errors[str(index)] = {"spans": span_messages}
+            continue
+        plan.append((document, reused, spans))
+
+    if errors:
+        raise BatchErrors(errors)
+
+    with transaction.atomic():
+        Document.objects.bulk_create(_prepared(doc) for doc, reused, _ in plan if not reused)
+        project.documents.add(*(doc for doc, _, _ in plan))
+        new_spans = [
+            Span(project=project, document=doc, origin=Origin.IMPORTED, **span)
+            for doc, _, spans in plan
+            for span in spans
+        ]
+        Span.objects.bulk_create(new_spans, batch_size=2000)
+        layers_touched = {(span.document_id, span.annotator_id) for span in new_spans}
+        _statuses_in_progress(project, layers_touched)
+    return [doc for doc, _, _ in plan]
+
+
+def _prepared(document: Document) -> Document:
+    # bulk_create skips save(), which is where the hash is computed.
+    document.content_hash = text_hash(document.text)
+    return document
+
+
+def _statuses_in_progress(project: Project, layers: Iterable[tuple[int, int]]) -> None:
+    layers = set(layers)
+    if not layers:
+        return
+    existing = set(
+        DocumentStatus.objects.filter(
+            project=project, document_id__in={doc for doc, _ in layers}
+        ).values_list("document_id", "user_id")
+    )
+    DocumentStatus.objects.bulk_create(
+        DocumentStatus(project=project, document_id=doc, user_id=user, status=Status.IN_PROGRESS)
+        for doc, user in layers - existing
+    )
+
+
+class ImportRefused(ValueError):
+    """A file import refused; ``problems`` are messages naming the file and line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems[:5]))
+        self.problems = problems
+
+
+def records_import(*, project: Project, records: Iterable[Record], uploader) -> list[Document]:
+    """Import records read from files (``corpus.importers``), all or nothing.
+
+    Raises ``ImportRefused`` naming each bad file and line; nothing is stored then.
+    """
+    try:
+        records = list(records)
+    except ParseError as error:
+        raise ImportRefused([str(error)]) from None
+    if not records:
+        raise ImportRefused(["nothing to import: the files hold no documents"])
+    try:
+        return documents_import(
+            project=project, items=[record.fields for record in records], uploader=uploader
+        )
+    except BatchErrors as refused:
+        problems = [
+            f"{records[int(index)].where}: {field}: {message}"
+            for index, fields in refused.errors.items()
+            for field, messages in fields.items()
+            for message in messages
+        ]
+        raise ImportRefused(problems) from None

@@ -1,0 +1,86 @@
+"""Documents: the article texts that spans point into."""
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class DocumentQuerySet(models.QuerySet):
+    def get_by_natural_key(self, external_id: str) -> "Document":
+        return self.get(external_id=external_id)
+
+    def with_length(self) -> "DocumentQuerySet":
+        return self.annotate(length=models.functions.Length("text"))
+
+
+class Document(models.Model):
+    """An article. Its text is stored exactly as given: offsets are code points into it."""
+
+    title = models.CharField(max_length=500, blank=True)
+    text = models.TextField()
+    external_id = models.CharField(
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Your own identifier for the document (a URL, a file name, an id).",
+    )
+    source = models.CharField(max_length=500, blank=True)
+    meta = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(text=""), name="document_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.external_id or f"Document {self.pk}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._text_changed() and self.text_is_locked():
+            raise ValidationError({"text": TEXT_LOCKED_MESSAGE})
+        self.content_hash = text_hash(self.text)
+        if self.external_id == "":
+            self.external_id = None
+        super().save(*args, **kwargs)
+        self._stored_text = self.text
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        document = super().from_db(db, field_names, values, **kwargs)
+        # Remembered so that save() can tell whether the text is being changed.
+        document._stored_text = values[field_names.index("text")] if "text" in field_names else None
+        return document
+
+    def natural_key(self) -> tuple[str]:
+        return (self.external_id,)
+
+    def text_is_locked(self) -> bool:
+        """Spans point into the text by offset, so once there are any the text is fixed."""
+        return self.pk is not None and self.spans.exists()
+
+    def clean(self) -> None:
+        if not self.text:
+            raise ValidationError({"text": "A document needs some text."})
+        if self._text_changed() and self.text_is_locked():
+            raise ValidationError({"text": TEXT_LOCKED_MESSAGE})
+
+    def _text_changed(self) -> bool:
+        stored = getattr(self, "_stored_text", None)
+        return self.pk is not None and stored is not None and stored != self.text
+
+
+TEXT_LOCKED_MESSAGE = (
+    "The text cannot change: spans point into it by offset. "
+    "Import the new text as a new document instead."
+)
