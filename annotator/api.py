@@ -9,3 +9,6 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+
+urlpatterns: list = []

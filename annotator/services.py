@@ -10,6 +10,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from corpus.importers import ParseError, Record
@@ -171,6 +173,54 @@ def spans_create(
         if not gold and spans:
             _touch(status)
     return spans
+
+
+def document_next(*, project: Project, user) -> Document | None:
+    """The document the user should annotate next, claiming a place on it; None when done.
+
+    A document the user has open (claimed, not complete) comes back until they complete
+    it. Otherwise the user gets a document that still needs annotators, preferring ones
+    others have started so that documents get finished. The claim is a ``DocumentStatus``
+    row; documents are locked while counted so that concurrent callers never put more
+    than ``annotators_per_document`` people on one document.
+    """
+    open_status = (
+        DocumentStatus.objects.filter(project=project, user=user)
+        .exclude(status=Status.COMPLETE)
+        .select_related("document")
+        .order_by("created_at", "id")
+        .first()
+    )
+    if open_status is not None:
+        return open_status.document
+    claims = (
+        DocumentStatus.objects.filter(project=project, document=OuterRef("pk"))
+        .values("document")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    mine = DocumentStatus.objects.filter(project=project, user=user).values("document")
+    candidates = (
+        project.documents.exclude(pk__in=mine)
+        .annotate(claims=Coalesce(Subquery(claims), 0))
+        .filter(claims__lt=project.annotators_per_document)
+        .order_by("-claims", "id")
+    )
+    for _ in range(MAX_CLAIM_ATTEMPTS):
+        with transaction.atomic():
+            document = candidates.select_for_update(skip_locked=True, of=("self",)).first()
+            if document is None:
+                return None
+            # Counted again under the lock: the first count may predate a claim that
+            # another caller committed while we waited.
+            taken = DocumentStatus.objects.filter(project=project, document=document).count()
+            if taken < project.annotators_per_document:
+                DocumentStatus.objects.create(project=project, document=document, user=user)
+                return document
+    return None
+
+
+MAX_CLAIM_ATTEMPTS = 20
 
 
 def document_complete(*, project: Project, document: Document, user) -> DocumentStatus:

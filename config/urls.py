@@ -4,5 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("annotator.exports.urls")),
+    path("api/", include("annotator.api")),
     path("", include("annotator.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Dataset export: one streaming engine, a small module per format."""
