@@ -1,11 +1,81 @@
-"""Inter-annotator agreement for a project (work in progress: full computation follows).
+"""Inter-annotator agreement: span F1, token-level Cohen's kappa, Krippendorff's alpha.
 
-Served by ``GET /api/projects/{pid}/agreement/``; see API.md "Agreement" for the shape.
+Served by ``GET /api/projects/{pid}/agreement/`` (API.md "Agreement") and used by the
+dashboard. Everything is computed from a fixed number of queries (completed statuses,
+labels, spans, document texts), whatever the size of the project.
+
+Definitions
+-----------
+*Qualifying documents* are those of the project that two or more users marked complete
+(``DocumentStatus.status == "complete"``). Only the annotator layers (``Span.gold`` false)
+of the users who completed a qualifying document count; a layer still in progress, gold,
+and documents completed by a single person are ignored.
+
+*Span F1* between two annotators A and B is symmetric: ``2·m / (|A| + |B|)`` where ``m``
+is the number of matched spans, pooled over the documents both completed (micro-averaged).
+
+- ``f1_exact``: a match is a span present in both layers with the same start, end and
+  label (a layer cannot hold the same span twice, so this is a set intersection).
+- ``f1_overlap``: a match pairs one span of A with one span of B of the same label whose
+  character ranges share at least one code point (``a.start < b.end and b.start <
+  a.end``); each span is matched at most once, and ``m`` is the size of a *maximum*
+  one-to-one matching (SciPy's ``maximum_bipartite_matching``), so the result does not
+  depend on span order. An exact match is an overlap match, so ``f1_overlap >= f1_exact``.
+
+*Tokens* come from ``annotator.tokens.parse`` (spaCy's rule-based English tokenizer);
+whitespace tokens are skipped. A token is *covered* by a span when they share at least
+one code point, so a span that cuts a word still labels that word.
+
+- Multi-class token labels (overall kappa and alpha): each token gets the label of a
+  covering span, or ``"O"``. When several spans of one annotator cover a token (possible
+  only in projects that allow overlap) the span that starts first wins; then the longer
+  one; then the label that comes first in the project's label order.
+- Per-label (binary) kappa and alpha: a token is "L" when *any* span of label L covers it,
+  otherwise "not L", so overlapping spans of other labels cannot hide it.
+
+*Cohen's kappa* (per pair) is scikit-learn's ``cohen_kappa_score`` over the concatenated
+token labels of the documents both annotators completed. *Krippendorff's alpha* (nominal)
+comes from the ``krippendorff`` package over every token of every qualifying document
+(units) and every annotator who completed at least one of them (coders); a coder who did
+not complete a document is a missing value for its tokens.
+
+Per label, the project-wide ``f1_exact`` is micro-averaged over all pairs (matches and
+spans of every pair pooled), so pairs sharing many documents weigh more than pairs
+sharing one.
+
+Undefined values are ``None`` (never NaN, which is not valid JSON):
+
+- F1 when neither side has a span (nothing to compare);
+- kappa when the two token sequences hold one and the same single value (e.g. neither
+  annotator used label L: chance agreement is 1 and kappa is 0/0), or there are no tokens;
+- alpha when the data hold fewer than two distinct values.
+
+Pairs of annotators who share no completed document are left out of ``pairwise``. Every
+label of the project appears in each ``per_label``, in the project's label order.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Any
 
-from .models import Project
+import krippendorff
+import numpy as np
+from django.db.models import Count, Exists, OuterRef
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import maximum_bipartite_matching
+from sklearn.metrics import cohen_kappa_score
+
+from corpus.models import Document
+
+from .models import DocumentStatus, Label, Project, Span, Status
+from .tokens import parse
+
+# Token label code for "no span": labels are 1..n in the project's label order.
+OUTSIDE = 0
+
+SpanTuple = tuple[int, int, int]  # (start, end, label code)
 
 
 def empty_agreement() -> dict[str, Any]:
@@ -13,6 +83,338 @@ def empty_agreement() -> dict[str, Any]:
     return {"documents": 0, "krippendorff_alpha": None, "pairwise": [], "per_label": {}}
 
 
+# --- loading: a fixed number of queries ---------------------------------------------------
+
+
+@dataclass
+class AgreementData:
+    """Everything agreement needs, read from the database in four queries."""
+
+    labels: list[str]  # label code i + 1 is labels[i]
+    usernames: dict[int, str]  # user id -> username, for every completing annotator
+    completed: dict[int, list[int]]  # qualifying document id -> user ids, sorted by name
+    texts: dict[int, str]
+    layers: dict[tuple[int, int], list[SpanTuple]] = field(default_factory=dict)
+
+
+def load(project: Project, documents: Iterable[int] | None = None) -> AgreementData | None:
+    """Read the qualifying documents, their completed layers and texts; None when none.
+
+    ``documents`` restricts the computation to some document ids (one document's view).
+    """
+    complete = DocumentStatus.objects.filter(
+        project=project, status=Status.COMPLETE, document__projects=project
+    )
+    if documents is not None:
+        complete = complete.filter(document__in=list(documents))
+
+    completed: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    usernames: dict[int, str] = {}
+    for document_id, user_id, username in complete.values_list(
+        "document_id", "user_id", "user__username"
+    ):
+        completed[document_id].append((username, user_id))
+        usernames[user_id] = username
+    qualifying = {
+        document_id: [user_id for _, user_id in sorted(users)]
+        for document_id, users in completed.items()
+        if len(users) >= 2
+    }
+    if not qualifying:
+        return None
+    usernames = {user_id: usernames[user_id] for users in qualifying.values() for user_id in users}
+
+    # The same subquery selects spans and texts, so the SQL stays the same size however
+    # many documents qualify (a literal IN list would grow with the project).
+    qualifying_ids = (
+        complete.order_by()
+        .values("document")
+        .annotate(completions=Count("user"))
+        .filter(completions__gte=2)
+        .values("document")
+    )
+    label_rows = list(Label.objects.filter(project=project).values_list("id", "name"))
+    code = {label_id: index for index, (label_id, _) in enumerate(label_rows, start=1)}
+    data = AgreementData(
+        labels=[name for _, name in label_rows],
+        usernames=usernames,
+        completed=qualifying,
+        texts=dict(Document.objects.filter(pk__in=qualifying_ids).values_list("id", "text")),
+    )
+    # Only the layers of users who completed the document: a layer still in progress is
+    # not an annotation yet.
+    completed_layer = DocumentStatus.objects.filter(
+        project=project,
+        document=OuterRef("document"),
+        user=OuterRef("annotator"),
+        status=Status.COMPLETE,
+    )
+    spans = (
+        Span.objects.filter(project=project, gold=False, document__in=qualifying_ids)
+        .filter(Exists(completed_layer))
+        .order_by()
+        .values_list("document_id", "annotator_id", "start", "end", "label_id")
+    )
+    for document_id, user_id, start, end, label_id in spans:
+        data.layers.setdefault((document_id, user_id), []).append((start, end, code[label_id]))
+    return data
+
+
+# --- per document and pair ----------------------------------------------------------------
+
+
+def token_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets (code points) of the non-whitespace tokens of a text."""
+    tokens = [(token.idx, token.idx + len(token)) for token in parse(text) if not token.is_space]
+    bounds = np.array(tokens, dtype=np.int64).reshape(-1, 2)
+    return bounds[:, 0], bounds[:, 1]
+
+
+def token_labels(
+    spans: Sequence[SpanTuple], starts: np.ndarray, ends: np.ndarray, n_labels: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """One annotator's token labels for one document.
+
+    Returns the multi-class codes (``OUTSIDE`` or a label code, one per token) and a
+    boolean matrix ``covered[label_code - 1, token]`` for the binary per-label view.
+    """
+    codes = np.full(len(starts), OUTSIDE, dtype=np.int64)
+    covered = np.zeros((n_labels, len(starts)), dtype=bool)
+    # Tie rule for overlapping spans: first start, then longest, then label order wins,
+    # so spans are visited in that order and never overwrite a token already labelled.
+    for start, end, label in sorted(spans, key=lambda s: (s[0], -s[1], s[2])):
+        # Tokens are sorted and disjoint, so the covered ones form one slice: those that
+        # end after the span starts and start before it ends.
+        first = int(np.searchsorted(ends, start, side="right"))
+        last = int(np.searchsorted(starts, end, side="left"))
+        if first >= last:
+            continue
+        window = codes[first:last]
+        window[window == OUTSIDE] = label
+        covered[label - 1, first:last] = True
+    return codes, covered
+
+
+def exact_matches(a: Sequence[SpanTuple], b: Sequence[SpanTuple], n_labels: int) -> np.ndarray:
+    """Matches per label (index = code - 1) for spans equal in start, end and label."""
+    counts = np.zeros(n_labels, dtype=np.int64)
+    for _, _, label in set(a) & set(b):
+        counts[label - 1] += 1
+    return counts
+
+
+def overlap_matches(a: Sequence[SpanTuple], b: Sequence[SpanTuple], n_labels: int) -> np.ndarray:
+    """Matches per label in a maximum one-to-one matching of same-label overlapping spans."""
+    counts = np.zeros(n_labels, dtype=np.int64)
+    rows, cols = [], []
+    for i, (a_start, a_end, a_label) in enumerate(a):
+        for j, (b_start, b_end, b_label) in enumerate(b):
+            if a_label == b_label and a_start < b_end and b_start < a_end:
+                rows.append(i)
+                cols.append(j)
+    if not rows:
+        return counts
+    graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(a), len(b)))
+    # For each span of A, the index of its partner in B, or -1.
+    partner = maximum_bipartite_matching(graph, perm_type="column")
+    for i in np.flatnonzero(partner >= 0):
+        counts[a[i][2] - 1] += 1
+    return counts
+
+
+def label_counts(spans: Iterable[SpanTuple], n_labels: int) -> np.ndarray:
+    counts = np.zeros(n_labels, dtype=np.int64)
+    for _, _, label in spans:
+        counts[label - 1] += 1
+    return counts
+
+
+def f1(matches: int, total: int) -> float | None:
+    """Symmetric F1 from matched spans and the spans of both sides; None when no spans."""
+    return 2 * matches / total if total else None
+
+
+def kappa(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Cohen's kappa (scikit-learn) of two label sequences; None when undefined."""
+    if len(a) == 0 or len(np.union1d(np.unique(a), np.unique(b))) < 2:
+        # One single value on both sides: chance agreement is 1 and kappa is 0/0
+        # (scikit-learn would warn and return NaN).
+        return None
+    value = float(cohen_kappa_score(a, b))
+    return None if np.isnan(value) else value
+
+
+def alpha(reliability_data: np.ndarray) -> float | None:
+    """Nominal Krippendorff's alpha (coders × units, NaN = missing); None when undefined."""
+    present = reliability_data[~np.isnan(reliability_data)]
+    if reliability_data.size == 0 or len(np.unique(present)) < 2:
+        # The krippendorff package refuses a one-value domain (expected disagreement 0).
+        return None
+    value = float(
+        krippendorff.alpha(reliability_data=reliability_data, level_of_measurement="nominal")
+    )
+    return None if np.isnan(value) else value
+
+
+@dataclass
+class DocumentTokens:
+    """One document's token labels per annotator who completed it."""
+
+    codes: dict[int, np.ndarray]
+    covered: dict[int, np.ndarray]
+
+
+def document_tokens(data: AgreementData, document_id: int) -> DocumentTokens:
+    starts, ends = token_bounds(data.texts[document_id])
+    result = DocumentTokens({}, {})
+    for user_id in data.completed[document_id]:
+        spans = data.layers.get((document_id, user_id), [])
+        codes, covered = token_labels(spans, starts, ends, len(data.labels))
+        result.codes[user_id] = codes
+        result.covered[user_id] = covered
+    return result
+
+
+@dataclass
+class PairCounts:
+    """Span counts for one pair of annotators, per label, pooled over documents."""
+
+    documents: int = 0
+    exact: np.ndarray | None = None
+    overlap: np.ndarray | None = None
+    total: np.ndarray | None = None  # spans of A plus spans of B
+
+    def add(self, exact: np.ndarray, overlap: np.ndarray, total: np.ndarray) -> None:
+        self.documents += 1
+        if self.exact is None:
+            self.exact, self.overlap, self.total = exact, overlap, total
+        else:
+            self.exact = self.exact + exact
+            self.overlap = self.overlap + overlap
+            self.total = self.total + total
+
+
+def pair_counts(
+    data: AgreementData, document_id: int, a: int, b: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(exact matches, overlap matches, |A| + |B|) per label for one pair on one document."""
+    n = len(data.labels)
+    spans_a = data.layers.get((document_id, a), [])
+    spans_b = data.layers.get((document_id, b), [])
+    return (
+        exact_matches(spans_a, spans_b, n),
+        overlap_matches(spans_a, spans_b, n),
+        label_counts(spans_a, n) + label_counts(spans_b, n),
+    )
+
+
+# --- public API ---------------------------------------------------------------------------
+
+
+def compute(data: AgreementData) -> dict[str, Any]:
+    """The API.md agreement result from loaded data."""
+    labels = data.labels
+    n = len(labels)
+    document_ids = sorted(data.completed)
+    tokens = {document_id: document_tokens(data, document_id) for document_id in document_ids}
+
+    pairs: dict[tuple[int, int], PairCounts] = defaultdict(PairCounts)
+    pair_documents: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for document_id in document_ids:
+        for a, b in combinations(data.completed[document_id], 2):
+            pairs[a, b].add(*pair_counts(data, document_id, a, b))
+            pair_documents[a, b].append(document_id)
+
+    pairwise = []
+    for (a, b), counts in sorted(
+        pairs.items(), key=lambda item: (data.usernames[item[0][0]], data.usernames[item[0][1]])
+    ):
+        shared = pair_documents[a, b]
+        codes_a = np.concatenate([tokens[d].codes[a] for d in shared])
+        codes_b = np.concatenate([tokens[d].codes[b] for d in shared])
+        covered_a = np.concatenate([tokens[d].covered[a] for d in shared], axis=1)
+        covered_b = np.concatenate([tokens[d].covered[b] for d in shared], axis=1)
+        pairwise.append(
+            {
+                "a": data.usernames[a],
+                "b": data.usernames[b],
+                "documents": counts.documents,
+                "f1_exact": f1(int(counts.exact.sum()), int(counts.total.sum())),
+                "f1_overlap": f1(int(counts.overlap.sum()), int(counts.total.sum())),
+                "kappa": kappa(codes_a, codes_b),
+                "per_label": {
+                    name: {
+                        "f1_exact": f1(int(counts.exact[i]), int(counts.total[i])),
+                        "f1_overlap": f1(int(counts.overlap[i]), int(counts.total[i])),
+                        "kappa": kappa(covered_a[i], covered_b[i]),
+                    }
+                    for i, name in enumerate(labels)
+                },
+            }
+        )
+
+    # Reliability data: one row per coder, one column per token of every qualifying
+    # document; NaN where the coder did not complete that document.
+    coders = sorted(data.usernames, key=data.usernames.__getitem__)
+    row = {user_id: index for index, user_id in enumerate(coders)}
+    widths = [len(next(iter(tokens[d].codes.values()))) for d in document_ids]
+    units = sum(widths)
+    codes = np.full((len(coders), units), np.nan)
+    covered = np.full((n, len(coders), units), np.nan)
+    offset = 0
+    for document_id, width in zip(document_ids, widths, strict=True):
+        for user_id in data.completed[document_id]:
+            codes[row[user_id], offset : offset + width] = tokens[document_id].codes[user_id]
+            covered[:, row[user_id], offset : offset + width] = tokens[document_id].covered[user_id]
+        offset += width
+
+    exact_all = sum((c.exact for c in pairs.values()), np.zeros(n, dtype=np.int64))
+    total_all = sum((c.total for c in pairs.values()), np.zeros(n, dtype=np.int64))
+    return {
+        "documents": len(document_ids),
+        "krippendorff_alpha": alpha(codes),
+        "pairwise": pairwise,
+        "per_label": {
+            name: {
+                "f1_exact": f1(int(exact_all[i]), int(total_all[i])),
+                "krippendorff_alpha": alpha(covered[i]),
+            }
+            for i, name in enumerate(labels)
+        },
+    }
+
+
 def project_agreement(project: Project) -> dict[str, Any]:
     """Agreement over the documents two or more annotators completed (API.md shape)."""
-    return empty_agreement()
+    data = load(project)
+    return empty_agreement() if data is None else compute(data)
+
+
+def document_agreement(project: Project, document: Document | int) -> dict[str, Any]:
+    """The same result restricted to one document (empty if fewer than two completed it)."""
+    document_id = document if isinstance(document, int) else document.pk
+    data = load(project, documents=[document_id])
+    return empty_agreement() if data is None else compute(data)
+
+
+def documents_by_agreement(project: Project) -> list[tuple[int, float | None]]:
+    """(document id, mean exact-match F1 over its annotator pairs), lowest first.
+
+    For the dashboard's "lowest agreement" list. A pair in which neither annotator tagged
+    anything has no F1 and is left out of the mean; a document with no defined pair gets
+    None and comes last. Ties go by document id.
+    """
+    data = load(project)
+    if data is None:
+        return []
+    result = []
+    for document_id in sorted(data.completed):
+        scores = []
+        for a, b in combinations(data.completed[document_id], 2):
+            exact, _, total = pair_counts(data, document_id, a, b)
+            score = f1(int(exact.sum()), int(total.sum()))
+            if score is not None:
+                scores.append(score)
+        result.append((document_id, sum(scores) / len(scores) if scores else None))
+    result.sort(key=lambda item: (item[1] is None, item[1] or 0.0, item[0]))
+    return result
