@@ -322,6 +322,15 @@ def test_reopened_document_no_longer_counts(project, people, labels):
     assert project_agreement(project)["documents"] == 0
 
 
+def test_document_removed_from_the_project_is_excluded(project, people, labels):
+    document = new_document(project)
+    for user in (people["alice"], people["bob"]):
+        annotate(project, document, user, labels, [span(KIM, "PERSON")])
+    project.documents.remove(document)
+
+    assert project_agreement(project) == empty_agreement()
+
+
 def test_gold_spans_are_excluded(project, people, labels):
     document = new_document(project)
     annotate(project, document, people["alice"], labels, [span(KIM, "PERSON")])
