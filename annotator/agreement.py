@@ -274,6 +274,13 @@ def alpha(reliability_data: np.ndarray) -> float | None:
     return None if np.isnan(value) else value
 
 
+def missing_as_nan(values: np.ndarray) -> np.ndarray:
+    """An int8 coders × units block with -1 for missing, as floats with NaN for missing."""
+    result = values.astype(float)
+    result[values < 0] = np.nan
+    return result
+
+
 @dataclass
 class DocumentTokens:
     """One document's token labels per annotator who completed it."""
@@ -378,7 +385,9 @@ def compute(data: AgreementData) -> dict[str, Any]:
     widths = [len(next(iter(tokens[d].codes.values()))) for d in document_ids]
     units = sum(widths)
     codes = np.full((len(coders), units), np.nan)
-    covered = np.full((n, len(coders), units), np.nan)
+    # Binary views as int8 with -1 for missing (an eighth of float64's memory for the
+    # labels × coders × tokens block); each label becomes floats with NaN only when used.
+    covered = np.full((n, len(coders), units), -1, dtype=np.int8)
     offset = 0
     for document_id, width in zip(document_ids, widths, strict=True):
         for user_id in data.completed[document_id]:
@@ -395,7 +404,7 @@ def compute(data: AgreementData) -> dict[str, Any]:
         "per_label": {
             name: {
                 "f1_exact": f1(int(exact_all[i]), int(total_all[i])),
-                "krippendorff_alpha": alpha(covered[i]),
+                "krippendorff_alpha": alpha(missing_as_nan(covered[i])),
             }
             for i, name in enumerate(labels)
         },
