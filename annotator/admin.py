@@ -95,7 +95,7 @@ class ProjectAdmin(RoleScopedAdmin):
     list_filter = ["allow_overlap", "created_at"]
     inlines = [LabelInline, MembershipInline]
     fields = ["name", "description", "guidelines", "allow_overlap", "annotators_per_document"]
-    actions = []
+    actions = ["export_dataset"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -131,6 +131,15 @@ class ProjectAdmin(RoleScopedAdmin):
     @admin.display(ordering="member_total", description="members")
     def member_count(self, project: Project) -> int:
         return project.member_total
+
+    @admin.action(description="Export dataset…")
+    def export_dataset(self, request, queryset):
+        """Open the export page (the same engine as the API) for the chosen project."""
+        projects = list(queryset[:2])
+        if len(projects) != 1:
+            self.message_user(request, "Choose exactly one project to export.", messages.WARNING)
+            return None
+        return redirect(reverse("export", args=[projects[0].pk]))
 
     def get_urls(self):
         return [

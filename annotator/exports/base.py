@@ -1,0 +1,102 @@
+"""What the engine hands a format (``Record``), and what a format is (``Format``)."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .rules import Aligned, ExportSpan
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from .engine import Export
+    from .options import ExportOptions
+
+
+@dataclass(slots=True)
+class Record:
+    """One document of the export with the spans the format will write.
+
+    Token formats also get spaCy's view of the text: ``starts``/``ends`` (code-point
+    offsets of the non-whitespace tokens), ``entities`` (spans aligned to those tokens), the
+    ``doc`` itself with ``token_index`` (the doc index of each of those tokens) and, when
+    sentences were asked for, ``sentences`` (ranges over the tokens) and ``words`` (their
+    text).
+    """
+
+    id: int
+    external_id: str | None
+    title: str
+    text: str
+    meta: dict[str, Any]
+    split: str | None
+    spans: list[ExportSpan]
+    starts: list[int] | None = None
+    ends: list[int] | None = None
+    words: list[str] | None = None
+    entities: list[Aligned] | None = None
+    sentences: list[tuple[int, int]] | None = None
+    doc: "Doc | None" = None
+    token_index: list[int] | None = None
+
+
+class Format:
+    """An export format: turns the engine's records into bytes.
+
+    ``rule`` says what happens to spans the format cannot hold (see ``rules``); ``tokens``
+    asks the engine for spaCy tokens (``"tokens"``) or tokens and sentences
+    (``"sentences"``).
+    """
+
+    name: ClassVar[str]
+    extension: ClassVar[str]
+    media_type: ClassVar[str]
+    rule: ClassVar[str] = "keep_all"
+    tokens: ClassVar[str | None] = None
+    zipped_always: ClassVar[bool] = False
+    zipped_when_split: ClassVar[bool] = False
+
+    def zipped(self, options: "ExportOptions") -> bool:
+        return self.zipped_always or (self.zipped_when_split and options.split is not None)
+
+    def filename(self, stem: str, options: "ExportOptions") -> str:
+        return f"{stem}.zip" if self.zipped(options) else f"{stem}.{self.extension}"
+
+    def content_type(self, options: "ExportOptions") -> str:
+        return "application/zip" if self.zipped(options) else self.media_type
+
+    def tag_names(self, labels: list[str]) -> list[str] | None:
+        """The IOB2 tag set, for the formats that write tags."""
+        return None
+
+    def stream(self, export: "Export") -> Iterator[bytes]:
+        raise NotImplementedError
+
+
+def iob_tags(count: int, entities: list[Aligned]) -> list[str]:
+    """IOB2 tags for ``count`` tokens: B- on an entity's first token, I- on the rest."""
+    tags = ["O"] * count
+    for entity in entities:
+        label = entity.span.label
+        tags[entity.first] = f"B-{label}"
+        if entity.last - entity.first > 1:
+            tags[entity.first + 1 : entity.last] = [f"I-{label}"] * (entity.last - entity.first - 1)
+    return tags
+
+
+def iob_tag_names(labels: list[str]) -> list[str]:
+    return ["O"] + [f"{prefix}-{label}" for label in labels for prefix in ("B", "I")]
+
+
+def buffered(chunks: Iterator[bytes], size: int = 1 << 16) -> Iterator[bytes]:
+    """Join small pieces into blocks of about ``size`` bytes: fewer writes to the socket."""
+    pending: list[bytes] = []
+    length = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        length += len(chunk)
+        if length >= size:
+            yield b"".join(pending)
+            pending, length = [], 0
+    if pending:
+        yield b"".join(pending)

@@ -1,0 +1,184 @@
+"""Export through the web page, the API and (via the page) the admin: one engine behind all.
+
+The download is a ``StreamingHttpResponse`` over the engine's generator. Its headers are
+sent before the body, so for the formats that may drop, merge or adjust spans the engine
+first runs the same selection without writing (``Export.account``) and the counts go in
+``X-Margin-Dropped``, ``X-Margin-Merged`` and ``X-Margin-Adjusted``; ``X-Margin-Card``
+points at the card with every reason.
+"""
+
+import json
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+from rest_framework import exceptions
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..layers import LAYER_CHOICES
+from ..models import Project, Role
+from ..permissions import can_export_layer, role_of
+from .engine import Export
+from .options import FORMAT_CHOICES, STATUS_CHOICES, BadParameter, ExportOptions, options_parse
+
+FORBIDDEN = "Annotators may export only their own layer: use layer=mine."
+
+
+def project_for(user, project_id: int) -> Project:
+    """The project if the user may see it; 404 otherwise (its existence is not revealed)."""
+    project = Project.objects.visible_to(user).with_role(user).filter(pk=project_id).first()
+    if project is None:
+        raise Http404("No such project.")
+    return project
+
+
+def export_response(export: Export) -> StreamingHttpResponse:
+    """The streamed file with its name and the counts of what it could not hold."""
+    counts = {"Dropped": 0, "Merged": 0, "Adjusted": 0}
+    if export.format.rule != "keep_all":
+        report = Export(project=export.project, options=export.options).account()
+        counts = {
+            "Dropped": report.dropped.total,
+            "Merged": report.merged.total,
+            "Adjusted": report.adjusted.total,
+        }
+    response = StreamingHttpResponse(export.stream(), content_type=export.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, export.filename)
+    for name, value in counts.items():
+        response[f"X-Margin-{name}"] = str(value)
+    card_url = reverse("api_export_card", args=[export.project.pk])
+    response["X-Margin-Card"] = f"{card_url}?{urlencode(export.options.query())}"
+    return response
+
+
+# API -----------------------------------------------------------------------------------
+
+
+class AnyAccept(BaseContentNegotiation):
+    """The export answers with its file (or JSON errors) whatever ``Accept`` says."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ExportView(APIView):
+    """``GET /api/projects/{pid}/export/?format=&layer=&status=&labels=&split=&seed=``."""
+
+    content_negotiation_class = AnyAccept
+
+    def options(self, request, project_id: int) -> tuple[Project, ExportOptions]:
+        project = project_for(request.user, project_id)
+        try:
+            options = options_parse(request.query_params, project=project, user=request.user)
+        except BadParameter as error:
+            raise exceptions.ValidationError(error.errors) from None
+        if not can_export_layer(request.user, project, options.layer.name):
+            raise exceptions.PermissionDenied(FORBIDDEN)
+        return project, options
+
+    def get(self, request, project_id: int):
+        project, options = self.options(request, project_id)
+        return export_response(Export(project=project, options=options))
+
+
+class ExportCardView(ExportView):
+    """``GET /api/projects/{pid}/export/card/`` with the same parameters: the dataset card."""
+
+    def get(self, request, project_id: int):
+        project, options = self.options(request, project_id)
+        export = Export(project=project, options=options)
+        export.account()
+        return Response(export.card())
+
+
+api_export = login_not_required(ExportView.as_view())
+api_export_card = login_not_required(ExportCardView.as_view())
+
+
+# Web page ------------------------------------------------------------------------------
+
+
+@require_GET
+def export(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The export form; once submitted, the dataset card of that export and a download."""
+    project = project_for(request.user, project_id)
+    if "format" not in request.GET:
+        return _page(request, project, params={}, errors={})
+    try:
+        options = options_parse(request.GET, project=project, user=request.user)
+    except BadParameter as error:
+        return _page(request, project, params=request.GET, errors=error.errors, status=400)
+    if not can_export_layer(request.user, project, options.layer.name):
+        return _page(
+            request, project, params=request.GET, errors={"layer": [FORBIDDEN]}, status=403
+        )
+    preview = Export(project=project, options=options)
+    report = preview.account()
+    card = preview.card()
+    return _page(
+        request,
+        project,
+        params=request.GET,
+        errors={},
+        card=card,
+        card_json=json.dumps(card, ensure_ascii=False, indent=2),
+        lines=report.lines(),
+        query=urlencode(options.query()),
+    )
+
+
+@require_GET
+def export_download(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The file itself, streamed."""
+    project = project_for(request.user, project_id)
+    try:
+        options = options_parse(request.GET, project=project, user=request.user)
+    except BadParameter as error:
+        return _page(request, project, params=request.GET, errors=error.errors, status=400)
+    if not can_export_layer(request.user, project, options.layer.name):
+        return _page(
+            request, project, params=request.GET, errors={"layer": [FORBIDDEN]}, status=403
+        )
+    return export_response(Export(project=project, options=options))
+
+
+def _page(request, project, *, params, errors, status=200, **extra) -> HttpResponse:
+    reviewer = role_of(request.user, project) in {Role.REVIEWER, Role.MANAGER}
+    layers = list(LAYER_CHOICES) if reviewer else ["mine"]
+    if reviewer:
+        layers += [
+            f"user:{name}"
+            for name in project.memberships.filter(role=Role.ANNOTATOR)
+            .order_by("user__username")
+            .values_list("user__username", flat=True)
+        ]
+    given = params.getlist("labels") if hasattr(params, "getlist") else []
+    chosen_labels = {name for value in given for name in value.split(",")} - {""}
+    context = {
+        "project": project,
+        "errors": errors,
+        "formats": _choices(FORMAT_CHOICES, params.get("format", "jsonl")),
+        "layers": _choices(layers, params.get("layer", "all" if reviewer else "mine")),
+        "statuses": _choices(STATUS_CHOICES, params.get("status", "any")),
+        "labels": [
+            {"value": name, "selected": name in chosen_labels}
+            for name in project.labels.values_list("name", flat=True)
+        ],
+        "split": params.get("split", ""),
+        "seed": params.get("seed", "0"),
+        **extra,
+    }
+    return render(request, "annotator/export.html", context, status=status)
+
+
+def _choices(values, selected: str) -> list[dict]:
+    return [{"value": value, "selected": value == selected} for value in values]

@@ -1,0 +1,71 @@
+import json
+import sys
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from annotator.exports.engine import Export
+from annotator.exports.options import FORMAT_CHOICES, BadParameter, options_parse
+from annotator.management.commands.import_documents import _project
+
+
+class Command(BaseCommand):
+    help = (
+        "Export a project's dataset (the engine of the web page and the API) to a file or "
+        "stdout. What a format cannot hold is reported on stderr; --card writes the card."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--project", required=True, help="Project id or exact name.")
+        parser.add_argument("--format", default="jsonl", help=", ".join(FORMAT_CHOICES))
+        parser.add_argument("--layer", default="all", help="all, gold, majority, mine, user:NAME")
+        parser.add_argument("--status", default="any", help="any or complete")
+        parser.add_argument("--labels", default="", help="A subset, e.g. WEAPONS,PERSON")
+        parser.add_argument("--split", default="", help="train,dev,test fractions: 0.8,0.1,0.1")
+        parser.add_argument("--seed", default="0")
+        parser.add_argument("--user", help="Whose layer 'mine' is.")
+        parser.add_argument("--output", "-o", type=Path, help="File to write (default: stdout).")
+        parser.add_argument("--card", type=Path, help="Also write the dataset card (JSON) here.")
+
+    def handle(self, *args, project: str, user: str | None, output, card, **options):
+        target = _project(project)
+        who = None
+        if user:
+            who = get_user_model().objects.filter(username=user).first()
+            if who is None:
+                raise CommandError(f"No user named {user!r}.")
+        params = {key: str(options[key]) for key in ("format", "layer", "status", "labels")}
+        params |= {"split": str(options["split"]), "seed": str(options["seed"])}
+        try:
+            export_options = options_parse(params, project=target, user=who)
+        except BadParameter as error:
+            raise CommandError(f"Bad parameter: {error}") from None
+        export = Export(project=target, options=export_options)
+        sink = output.open("wb") if output else _binary_stdout(self.stdout)
+        try:
+            for block in export.stream():
+                sink.write(block)
+        finally:
+            if output:
+                sink.close()
+            else:
+                sink.flush()
+        report = export.report
+        if card:
+            card.write_text(json.dumps(export.card(), ensure_ascii=False, indent=2))
+        self.stderr.write(
+            f"Exported {report.documents} document(s), {report.spans} span(s) as "
+            f"{export_options.format}{f' to {output}' if output else ''}."
+        )
+        self.stderr.write(
+            f"Dropped {report.dropped.total}, merged {report.merged.total}, "
+            f"adjusted {report.adjusted.total} span(s)."
+        )
+        for line in report.lines():
+            self.stderr.write(line)
+
+
+def _binary_stdout(stream):
+    out = getattr(stream, "_out", stream)
+    return getattr(out, "buffer", sys.stdout.buffer)
