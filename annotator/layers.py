@@ -24,16 +24,15 @@ page choose one of:
 from collections import Counter
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Literal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
-from .models import DocumentStatus, Project, Role, Span, Status
+from .models import DocumentStatus, Project, Role, Status
 
 LAYER_CHOICES = ("all", "gold", "majority", "mine")
 Kind = Literal["all", "gold", "majority", "user"]
-Key = TypeVar("Key", bound=Hashable)
 
 
 class UnknownLayer(ValueError):
@@ -109,7 +108,7 @@ def completed_documents(layer: Layer, project: Project) -> QuerySet:
     return done.values("document_id")
 
 
-def majority_spans(
+def majority_spans[Key: Hashable](
     spans_by_annotator: Mapping[Hashable, Iterable[Key]],
     completed_annotators: Collection[Hashable],
 ) -> list[Key]:

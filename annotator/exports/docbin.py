@@ -36,8 +36,9 @@ class DocBinWriter:
     """Collects Docs into one DocBin, spooling token data to a temporary file."""
 
     def __init__(self) -> None:
-        self._tokens = tempfile.TemporaryFile()
-        self._spaces = tempfile.TemporaryFile()
+        # Closed by chunks(), which may run much later: not a with-block here.
+        self._tokens = tempfile.TemporaryFile()  # noqa: SIM115
+        self._spaces = tempfile.TemporaryFile()  # noqa: SIM115
         self._lengths: list[int] = []
         self._strings: set[str] = {""}
         self._hashes: set[int] = set()

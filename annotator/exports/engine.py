@@ -12,7 +12,7 @@ hold and, for token formats, spaCy tokenisation and alignment, and counts everyt
 import json
 from collections import defaultdict
 from collections.abc import Iterator
-from itertools import batched
+from itertools import batched, pairwise
 from typing import Any
 
 import numpy
@@ -100,7 +100,7 @@ class Export:
         documents = self.project.documents.order_by("pk").values_list(*fields)
         if options.status == "complete":
             documents = documents.filter(pk__in=completed_documents(options.layer, self.project))
-        for chunk in batched(documents.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+        for chunk in batched(documents.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE, strict=False):
             splits = (
                 [split_of(row[0], options.seed, options.split) for row in chunk]
                 if options.split
@@ -247,4 +247,4 @@ class Export:
                 inside.update(range(entity.first + 1, entity.last))
             breaks = [b + 1 for b in record.sentences if b + 1 not in inside]
             bounds = [0, *breaks, len(starts)]
-            record.sentences = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+            record.sentences = [(a, b) for a, b in pairwise(bounds) if b > a]

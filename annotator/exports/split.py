@@ -25,4 +25,5 @@ def split_of(document_id: int, seed: int, fractions: tuple[float, float, float])
         if point < bound:
             return name
     # Rounding can leave the fractions a hair under 1: the last non-empty split takes it.
-    return next(name for name, f in reversed(list(zip(SPLIT_NAMES, fractions))) if f > 0)
+    named = list(zip(SPLIT_NAMES, fractions, strict=True))
+    return next(name for name, fraction in reversed(named) if fraction > 0)
