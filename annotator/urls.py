@@ -4,4 +4,39 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("projects/<int:project_id>/", views.project_detail, name="project"),
+    path("projects/<int:project_id>/guidelines/", views.guidelines, name="guidelines"),
+    path("projects/<int:project_id>/labels.css", views.label_styles, name="label_styles"),
+    path("projects/<int:project_id>/next/", views.next_document, name="next_document"),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/",
+        views.workspace,
+        name="workspace",
+    ),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/spans/",
+        views.span_add,
+        name="span_add",
+    ),
+    path("projects/<int:project_id>/documents/<int:document_id>/undo/", views.undo, name="undo"),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/complete/",
+        views.complete,
+        name="complete",
+    ),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/reopen/",
+        views.reopen,
+        name="reopen",
+    ),
+    path(
+        "projects/<int:project_id>/spans/<int:span_id>/label/",
+        views.span_relabel,
+        name="span_relabel",
+    ),
+    path(
+        "projects/<int:project_id>/spans/<int:span_id>/delete/",
+        views.span_remove,
+        name="span_remove",
+    ),
 ]

@@ -21,9 +21,7 @@ def test_asking_again_returns_the_same_document_until_it_is_complete(
     assert document_next(project=project, user=people["alice"]) != first
 
 
-def test_one_annotator_per_document_spreads_people_over_documents(
-    project, people, three_documents
-):
+def test_one_annotator_per_document_spreads_people_over_documents(project, people, three_documents):
     got = {document_next(project=project, user=people[name]) for name in ["alice", "bob"]}
     assert len(got) == 2
 

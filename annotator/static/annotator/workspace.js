@@ -1,0 +1,367 @@
+// The annotation workspace: selection → code-point offsets, the keyboard word cursor,
+// label shortcuts. The server renders everything; this module only turns what the analyst
+// does into htmx requests and keeps their selection across a refused or failed save.
+//
+// Why the offset arithmetic: the browser measures text in UTF-16 code units over DOM
+// nodes, Margin stores Unicode code points over the document text. An emoji such as 👋🏽
+// is 2 code points but 4 UTF-16 units, so every offset is converted through a table.
+
+const workspace = document.getElementById("workspace");
+
+// State that survives the swaps of #annotation.
+let cursor = null; // {anchor, focus} in UTF-16 units over the article text
+let pending = null; // the selection being saved, restored if the save is refused or fails
+let activeSpan = null; // id of the span chosen by a click, for relabel / delete
+
+// --- The article as text, and the unit conversions -------------------------------------
+
+function readArticle() {
+  const article = document.getElementById("article");
+  const segments = [];
+  let text = "";
+  for (const el of article.querySelectorAll(".seg")) {
+    segments.push({ el, start: text.length });
+    text += el.textContent;
+  }
+  // cpAt[i]: code points before UTF-16 index i; u16At[c]: the UTF-16 index of code point c.
+  const cpAt = new Uint32Array(text.length + 1);
+  const u16At = [];
+  let cp = 0;
+  for (let i = 0; i < text.length; i++) {
+    cpAt[i] = cp;
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        u16At.push(i);
+        cpAt[i + 1] = cp; // inside a surrogate pair: belongs to the same code point
+        i++;
+        cp++;
+        continue;
+      }
+    }
+    u16At.push(i);
+    cp++;
+  }
+  cpAt[text.length] = cp;
+  u16At.push(text.length);
+  return { article, segments, text, cpAt, u16At };
+}
+
+let view = null;
+
+function isInsidePair(i) {
+  const code = view.text.charCodeAt(i);
+  return i > 0 && i < view.text.length && code >= 0xdc00 && code <= 0xdfff;
+}
+
+// Start offsets round down to the start of a code point, end offsets round up.
+const toCpStart = (i) => view.cpAt[i];
+const toCpEnd = (i) => view.cpAt[i] + (isInsidePair(i) ? 1 : 0);
+
+function segmentAt(u16) {
+  // The last segment starting at or before u16 (binary search: segments are in order).
+  const list = view.segments;
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (list[mid].start <= u16) lo = mid;
+    else hi = mid - 1;
+  }
+  return list[lo];
+}
+
+// A DOM boundary point (node, offset) as a UTF-16 index into the article text.
+function pointToU16(node, offset) {
+  const { article } = view;
+  if (node.nodeType === Node.TEXT_NODE) {
+    const seg = node.parentElement.closest(".seg");
+    const found = seg && view.segments.find((s) => s.el === seg);
+    return found ? found.start + Math.min(offset, node.data.length) : null;
+  }
+  if (node !== article && !article.contains(node)) return null;
+  const child = node.childNodes[offset];
+  if (!child) {
+    if (node === article) return view.text.length;
+    const seg = node.closest(".seg");
+    const found = view.segments.find((s) => s.el === seg);
+    return found ? found.start + seg.textContent.length : null;
+  }
+  const el = child.nodeType === Node.ELEMENT_NODE ? child : child.parentElement;
+  const seg = el.closest(".seg") || el.querySelector(".seg");
+  const found = view.segments.find((s) => s.el === seg);
+  return found ? found.start : null;
+}
+
+function selectionInArticle() {
+  const selection = window.getSelection();
+  if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
+  const range = selection.getRangeAt(0);
+  const { article } = view;
+  if (!range.intersectsNode(article)) return null;
+  // A selection that runs past the article is clipped to it.
+  const startsInside = article.contains(range.startContainer);
+  const endsInside = article.contains(range.endContainer);
+  const start = startsInside ? pointToU16(range.startContainer, range.startOffset) : 0;
+  const end = endsInside ? pointToU16(range.endContainer, range.endOffset) : view.text.length;
+  if (start === null || end === null || end <= start) return null;
+  return { start, end };
+}
+
+function select(start, end) {
+  const range = document.createRange();
+  const a = segmentAt(start);
+  const b = segmentAt(end === start ? end : end - 1);
+  range.setStart(a.el.firstChild, start - a.start);
+  range.setEnd(b.el.firstChild, end - b.start);
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  // Keep the cursor in view while walking through a long article.
+  a.el.scrollIntoView({ block: "nearest" });
+}
+
+// --- The keyboard word cursor -----------------------------------------------------------
+
+function words() {
+  if (view.words) return view.words;
+  const segmenter = new Intl.Segmenter(undefined, { granularity: "word" });
+  view.words = [];
+  for (const part of segmenter.segment(view.text)) {
+    // Words, numbers, CJK, emoji and punctuation are all steps; white space is not.
+    if (part.segment.trim() !== "") {
+      view.words.push({ start: part.index, end: part.index + part.segment.length });
+    }
+  }
+  return view.words;
+}
+
+function moveCursor(direction, extend) {
+  const list = words();
+  if (list.length === 0) return;
+  if (!cursor) {
+    const current = selectionInArticle();
+    cursor = current ? { anchor: current.start, focus: current.end } : null;
+  }
+  if (!cursor) {
+    const first = direction > 0 ? list[0] : list[list.length - 1];
+    cursor = { anchor: first.start, focus: first.end };
+  } else if (!extend) {
+    const edge = direction > 0 ? Math.max(cursor.anchor, cursor.focus) : Math.min(cursor.anchor, cursor.focus);
+    const word = direction > 0 ? list.find((w) => w.start >= edge) : list.findLast((w) => w.end <= edge);
+    if (word) cursor = { anchor: word.start, focus: word.end };
+  } else if (direction > 0) {
+    const word = list.find((w) => w.end > cursor.focus);
+    if (word) cursor.focus = word.end;
+    if (cursor.focus <= cursor.anchor && word) cursor.focus = word.end;
+  } else {
+    const word = list.findLast((w) => w.start < cursor.focus);
+    if (word && word.start > cursor.anchor) cursor.focus = word.start;
+    else if (word && word.start <= cursor.anchor) {
+      // Extending left past the anchor: the anchor becomes the end of the selection.
+      if (cursor.focus > cursor.anchor) {
+        const anchorWord = list.find((w) => w.start <= cursor.anchor && w.end > cursor.anchor);
+        cursor.anchor = anchorWord ? anchorWord.end : cursor.anchor;
+      }
+      cursor.focus = word.start;
+    }
+  }
+  select(Math.min(cursor.anchor, cursor.focus), Math.max(cursor.anchor, cursor.focus));
+}
+
+// --- Talking to the server --------------------------------------------------------------
+
+function setStatus(text, state) {
+  const status = document.getElementById("save-status");
+  status.textContent = text;
+  status.className = `save-status ${state}`;
+}
+
+function post(url, values) {
+  setStatus("Saving…", "saving");
+  htmx.ajax("POST", url, {
+    source: view.article,
+    target: "#annotation",
+    swap: "outerHTML",
+    values,
+  });
+}
+
+function labelFor(key) {
+  return workspace.querySelector(`.label-button[data-shortcut="${CSS.escape(key)}"]`);
+}
+
+function applyLabel(labelId) {
+  const chosen = selectionInArticle();
+  if (chosen) {
+    pending = chosen;
+    post(workspace.dataset.spanUrl, {
+      start: toCpStart(chosen.start),
+      end: toCpEnd(chosen.end),
+      label: labelId,
+    });
+  } else if (activeSpan) {
+    post(workspace.dataset.relabelUrl.replace("/0/", `/${activeSpan}/`), { label: labelId });
+  } else {
+    setStatus("Select some text first (mouse, or the arrow keys), then press a label key.", "refused");
+  }
+}
+
+function choose(spanId) {
+  activeSpan = spanId;
+  for (const el of document.querySelectorAll(".active")) el.classList.remove("active");
+  if (!spanId) return;
+  for (const el of view.article.querySelectorAll(".hl")) {
+    if (el.dataset.spans.split(" ").includes(spanId)) el.classList.add("active");
+  }
+  const row = document.querySelector(`.span-row[data-span="${spanId}"]`);
+  if (row) {
+    row.classList.add("active");
+    row.scrollIntoView({ block: "nearest" });
+    const label = row.querySelector(".chip").textContent;
+    setStatus(`Chosen: ${label} span. A label key relabels it, Delete removes it, Esc lets go.`, "");
+  }
+}
+
+// --- Events -------------------------------------------------------------------------------
+
+function onKeydown(event) {
+  const target = event.target;
+  const typing = target.closest("input, select, textarea, [contenteditable]");
+  if (typing || event.altKey) return;
+  // Shortcuts send their request directly rather than clicking the button: a button that
+  // has just been swapped in may not be wired up by htmx yet.
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
+    const undo = document.getElementById("undo");
+    if (undo && !undo.disabled) post(undo.getAttribute("hx-post"), {});
+    event.preventDefault();
+    return;
+  }
+  if (event.ctrlKey || event.metaKey) return;
+  const onButton = target.closest("button, a, summary");
+  switch (event.key) {
+    case "ArrowRight":
+    case "ArrowLeft":
+      // The article, or nothing (focus falls to the body while #annotation is swapped).
+      if (target !== view.article && target !== document.body) return;
+      moveCursor(event.key === "ArrowRight" ? 1 : -1, event.shiftKey);
+      event.preventDefault();
+      return;
+    case "Escape":
+      cursor = null;
+      window.getSelection().removeAllRanges();
+      choose(null);
+      setStatus("Select text, then press a label key.", "");
+      return;
+    case "Enter":
+      if (onButton) return;
+      const complete = document.getElementById("complete");
+      if (complete) {
+        setStatus("Marking complete…", "saving");
+        htmx.ajax("POST", complete.getAttribute("hx-post"), { source: view.article, swap: "none" });
+      }
+      event.preventDefault();
+      return;
+    case "Delete":
+    case "Backspace":
+      if (activeSpan) {
+        post(workspace.dataset.deleteUrl.replace("/0/", `/${activeSpan}/`), {});
+        activeSpan = null;
+        event.preventDefault();
+      }
+      return;
+    case "[":
+      document.getElementById("previous-document")?.click();
+      return;
+    case "]":
+      document.getElementById("next-document")?.click();
+      return;
+    case "?": {
+      const guide = document.getElementById("guidelines");
+      guide.open = !guide.open;
+      if (guide.open) guide.querySelector("summary").focus();
+      return;
+    }
+  }
+  const label = event.key.length === 1 && labelFor(event.key);
+  if (label) {
+    event.preventDefault();
+    applyLabel(label.dataset.label);
+  }
+}
+
+function onClick(event) {
+  const labelButton = event.target.closest(".label-button");
+  if (labelButton) {
+    applyLabel(labelButton.dataset.label);
+    return;
+  }
+  const row = event.target.closest(".span-choose");
+  if (row) {
+    choose(row.dataset.span);
+    return;
+  }
+  const mark = event.target.closest("#article .hl");
+  if (mark && window.getSelection().isCollapsed) {
+    // The innermost span first; clicking again walks out to the spans around it.
+    const ids = mark.dataset.spans.split(" ");
+    const next = ids[(ids.indexOf(activeSpan) + 1) % ids.length];
+    choose(next);
+  } else if (event.target.closest("#article") && window.getSelection().isCollapsed) {
+    choose(null);
+  }
+}
+
+// A mouse selection replaces the keyboard cursor.
+function onMouseup(event) {
+  if (event.target.closest("#article")) cursor = null;
+}
+
+function refresh() {
+  view = readArticle();
+  if (activeSpan && !view.article.querySelector(`[data-spans~="${activeSpan}"]`)) activeSpan = null;
+  if (activeSpan) choose(activeSpan);
+}
+
+document.addEventListener("keydown", onKeydown);
+document.addEventListener("click", onClick);
+document.addEventListener("mouseup", onMouseup);
+
+// On afterSwap, not afterSettle: htmx puts the focus back on #article as it swaps, so a key
+// pressed during the settle delay must already find the new article.
+let keep = null; // a refused selection, put back again once htmx has settled
+document.body.addEventListener("htmx:afterSwap", (event) => {
+  // Only a swap of #annotation brings a new article; anything else leaves it alone.
+  if (document.getElementById("article") === view.article) return;
+  refresh();
+  view.article.focus({ preventScroll: true });
+  // 422 is a refusal (the new classes are not settled in yet, so ask the response).
+  const refused = event.detail.xhr && event.detail.xhr.status === 422;
+  if (refused && pending) {
+    keep = pending;
+    select(keep.start, keep.end);
+  } else {
+    // After a tag the word cursor waits just past it, so → steps on to the next word.
+    const at = pending ? Math.min(pending.end, view.text.length) : null;
+    cursor = at === null ? null : { anchor: at, focus: at };
+    window.getSelection().removeAllRanges();
+  }
+  pending = null;
+});
+document.body.addEventListener("htmx:afterSettle", () => {
+  if (keep) select(keep.start, keep.end);
+  keep = null;
+});
+
+// Network failure or a server error: nothing was swapped, so say so and keep the selection.
+for (const name of ["htmx:sendError", "htmx:responseError", "htmx:timeout"]) {
+  document.body.addEventListener(name, () => {
+    setStatus("Not saved: Margin could not be reached. Your selection is kept; try again.", "refused");
+    if (pending) select(pending.start, pending.end);
+    pending = null;
+  });
+}
+
+refresh();
+view.article.focus({ preventScroll: true });

@@ -1,0 +1,175 @@
+"""End to end: an analyst tags, reloads, deletes, undoes and completes in Chromium."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from annotator.models import DocumentStatus, Span, Status
+from corpus.models import Document
+from tests.conftest import TRICKY_TEXT
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.fixture
+def seed(transactional_db, demo):
+    return Document.objects.get(external_id="kim-putin-vladivostok")
+
+
+def open_workspace(page, project, document):
+    page.goto(reverse("workspace", args=[project.pk, document.pk]))
+    page.wait_for_selector("#article .seg")
+
+
+def drag_select(page, words: str, occurrence: int = 0) -> None:
+    """Select ``words`` in the article with the mouse, as an analyst would."""
+    box = page.evaluate(
+        """([words, occurrence]) => {
+            const article = document.getElementById("article");
+            const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+            let text = "", nodes = [];
+            while (walker.nextNode()) {
+                nodes.push([walker.currentNode, text.length]);
+                text += walker.currentNode.data;
+            }
+            let at = -1;
+            for (let i = 0; i <= occurrence; i++) at = text.indexOf(words, at + 1);
+            const point = (u16) => {
+                for (const [node, start] of nodes) {
+                    if (u16 < start + node.data.length) return [node, u16 - start];
+                }
+            };
+            const range = (u16) => {
+                const [node, offset] = point(u16);
+                const r = document.createRange();
+                r.setStart(node, offset);
+                r.setEnd(node, offset + 1);
+                return r;
+            };
+            // The last character may be a surrogate pair (an emoji): measure all of it.
+            const end = at + words.length;
+            const lastStart = /[\udc00-\udfff]/.test(text[end - 1]) ? end - 2 : end - 1;
+            // Scroll once, then measure both ends in the same layout.
+            window.scrollTo(0, range(at).getBoundingClientRect().top + window.scrollY - 300);
+            const first = range(at).getBoundingClientRect();
+            const lastRange = range(lastStart);
+            lastRange.setEnd(point(lastStart)[0], point(lastStart)[1] + (end - lastStart));
+            const last = lastRange.getBoundingClientRect();
+            return {x1: first.left + 1, y1: first.top + first.height / 2,
+                    x2: last.right - 1, y2: last.top + last.height / 2};
+        }""",
+        [words, occurrence],
+    )
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move(box["x2"], box["y2"], steps=5)
+    page.mouse.up()
+    assert selected_text(page) == words
+
+
+def selected_text(page) -> str:
+    # The range's own text: Selection.toString() goes by rendering (it can drop a
+    # selection that crosses generated label content, and turns U+00A0 into a space).
+    return page.evaluate(
+        "() => { const s = getSelection(); return s.rangeCount ? s.getRangeAt(0).toString() : ''; }"
+    )
+
+
+def wait_saved(page, text: str = "Saved"):
+    """Wait for the status line to say ``text`` and for the swap to settle."""
+    page.wait_for_function(
+        "t => document.getElementById('save-status').textContent.includes(t)"
+        " && document.activeElement === document.getElementById('article')",
+        arg=text,
+    )
+
+
+def test_tag_artillery_shells_with_the_mouse_and_find_it_after_reload(page, sign_in, demo, seed):
+    sign_in("alice", "margin-alice")
+    open_workspace(page, demo, seed)
+    drag_select(page, "artillery shells")
+    page.keyboard.press("1")  # WEAPONS
+    wait_saved(page, "Saved WEAPONS")
+    page.reload()
+    page.wait_for_selector("#spans .span-row")
+    assert "artillery shells" in page.inner_text("#spans")
+    span = Span.objects.get()
+    assert (span.label.name, span.annotator.username) == ("WEAPONS", "alice")
+    assert seed.text[span.start : span.end] == "artillery shells"
+    assert span.start == seed.text.index("artillery shells")
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "workspace.png"))
+    assert page.problems == []
+
+
+def test_offsets_are_exact_after_emoji(page, sign_in, demo):
+    document = Document.objects.create(text=TRICKY_TEXT, title="Emoji")
+    demo.documents.add(document)
+    sign_in("alice", "margin-alice")
+    open_workspace(page, demo, document)
+    drag_select(page, "artillery shells")
+    page.keyboard.press("1")
+    wait_saved(page)
+    span = Span.objects.get()
+    assert TRICKY_TEXT[span.start : span.end] == "artillery shells"
+    # And a span that holds the emoji itself and the no-break space.
+    drag_select(page, "北朝鮮\u00a0💣")
+    page.keyboard.press("8")  # LOCATION
+    wait_saved(page, "Saved LOCATION")
+    texts = sorted(TRICKY_TEXT[s.start : s.end] for s in Span.objects.all())
+    assert texts == ["artillery shells", "北朝鮮\u00a0💣"]
+
+
+def test_keyboard_alone_tags_a_phrase(page, sign_in, demo, seed):
+    sign_in("alice", "margin-alice")
+    open_workspace(page, demo, seed)
+    page.focus("#article")
+    # "In a rare visit": the word cursor starts on "In"; → moves, Shift+→ extends.
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert selected_text(page) == "rare"
+    page.keyboard.press("Shift+ArrowRight")
+    assert selected_text(page) == "rare visit"
+    page.keyboard.press("3")  # DIPLOMACY
+    wait_saved(page, "Saved DIPLOMACY")
+    span = Span.objects.get()
+    assert seed.text[span.start : span.end] == "rare visit"
+    # The cursor waits after the tag: the next word is one key away.
+    page.keyboard.press("ArrowRight")
+    assert selected_text(page) == "out"
+
+
+def test_delete_then_undo_then_refused_overlap(page, sign_in, demo, seed):
+    sign_in("alice", "margin-alice")
+    open_workspace(page, demo, seed)
+    drag_select(page, "artillery shells")
+    page.keyboard.press("1")
+    wait_saved(page)
+    page.click(".span-choose")
+    page.keyboard.press("Delete")
+    wait_saved(page, "Deleted")
+    assert Span.objects.count() == 0
+    page.keyboard.press("Control+z")
+    wait_saved(page, "is back")
+    assert Span.objects.count() == 1
+    # Overlap is refused in place, and the selection is kept for another try.
+    drag_select(page, "shells for use")
+    page.keyboard.press("2")
+    wait_saved(page, "Not saved")
+    assert "Overlaps" in page.inner_text("#save-status")
+    assert selected_text(page) == "shells for use"
+    assert Span.objects.count() == 1
+
+
+def test_enter_marks_complete_and_opens_the_next_document(page, sign_in, demo, seed):
+    sign_in("alice", "margin-alice")
+    open_workspace(page, demo, seed)
+    page.focus("#article")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/documents/(?!{seed.pk}/)\d+/$"))
+    status = DocumentStatus.objects.get(document=seed, user__username="alice")
+    assert status.status == Status.COMPLETE
+    assert page.problems == []
