@@ -1,14 +1,662 @@
-"""The REST API of shared/API.md, on Django REST Framework."""
+"""The REST API of shared/API.md, on Django REST Framework.
 
-from rest_framework import pagination
+One router. Every view reaches rows through ``get_queryset()`` scoped to the user: a
+project the user is not a member of is a 404 for it and everything under it; a role that
+may not do something gets 403. Writes go through ``services`` (the same validation as the
+workspace) and their ``ValidationError``s come back as 400 with field messages.
+"""
+
+import json
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.exceptions import (
+    APIException,
+    NotFound,
+    ParseError,
+    PermissionDenied,
+    ValidationError,
+)
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from . import services
+from .models import DocumentStatus, Membership, Project, Span, Status
+from .pagination import SpanPagination
+from .permissions import can_edit_layer, can_manage, can_review, visible_spans
+from .serializers import (
+    DocumentDetailSerializer,
+    DocumentInputSerializer,
+    DocumentSerializer,
+    LabelSerializer,
+    MemberSerializer,
+    ProjectSerializer,
+    SpanSerializer,
+)
+
+app_name = "api"
+
+# A single request may carry at most this many documents or spans; bigger loads are
+# sent in several requests (each one all-or-nothing).
+MAX_ITEMS = 10_000
 
 
-class Pagination(pagination.PageNumberPagination):
-    """``{"count", "next", "previous", "results"}`` with ``?page=`` and ``?page_size=``."""
+class JSONBodyParser(BaseParser):
+    """JSON that can be stored: bounded in size, no NaN, no NUL, no lone surrogates.
 
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
+    DRF's own JSON parser accepts ``"\\u0000"`` and ``"\\ud800"``, which PostgreSQL and
+    SQLite then refuse with a 500; here they are a 400 like any other bad body.
+    """
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> Any:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read(limit + 1)
+        if len(raw) > limit:
+            raise ParseError(
+                f"The request body is larger than {limit // (1024 * 1024)} MB; "
+                "send the documents or spans in several requests."
+            )
+        try:
+            data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        except UnicodeDecodeError:
+            raise ParseError("The body is not UTF-8.") from None
+        except (ValueError, RecursionError) as error:
+            raise ParseError(f"Malformed JSON: {error}") from None
+        problem = _unstorable(data)
+        if problem:
+            raise ParseError(problem)
+        return data
 
 
-urlpatterns: list = []
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _unstorable(data: Any) -> str | None:
+    """Why the parsed body cannot be stored (a NUL or a lone surrogate), or None."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if item.isascii():
+                if "\x00" in item:
+                    return "Text may not contain NUL (\\u0000) characters."
+                continue
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "Text may not contain unpaired surrogates (e.g. a lone \\ud800)."
+            if "\x00" in item:
+                return "Text may not contain NUL (\\u0000) characters."
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with what is stored."
+    default_code = "conflict"
+
+
+def _refused(error: DjangoValidationError) -> ValidationError:
+    """A service's ValidationError as DRF's: a 400 with the same field messages."""
+    if hasattr(error, "error_dict"):
+        return ValidationError(error.message_dict)
+    return ValidationError({"non_field_errors": error.messages})
+
+
+# Permissions. The rules themselves live in annotator.permissions; these only apply them.
+
+
+class IsMember(BasePermission):
+    """Reaching ``view.project`` answers 404 to whoever is not a member of it."""
+
+    def has_permission(self, request, view) -> bool:
+        return view.project is not None
+
+
+class IsManager(BasePermission):
+    message = "Only the project's managers may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return can_manage(request.user, view.project)
+
+
+class ManagersWrite(IsManager):
+    message = "Only the project's managers may change this."
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or super().has_permission(request, view)
+
+
+class IsStaffToCreate(BasePermission):
+    message = "Only staff may create projects."
+
+    def has_permission(self, request, view) -> bool:
+        return view.action != "create" or request.user.is_staff
+
+
+class APIDefaults:
+    """What every API view shares: JSON in and out, token (then session) authentication.
+
+    Token first, so that a request without credentials gets 401 with
+    ``WWW-Authenticate: Token`` rather than the session's 403.
+    """
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONBodyParser]
+    permission_classes = [IsAuthenticated]
+
+    def initial(self, request, *args, **kwargs) -> None:
+        # A NUL in a lookup would reach the database (PostgreSQL refuses it with a 500).
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise NotFound()
+        for name, value in request.query_params.items():
+            if "\x00" in value:
+                raise ValidationError({name: ["May not contain NUL characters."]})
+        super().initial(request, *args, **kwargs)
+
+
+class ProjectScoped(APIDefaults):
+    """Views under ``/projects/{project_pk}/``."""
+
+    permission_classes = [IsAuthenticated, IsMember]
+
+    @cached_property
+    def project(self) -> Project:
+        user = self.request.user
+        projects = Project.objects.visible_to(user).with_role(user)
+        return get_object_or_404(projects, pk=self.kwargs["project_pk"])
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["project"] = self.project
+        return context
+
+
+def _count(queryset: QuerySet, by: str = "project") -> Coalesce:
+    """A correlated COUNT(*) of ``queryset`` rows per ``by``, 0 when there are none."""
+    counted = queryset.values(by).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted), Value(0), output_field=IntegerField())
+
+
+@extend_schema_view(
+    create=extend_schema(description="Staff only; the creator becomes the project's manager."),
+)
+class ProjectViewSet(
+    APIDefaults,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The projects the user belongs to (superusers: all)."""
+
+    serializer_class = ProjectSerializer
+    permission_classes = [IsAuthenticated, IsStaffToCreate]
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        user = self.request.user
+        projects = Project.objects.visible_to(user).with_role(user)
+        if self.action not in {"list", "retrieve", "create"}:
+            return projects
+        pid = OuterRef("pk")
+        return projects.prefetch_related("labels").annotate(
+            document_count=_count(Project.documents.through.objects.filter(project=pid)),
+            member_count=_count(Membership.objects.filter(project=pid)),
+            my_complete_count=_count(
+                DocumentStatus.objects.filter(project=pid, user=user.pk, status=Status.COMPLETE)
+            ),
+        )
+
+    def perform_create(self, serializer) -> None:
+        project = services.project_create(creator=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=project.pk)
+
+    @extend_schema(
+        responses={
+            200: DocumentDetailSerializer,
+            204: OpenApiResponse(description="No document left for this user."),
+        }
+    )
+    @action(detail=True, methods=["get"], url_path="next", url_name="next")
+    def next_document(self, request, pk=None):
+        project = self.get_object()
+        document = services.document_next(project=project, user=request.user)
+        if document is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        document = _documents(project, request.user).get(pk=document.pk)
+        return Response(DocumentDetailSerializer(document).data)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def agreement(self, request, pk=None):
+        project = self.get_object()
+        if not can_review(request.user, project):
+            raise PermissionDenied("Agreement is for the project's reviewers and managers.")
+        # Imported here: the agreement module pulls in spaCy and scikit-learn, which the
+        # rest of the API does not need at start-up.
+        from .agreement import project_agreement
+
+        return Response(project_agreement(project))
+
+
+class LabelViewSet(ProjectScoped, viewsets.ModelViewSet):
+    """A project's labels; managers change them."""
+
+    serializer_class = LabelSerializer
+    permission_classes = [IsAuthenticated, IsMember, ManagersWrite]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        return self.project.labels.all()
+
+    def perform_create(self, serializer) -> None:
+        order = serializer.validated_data.get("order")
+        if order is None:
+            last = self.project.labels.aggregate(last=Max("order"))["last"]
+            order = 0 if last is None else last + 1
+        try:
+            with transaction.atomic():
+                serializer.save(project=self.project, order=order)
+        except IntegrityError:
+            # Two managers adding the same name at once: the constraint decides.
+            raise ValidationError({"name": ["The project already has this label."]}) from None
+
+    def perform_update(self, serializer) -> None:
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError:
+            raise ValidationError({"name": ["The project already has this label."]}) from None
+
+    @extend_schema(responses={204: None, 409: OpenApiResponse(description="Spans use it.")})
+    def destroy(self, request, *args, **kwargs):
+        label = self.get_object()
+        try:
+            services.label_delete(label=label)
+        except services.LabelInUse as error:
+            raise Conflict(str(error)) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MemberViewSet(ProjectScoped, viewsets.ModelViewSet):
+    """``{"username", "role"}``; managers add members and change roles.
+
+    POSTing a username that is already a member changes its role (200).
+    """
+
+    serializer_class = MemberSerializer
+    permission_classes = [IsAuthenticated, IsMember, ManagersWrite]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_field = "user__username"
+    lookup_url_kwarg = "username"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        return self.project.memberships.select_related("user").order_by("user__username")
+
+    @extend_schema(responses={201: MemberSerializer, 200: MemberSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            membership, created = services.member_set(
+                project=self.project,
+                user=serializer.validated_data["user"],
+                role=serializer.validated_data["role"],
+            )
+        except DjangoValidationError as error:
+            raise _refused(error) from None
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(self.get_serializer(membership).data, status=code)
+
+    def perform_update(self, serializer) -> None:
+        membership = serializer.instance
+        try:
+            services.member_set(
+                project=self.project,
+                user=membership.user,
+                role=serializer.validated_data.get("role", membership.role),
+            )
+        except DjangoValidationError as error:
+            raise _refused(error) from None
+        membership.refresh_from_db(fields=["role"])
+
+    def get_serializer(self, *args, **kwargs):
+        # The username names the member in the URL: a PATCH changes only the role.
+        if kwargs.get("partial") and isinstance(kwargs.get("data"), dict):
+            kwargs["data"] = {k: v for k, v in kwargs["data"].items() if k != "username"}
+        return super().get_serializer(*args, **kwargs)
+
+    def perform_destroy(self, membership) -> None:
+        try:
+            services.member_remove(membership=membership)
+        except DjangoValidationError as error:
+            raise _refused(error) from None
+
+
+def _documents(project: Project, user) -> QuerySet:
+    """The project's documents with ``length`` and this user's ``status`` annotated."""
+    mine = DocumentStatus.objects.filter(project=project, document=OuterRef("pk"), user=user.pk)
+    return project.documents.with_length().annotate(
+        status=Coalesce(Subquery(mine.values("status")[:1]), Value(Status.NEW))
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("status", enum=Status.values, description="My status.")]
+    ),
+)
+class DocumentViewSet(
+    ProjectScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """A project's documents; managers upload them, every member reads them."""
+
+    lookup_value_regex = "[0-9]+"
+
+    def get_serializer_class(self):
+        return (
+            DocumentSerializer if self.action in {"list", "complete"} else DocumentDetailSerializer
+        )
+
+    def get_permissions(self):
+        permissions = super().get_permissions()
+        return [*permissions, IsManager()] if self.action == "create" else permissions
+
+    def get_queryset(self):
+        documents = _documents(self.project, self.request.user)
+        if self.action != "list":
+            return documents
+        wanted = self.request.query_params.get("status")
+        if wanted is not None:
+            if wanted not in Status.values:
+                raise ValidationError({"status": [f"Must be one of {', '.join(Status.values)}."]})
+            documents = documents.filter(status=wanted)
+        # The list never shows the text; its length is computed by the database.
+        return documents.defer("text", "meta")
+
+    @extend_schema(
+        request=PolymorphicProxySerializer(
+            component_name="DocumentUpload",
+            serializers=[DocumentInputSerializer, DocumentInputSerializer(many=True)],
+            resource_type_field_name=None,
+            many=False,
+        ),
+        responses={
+            201: inline_serializer("DocumentIds", {"ids": serializers.ListField()}),
+            400: OpenApiResponse(description='{"errors": {"<index>": {field: [messages]}}}'),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        items = request.data
+        if isinstance(items, dict):
+            items = [items]
+        if not isinstance(items, list) or not items:
+            raise ValidationError(
+                {"non_field_errors": ["Send a document object or a non-empty list of them."]}
+            )
+        if len(items) > MAX_ITEMS:
+            raise ValidationError(
+                {"non_field_errors": [f"At most {MAX_ITEMS} documents a request."]}
+            )
+        try:
+            documents = services.documents_import(
+                project=self.project, items=items, uploader=request.user
+            )
+        except services.BatchErrors as refused:
+            return Response({"errors": refused.errors}, status=status.HTTP_400_BAD_REQUEST)
+        ids = [document.pk for document in documents]
+        return Response({"ids": ids}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=DocumentSerializer, methods=["POST", "DELETE"])
+    @action(detail=True, methods=["post", "delete"])
+    def complete(self, request, *args, **kwargs):
+        document = self.get_object()
+        change = (
+            services.document_complete if request.method == "POST" else services.document_reopen
+        )
+        change(project=self.project, document=document, user=request.user)
+        document = self.get_queryset().get(pk=document.pk)
+        return Response(DocumentSerializer(document).data)
+
+
+LAYER_PARAMETERS = [
+    OpenApiParameter(
+        "annotator",
+        description="Reviewers and managers: a member's username, or `all`. Default: me.",
+    ),
+    OpenApiParameter("layer", enum=["annotator", "gold"], description="`gold`: reviewers."),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=LAYER_PARAMETERS),
+    create=extend_schema(
+        parameters=[LAYER_PARAMETERS[1]],
+        request=PolymorphicProxySerializer(
+            component_name="SpanInput",
+            serializers=[SpanSerializer, SpanSerializer(many=True)],
+            resource_type_field_name=None,
+            many=False,
+        ),
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="SpanCreated",
+                serializers=[SpanSerializer, SpanSerializer(many=True)],
+                resource_type_field_name=None,
+                many=False,
+            )
+        },
+    ),
+)
+class DocumentSpanViewSet(
+    ProjectScoped, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """One document's spans in one layer: mine by default."""
+
+    serializer_class = SpanSerializer
+    pagination_class = SpanPagination
+
+    @cached_property
+    def document(self):
+        return get_object_or_404(self.project.documents.all(), pk=self.kwargs["document_pk"])
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["document"] = self.document
+        return context
+
+    def _gold(self) -> bool:
+        layer = self.request.query_params.get("layer", "annotator")
+        if layer not in {"annotator", "gold"}:
+            raise ValidationError({"layer": ["Must be 'annotator' or 'gold'."]})
+        return layer == "gold"
+
+    def get_queryset(self):
+        user, project = self.request.user, self.project
+        spans = Span.objects.filter(project=project, document=self.document)
+        spans = spans.select_related("label", "annotator").order_by("start", "end", "id")
+        wanted = self.request.query_params.get("annotator") or user.username
+        if self._gold():
+            if not can_review(user, project):
+                raise PermissionDenied("The gold layer is for reviewers and managers.")
+            curator = self.request.query_params.get("annotator")
+            if curator and curator != "all":
+                spans = spans.filter(annotator=self._user(curator))
+            return spans.gold()
+        if wanted == user.username:
+            return spans.by(user)
+        if not can_review(user, project):
+            raise PermissionDenied("Annotators read only their own layer.")
+        if wanted == "all":
+            return spans.annotations()
+        return spans.annotations().filter(annotator=self._user(wanted))
+
+    def _user(self, username: str):
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise ValidationError({"annotator": [f"There is no user called {username!r}."]})
+        return user
+
+    def create(self, request, *args, **kwargs):
+        user, project, document = request.user, self.project, self.document
+        gold = self._gold()
+        if not can_edit_layer(user, project, annotator_id=user.pk, gold=gold):
+            raise PermissionDenied("The gold layer is for reviewers and managers.")
+        many = isinstance(request.data, list)
+        if many and not 0 < len(request.data) <= MAX_ITEMS:
+            raise ValidationError(
+                {"non_field_errors": [f"Send from 1 to {MAX_ITEMS} spans in a list."]}
+            )
+        serializer = self.get_serializer(data=request.data, many=many)
+        if many:
+            if not serializer.is_valid():
+                errors = {str(i): e for i, e in enumerate(serializer.errors) if e}
+                return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+            try:
+                created = services.spans_create(
+                    project=project,
+                    document=document,
+                    annotator=user,
+                    items=serializer.validated_data,
+                    gold=gold,
+                )
+            except services.BatchErrors as refused:
+                return Response({"errors": refused.errors}, status=status.HTTP_400_BAD_REQUEST)
+        else:
+            serializer.is_valid(raise_exception=True)
+            try:
+                created = services.span_create(
+                    project=project,
+                    document=document,
+                    annotator=user,
+                    gold=gold,
+                    **serializer.validated_data,
+                )
+            except DjangoValidationError as error:
+                raise _refused(error) from None
+        data = self.get_serializer(created, many=many).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class SpanViewSet(
+    APIDefaults,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """One span by id: read it where the user may see its layer, change it where they may
+    edit it (403 when only the first holds, 404 when neither does)."""
+
+    serializer_class = SpanSerializer
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        spans = Span.objects.filter(visible_spans(self.request.user))
+        return spans.select_related("label", "annotator", "document", "project")
+
+    def get_object(self) -> Span:
+        span = super().get_object()
+        if self.request.method not in SAFE_METHODS and not can_edit_layer(
+            self.request.user, span.project, annotator_id=span.annotator_id, gold=span.gold
+        ):
+            raise PermissionDenied("You may read this span's layer but not change it.")
+        self.span = span
+        return span
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if hasattr(self, "span"):
+            context["project"] = self.span.project
+        return context
+
+    def perform_update(self, serializer) -> None:
+        try:
+            services.span_update(span=serializer.instance, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise _refused(error) from None
+
+    def perform_destroy(self, span: Span) -> None:
+        services.span_delete(span=span)
+
+
+class TokenView(APIDefaults, ObtainAuthToken):
+    """``{"username", "password"}`` → ``{"token"}``: the header is ``Token <token>``."""
+
+    # No session here: a browser's session cookie would otherwise demand a CSRF token.
+    authentication_classes = []
+    permission_classes = []
+    parser_classes = [JSONBodyParser, FormParser, MultiPartParser]
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """Swagger UI from our static files; its start-up script is a separate same-origin
+    file, so the page needs neither inline scripts nor inline styles (see SECURE_CSP)."""
+
+    url_name = "api:schema"
+    template_name = "api/docs.html"
+
+
+router = SimpleRouter()
+router.register("projects", ProjectViewSet, basename="project")
+PROJECT = r"projects/(?P<project_pk>[0-9]+)"
+router.register(f"{PROJECT}/labels", LabelViewSet, basename="label")
+router.register(f"{PROJECT}/members", MemberViewSet, basename="member")
+router.register(f"{PROJECT}/documents", DocumentViewSet, basename="document")
+router.register(
+    rf"{PROJECT}/documents/(?P<document_pk>[0-9]+)/spans", DocumentSpanViewSet, basename="spans"
+)
+router.register("spans", SpanViewSet, basename="span")
+
+urlpatterns = [
+    *router.urls,
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(), name="docs"),
+]
+
+# The API answers for itself (401/403 in JSON); LoginRequiredMiddleware would send
+# token-authenticated and anonymous requests to the login page instead.
+for pattern in urlpatterns:
+    login_not_required(pattern.callback)

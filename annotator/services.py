@@ -485,3 +485,54 @@ def records_import(*, project: Project, records: Iterable[Record], uploader) -> 
             for message in messages
         ]
         raise ImportRefused(problems) from None
+
+
+class LabelInUse(ValidationError):
+    """A label cannot be deleted while spans use it (``Span.label`` is protected)."""
+
+
+def label_delete(*, label: Label) -> None:
+    """Delete a label no span uses; raise ``LabelInUse`` naming how many spans do."""
+    with transaction.atomic():
+        used = label.spans.count()
+        if used:
+            raise LabelInUse(
+                f"{used} span{'s' if used != 1 else ''} use the label {label.name!r}: "
+                "delete or relabel them first (or rename the label instead)."
+            )
+        label.delete()
+
+
+def member_set(*, project: Project, user, role: str) -> tuple[Membership, bool]:
+    """Add the user to the project with ``role``, or change their role; True when added.
+
+    A project keeps at least one manager, so the last one cannot step down.
+    """
+    with transaction.atomic():
+        membership, created = Membership.objects.select_for_update().get_or_create(
+            project=project, user=user, defaults={"role": role}
+        )
+        if not created and membership.role != role:
+            _keep_a_manager(membership)
+            membership.role = role
+            membership.save(update_fields=["role"])
+    return membership, created
+
+
+def member_remove(*, membership: Membership) -> None:
+    """Take a user out of a project (their spans stay); never its last manager."""
+    with transaction.atomic():
+        _keep_a_manager(membership)
+        membership.delete()
+
+
+def _keep_a_manager(membership: Membership) -> None:
+    if membership.role != Role.MANAGER:
+        return
+    managers = Membership.objects.select_for_update().filter(
+        project=membership.project_id, role=Role.MANAGER
+    )
+    if managers.exclude(pk=membership.pk).count() == 0:
+        raise ValidationError(
+            {"role": ["A project needs a manager: make someone else manager first."]}
+        )

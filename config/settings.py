@@ -156,7 +156,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "annotator.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "annotator.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # ?format= belongs to the export endpoint, not to DRF's renderer negotiation.
     "URL_FORMAT_OVERRIDE": None,

@@ -1,0 +1,183 @@
+"""How the API reads and writes projects, labels, members, documents and spans.
+
+Serializers check shapes and types; the rules on spans (bounds, overlap, duplicates) stay
+in ``models.span_errors`` and are applied by ``services``. Anything that points at
+another row is looked up in the request's project only, never in ``.objects.all()``.
+"""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from corpus.models import Document
+
+from .models import Label, Membership, Project, Role, Span, Status
+
+
+class LabelSerializer(serializers.ModelSerializer):
+    """A label of the project in ``context["project"]``; names and shortcuts unique in it."""
+
+    class Meta:
+        model = Label
+        fields = ["id", "name", "description", "color", "shortcut", "order"]
+
+    def _siblings(self):
+        labels = self.context["project"].labels.all()
+        return labels.exclude(pk=self.instance.pk) if self.instance else labels
+
+    def validate_name(self, value: str) -> str:
+        if self._siblings().filter(name=value).exists():
+            raise serializers.ValidationError(f"The project already has a label {value!r}.")
+        return value
+
+    def validate_shortcut(self, value: str) -> str:
+        if value and self._siblings().filter(shortcut=value).exists():
+            raise serializers.ValidationError(f"Another label already uses the key {value!r}.")
+        return value
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    """A project with its labels, the requesting user's role and a few counts.
+
+    ``role`` and the counts come from annotations made by the view's queryset, so a list
+    of projects costs the same number of queries as one.
+    """
+
+    labels = LabelSerializer(many=True, read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True, allow_null=True)
+    counts = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "name",
+            "description",
+            "guidelines",
+            "allow_overlap",
+            "annotators_per_document",
+            "created_at",
+            "role",
+            "labels",
+            "counts",
+        ]
+
+    def get_counts(self, project: Project) -> dict[str, int]:
+        return {
+            "documents": getattr(project, "document_count", 0),
+            "members": getattr(project, "member_count", 0),
+            "complete": getattr(project, "my_complete_count", 0),
+        }
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    """``{"username", "role"}``; the user must already exist (members are added, not made)."""
+
+    username = serializers.SlugRelatedField(
+        source="user",
+        slug_field="username",
+        # Any account may be added to a project, so the lookup is over every user.
+        queryset=get_user_model().objects.all(),
+        error_messages={"does_not_exist": "There is no user called {value!r}."},
+    )
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.ANNOTATOR)
+
+    class Meta:
+        model = Membership
+        fields = ["username", "role"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    """A document in a list: ``length`` and ``status`` are annotations of the queryset."""
+
+    length = serializers.IntegerField(read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+
+    class Meta:
+        model = Document
+        fields = ["id", "title", "external_id", "length", "status"]
+
+
+class DocumentDetailSerializer(DocumentSerializer):
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "text", "meta", "source", "created_at"]
+
+
+class ImportedSpanSerializer(serializers.Serializer):
+    """A pre-annotation in a document upload (documented here, checked by the service)."""
+
+    start = serializers.IntegerField(min_value=0)
+    end = serializers.IntegerField(min_value=1)
+    label = serializers.CharField(help_text="The label's name (or its id).")
+    annotator = serializers.CharField(
+        required=False, help_text="Managers: the member whose layer the span goes into."
+    )
+
+
+class DocumentInputSerializer(serializers.Serializer):
+    """One document of an upload; ``services.documents_import`` validates the batch."""
+
+    text = serializers.CharField(trim_whitespace=False)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    external_id = serializers.CharField(required=False, allow_null=True, max_length=255)
+    meta = serializers.DictField(required=False)
+    source = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    spans = ImportedSpanSerializer(many=True, required=False)
+
+
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}]})
+class LabelField(serializers.RelatedField):
+    """A label of ``context["project"]``, given by name or id, shown by name."""
+
+    default_error_messages = {
+        "unknown": "Unknown label {value!r}: this project's labels are {names}.",
+        "type": "Give the label's name (a string) or its id (a whole number).",
+    }
+
+    def get_queryset(self):
+        return self.context["project"].labels.all()
+
+    def _labels(self) -> dict[Any, Label]:
+        # One query however many spans a list holds: the whole (small) label set.
+        cache = self.context.setdefault("labels", {})
+        if not cache:
+            for label in self.get_queryset():
+                cache[label.name] = cache[label.pk] = label
+        return cache
+
+    def to_internal_value(self, data: object) -> Label:
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("type")
+        label = self._labels().get(data)
+        if label is None:
+            names = ", ".join(sorted(k for k in self._labels() if isinstance(k, str)))
+            self.fail("unknown", value=data, names=names or "none")
+        return label
+
+    def to_representation(self, label: Label) -> str:
+        return label.name
+
+
+class SpanSerializer(serializers.ModelSerializer):
+    """A span as the API shows it; on writes only ``start``, ``end`` and ``label``.
+
+    ``text`` is cut from the document in ``context["document"]`` when the view gives it
+    (a document's span list), so listing spans does not load the text once per span.
+    """
+
+    label = LabelField()
+    annotator = serializers.CharField(source="annotator.username", read_only=True)
+    layer = serializers.ChoiceField(choices=["annotator", "gold"], read_only=True)
+    text = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Span
+        fields = ["id", "document", "start", "end", "label", "text", "annotator", "layer"]
+        fields += ["created_at"]
+        read_only_fields = ["id", "document", "created_at"]
+
+    def get_text(self, span: Span) -> str:
+        document = self.context.get("document") or span.document
+        return document.text[span.start : span.end]

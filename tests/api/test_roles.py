@@ -1,0 +1,190 @@
+"""Every endpoint × every role: the status code, and that nothing leaked or changed.
+
+The table is checked against the API's URL patterns, so a new endpoint (or a new method
+on an old one) fails ``test_every_endpoint_is_in_the_table`` until it has a row here.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from annotator import api
+from annotator.models import DocumentStatus, Label, Membership, Project, Span
+from corpus.models import Document
+from tests.api.conftest import ROLES
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    # The expected status for each of ROLES, in order.
+    expect: str
+    kwargs: Callable[[Any], dict] = lambda world: {}
+    body: Any = None
+    query: str = ""
+    note: str = ""
+
+    @property
+    def id(self) -> str:
+        extra = f"?{self.query}" if self.query else ""
+        return f"{self.method} {self.name}{extra}{' ' + self.note if self.note else ''}"
+
+    def status_for(self, role: str) -> int:
+        return int(self.expect.split()[ROLES.index(role)])
+
+
+def project(w) -> dict:
+    return {"project_pk": w.project.pk}
+
+
+def document(w) -> dict:
+    return {"project_pk": w.project.pk, "pk": w.document.pk}
+
+
+def spans(w) -> dict:
+    return {"project_pk": w.project.pk, "document_pk": w.document.pk}
+
+
+def spare_label(w) -> dict:
+    return {"project_pk": w.project.pk, "pk": w.spare.pk}
+
+
+def bob_member(w) -> dict:
+    return {"project_pk": w.project.pk, "username": "bob"}
+
+
+def alice_span(w) -> dict:
+    return {"pk": w.spans["alice"].pk}
+
+
+def gold_span(w) -> dict:
+    return {"pk": w.spans["gold"].pk}
+
+
+NEW_SPAN = {"start": 0, "end": 2, "label": "PERSON"}
+#              anonymous outsider alice bob reviewer manager root
+EVERYONE = "       401      404    200   200   200     200   200"
+CASES = [
+    Case("project-list", "GET", "401 200 200 200 200 200 200"),
+    Case("project-list", "POST", "401 403 403 403 403 201 201", body={"name": "New"}),
+    Case("project-detail", "GET", EVERYONE, lambda w: {"pk": w.project.pk}),
+    Case("project-next", "GET", EVERYONE, lambda w: {"pk": w.project.pk}),
+    Case("project-agreement", "GET", "401 404 403 403 200 200 200", lambda w: {"pk": w.project.pk}),
+    Case("label-list", "GET", EVERYONE, project),
+    Case("label-list", "POST", "401 404 403 403 403 201 201", project, body={"name": "NEW"}),
+    Case("label-detail", "GET", EVERYONE, spare_label),
+    Case("label-detail", "PATCH", "401 404 403 403 403 200 200", spare_label, {"color": "#123456"}),
+    Case("label-detail", "DELETE", "401 404 403 403 403 204 204", spare_label),
+    Case("member-list", "GET", EVERYONE, project),
+    Case(
+        "member-list",
+        "POST",
+        "401 404 403 403 403 201 201",
+        project,
+        body={"username": "outsider", "role": "annotator"},
+    ),
+    Case("member-detail", "GET", EVERYONE, bob_member),
+    Case("member-detail", "PATCH", "401 404 403 403 403 200 200", bob_member, {"role": "reviewer"}),
+    Case("member-detail", "DELETE", "401 404 403 403 403 204 204", bob_member),
+    Case("document-list", "GET", EVERYONE, project),
+    Case("document-list", "POST", "401 404 403 403 403 201 201", project, {"text": "New text."}),
+    Case("document-detail", "GET", EVERYONE, document),
+    Case("document-complete", "POST", EVERYONE, document),
+    Case("document-complete", "DELETE", EVERYONE, document),
+    Case("spans-list", "GET", EVERYONE, spans),
+    Case("spans-list", "GET", "401 404 200 403 200 200 200", spans, query="annotator=alice"),
+    Case("spans-list", "GET", "401 404 403 403 200 200 200", spans, query="annotator=all"),
+    Case("spans-list", "GET", "401 404 403 403 200 200 200", spans, query="layer=gold"),
+    Case("spans-list", "POST", "401 404 201 201 201 201 201", spans, NEW_SPAN),
+    Case("spans-list", "POST", "401 404 403 403 201 201 201", spans, NEW_SPAN, "layer=gold"),
+    Case("span-detail", "GET", "401 404 200 404 200 200 200", alice_span),
+    Case("span-detail", "PATCH", "401 404 200 404 403 200 200", alice_span, {"label": "PERSON"}),
+    Case("span-detail", "DELETE", "401 404 204 404 403 204 204", alice_span),
+    Case("span-detail", "GET", "401 404 404 404 200 200 200", gold_span, note="gold"),
+    Case(
+        "span-detail", "PATCH", "401 404 404 404 200 200 200", gold_span, {"end": 40}, note="gold"
+    ),
+    Case("span-detail", "DELETE", "401 404 404 404 204 204 204", gold_span, note="gold"),
+    Case(
+        "token",
+        "POST",
+        "200 200 200 200 200 200 200",
+        body={"username": "alice", "password": "pw-alice-123"},
+    ),
+    Case("schema", "GET", "200 200 200 200 200 200 200"),
+    Case("docs", "GET", "200 200 200 200 200 200 200"),
+]
+
+
+def routes() -> set[tuple[str, str]]:
+    """(URL name, method) for every route the API serves."""
+    found = set()
+    for pattern in api.urlpatterns:
+        view = pattern.callback.cls
+        allowed = {method.upper() for method in view.http_method_names} - {"HEAD", "OPTIONS"}
+        actions = getattr(pattern.callback, "actions", None)
+        if actions:
+            methods = {method.upper() for method in actions}
+        else:
+            methods = {method for method in allowed if hasattr(view, method.lower())}
+        found |= {(pattern.name, method) for method in methods & allowed}
+    return found
+
+
+def test_every_endpoint_is_in_the_table():
+    assert routes() == {(case.name, case.method) for case in CASES}
+
+
+def snapshot() -> dict[str, list[dict]]:
+    """Every stored row a request could touch."""
+    models = [Project, Label, Membership, Document, Span, DocumentStatus]
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
+
+
+def annotators_in(data: Any) -> set[str]:
+    """The ``annotator`` of every object anywhere in a response."""
+    if isinstance(data, dict):
+        found = {data["annotator"]} if isinstance(data.get("annotator"), str) else set()
+        for value in data.values():
+            found |= annotators_in(value)
+        return found
+    if isinstance(data, list):
+        return set().union(*(annotators_in(item) for item in data)) if data else set()
+    return set()
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_role_gets_the_expected_status_and_nothing_else(case, role, world, client_for):
+    url = reverse(f"api:{case.name}", kwargs=case.kwargs(world))
+    if case.query:
+        url += f"?{case.query}"
+    before = snapshot()
+
+    response = getattr(client_for(role), case.method.lower())(url, case.body, format="json")
+
+    expected = case.status_for(role)
+    assert response.status_code == expected, response.content[:500]
+    text = response.content.decode()
+    if expected >= 400:
+        assert snapshot() == before, "a refused request changed something"
+        assert set(response.json()) == {"detail"}, "a refusal says why and shows nothing else"
+        return
+    if case.method != "GET" and case.name != "token":
+        assert snapshot() != before
+    if case.name in {"schema", "docs"}:
+        return  # the same static description for everyone
+    if role not in {"root", "outsider"}:
+        # Only its member and the superuser may see the project the outsider is in.
+        assert "Elsewhere" not in text and "SECRET" not in text and "Secret words" not in text
+    if role == "outsider":
+        assert "Arms" not in text and "artillery" not in text and "WEAPONS" not in text
+    if role in {"alice", "bob"} and response.get("Content-Type") == "application/json":
+        # Annotators see their own layer only.
+        assert annotators_in(response.json()) <= {role}
+    if case.name == "spans-list" and case.method == "GET" and not case.query:
+        assert annotators_in(response.json()) <= {world.people[role].username}
