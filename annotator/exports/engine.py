@@ -12,12 +12,13 @@ hold and, for token formats, spaCy tokenisation and alignment, and counts everyt
 import json
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import lru_cache
 from itertools import batched, pairwise
 from typing import Any
 
 import numpy
 from django.contrib.auth import get_user_model
-from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH
 
 from ..layers import completed_documents, majority_spans, span_filter
 from ..models import DocumentStatus, Project, Span, Status
@@ -125,7 +126,7 @@ class Export:
                 for row, name in zip(chunk, splits, strict=True)
             ]
             if tokens:
-                self._tokenize(records, sentences=tokens == "sentences")
+                records = self._tokenized(records, sentences=tokens == "sentences")
             for record in records:
                 self._apply_rule(record)
                 if record.entities is not None:
@@ -137,6 +138,8 @@ class Export:
                     annotators | voters.get(record.id, set()),
                 )
                 yield record
+                # A spaCy Doc is large (a C struct per token): let it go once written.
+                record.doc = None
 
     def _spans(self, ids: list[int]) -> tuple[dict[int, list[ExportSpan]], dict[int, set[str]]]:
         """The layer's spans of these documents (one query), and who voted for majority."""
@@ -145,7 +148,7 @@ class Export:
             Span.objects.filter(project=self.project, document_id__in=ids)
             .filter(span_filter(layer))
             .order_by()
-            .values_list("document_id", "annotator_id", "gold", "start", "end", "label_id")
+            .values_list("document_id", "annotator_id", "start", "end", "label_id")
         )
         if options.labels:
             rows = rows.filter(label_id__in=self._label_ids)
@@ -165,7 +168,7 @@ class Export:
             layers: dict[int, dict[int, list[tuple[int, int, int]]]] = defaultdict(
                 lambda: defaultdict(list)
             )
-            for document_id, user_id, _, start, end, label_id in rows:
+            for document_id, user_id, start, end, label_id in rows:
                 layers[document_id][user_id].append((start, end, label_id))
             for document_id in ids:
                 agreed = majority_spans(layers.get(document_id, {}), completed[document_id])
@@ -177,7 +180,9 @@ class Export:
                 ]
         else:
             only_completed = layer.kind == "all" and options.status == "complete"
-            for document_id, user_id, gold, start, end, label_id in rows:
+            # The layer decides gold: no per-row boolean to fetch and convert.
+            kind = "gold" if layer.kind == "gold" else "annotator"
+            for document_id, user_id, start, end, label_id in rows:
                 if only_completed and user_id not in completed[document_id]:
                     continue
                 by_document[document_id].append(
@@ -186,7 +191,7 @@ class Export:
                         end,
                         labels[label_id],
                         names[user_id],
-                        "gold" if gold else "annotator",
+                        kind,
                     )
                 )
         for spans in by_document.values():
@@ -210,25 +215,29 @@ class Export:
             self.report.merged.add(where, merged)
             self.report.dropped.add(where, dropped)
 
-    def _tokenize(self, records: list[Record], *, sentences: bool) -> None:
-        # One cached pipeline for the process; nlp.pipe batches the chunk's texts.
-        nlp = pipeline()
-        texts = [record.text for record in records]
-        docs = nlp.pipe(texts) if sentences else nlp.tokenizer.pipe(texts)
-        attrs = [IDX, LENGTH, IS_SPACE] + ([SENT_START] if sentences else [])
-        for record, doc in zip(records, docs, strict=True):
-            array = doc.to_array(attrs).astype(numpy.int64).reshape((len(doc), len(attrs)))
+    def _tokenized(self, records: list[Record], *, sentences: bool) -> Iterator[Record]:
+        # The cached pipeline's tokenizer, one document at a time so that only one Doc is
+        # alive; the sentencizer's rule is applied to whole arrays (``sentence_starts``)
+        # instead of token by token.
+        tokenizer = pipeline().tokenizer
+        attrs = [IDX, LENGTH, IS_SPACE, ORTH, IS_PUNCT]
+        for record in records:
+            doc = tokenizer(record.text)
+            array = doc.to_array(attrs).reshape((len(doc), len(attrs)))
             words = numpy.flatnonzero(array[:, 2] == 0)
-            starts = array[words, 0]
+            starts = array[words, 0].astype(numpy.int64)
             record.doc = doc
             record.token_index = words.tolist()
             record.starts = starts.tolist()
-            record.ends = (starts + array[words, 1]).tolist()
+            record.ends = (starts + array[words, 1].astype(numpy.int64)).tolist()
             record.entities = []
             if sentences:
-                # Indices of the tokens after which a new sentence starts.
-                sentence_of = numpy.cumsum(array[:, 3] == 1)[words]
+                # Indices (over the non-whitespace tokens) after which a sentence starts.
+                first = numpy.zeros(len(doc), dtype=numpy.int64)
+                first[sentence_starts(array[:, 3], array[:, 4])] = 1
+                sentence_of = numpy.cumsum(first)[words]
                 record.sentences = numpy.flatnonzero(numpy.diff(sentence_of)).tolist()
+            yield record
 
     def _align(self, record: Record) -> None:
         starts, ends = record.starts, record.ends
@@ -240,7 +249,7 @@ class Export:
         record.spans = [entity.span for entity in aligned]
         if record.sentences is not None:
             text = record.text
-            record.words = [text[s:e] for s, e in zip(starts, ends, strict=True)]
+            record.words = list(map(text.__getitem__, map(slice, starts, ends)))
             # A sentence break inside a span is ignored: a span never straddles two blocks.
             inside = set()
             for entity in aligned:
@@ -248,3 +257,30 @@ class Export:
             breaks = [b + 1 for b in record.sentences if b + 1 not in inside]
             bounds = [0, *breaks, len(starts)]
             record.sentences = [(a, b) for a, b in pairwise(bounds) if b > a]
+
+
+@lru_cache(maxsize=1)
+def _punct_hashes() -> numpy.ndarray:
+    nlp = pipeline()
+    chars = nlp.get_pipe("sentencizer").punct_chars
+    return numpy.array(sorted(nlp.vocab.strings.add(c) for c in chars), dtype=numpy.uint64)
+
+
+def sentence_starts(orth: numpy.ndarray, is_punct: numpy.ndarray) -> numpy.ndarray:
+    """The tokens spaCy's sentencizer would start sentences at, computed on whole arrays.
+
+    Its rule: after a token in ``punct_chars``, the next token that is neither punctuation
+    nor in ``punct_chars`` starts a sentence. So a "plain" token starts one exactly when a
+    ``punct_chars`` token lies between it and the previous plain token. Same result as
+    ``pipeline()``'s sentencizer (tested), without a Python step per token.
+    """
+    if len(orth) == 0:
+        return numpy.zeros(0, dtype=numpy.int64)
+    # Only punctuation tokens can be sentence-closing characters: test those alone.
+    closing = numpy.zeros(len(orth), dtype=bool)
+    punct = numpy.flatnonzero(is_punct)
+    closing[punct] = numpy.isin(orth[punct], _punct_hashes())
+    plain = numpy.flatnonzero((is_punct == 0) & ~closing)
+    seen = numpy.cumsum(closing)[plain]
+    previous = numpy.concatenate(([0], seen[:-1]))
+    return numpy.union1d([0], plain[seen > previous])

@@ -189,7 +189,7 @@ def test_conll_is_valid_iob2_and_entities_map_back_to_spans(annotated):
 
 
 def test_conll_with_a_split_is_a_zip_of_one_file_per_split_with_the_card(annotated):
-    run, data = export(
+    _, data = export(
         annotated["project"], annotated["manager"], format="conll", layer="gold", split="0.5,0.5,0"
     )
     archive = zipfile.ZipFile(io.BytesIO(data))
@@ -341,7 +341,7 @@ def test_brat_ann_offsets_slice_the_utf8_txt(annotated):
             if line.startswith("#"):
                 assert "\tAnnotatorNotes T" in line
                 continue
-            key, middle, covered = line.split("\t")
+            _, middle, covered = line.split("\t")
             label, where = middle.split(" ", 1)
             fragments = [tuple(map(int, part.split())) for part in where.split(";")]
             assert covered == " ".join(text[a:b] for a, b in fragments)
