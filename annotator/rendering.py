@@ -83,6 +83,34 @@ def article_html(text: str, spans: Sequence[SpanLike], label_names: dict[int, st
     return mark_safe("".join(parts))
 
 
+def span_items_html(
+    text: str, spans: Sequence[SpanLike], label_names: dict[int, str], delete_url: str
+) -> SafeString:
+    """The span list's rows: choose a span (to relabel or delete it by key), or delete it.
+
+    ``delete_url`` has a ``{}`` where the span id goes. Rendered here for the same reason
+    as the article: hundreds of rows, re-rendered after every tag.
+    """
+    rows = []
+    for span in spans:
+        label = escape(label_names.get(span.label_id, "?"))
+        quoted = escape(_shortened(text[span.start : span.end]))
+        rows.append(
+            f'<li class="span-row" data-span="{span.id}">'
+            f'<button type="button" class="span-choose c1-{span.label_id}" data-span="{span.id}"'
+            f' aria-label="Choose {label} span “{quoted}” at {span.start}–{span.end}">'
+            f'<span class="chip">{label}</span> <span class="span-text">{quoted}</span></button>'
+            f'<button type="button" class="span-delete" hx-post="{delete_url.format(span.id)}"'
+            f' hx-target="#annotation" hx-swap="outerHTML"'
+            f' aria-label="Delete {label} span “{quoted}”">✕</button></li>'
+        )
+    return mark_safe("".join(rows))
+
+
+def _shortened(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     """The offsets without leading and trailing whitespace (a selection often has some)."""
     while start < end and text[start].isspace():

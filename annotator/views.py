@@ -22,7 +22,7 @@ from corpus.models import Document
 from . import services
 from .models import DocumentStatus, Label, Project, Span, Status
 from .permissions import can_manage, can_review
-from .rendering import article_html, markdown_html, trimmed
+from .rendering import article_html, markdown_html, span_items_html, trimmed
 from .undo import UndoStack
 
 DOCUMENTS_PER_PAGE = 50
@@ -157,10 +157,7 @@ def _workspace(
         .order_by("start", "end", "id")
     )
     text = document.text
-    span_rows = [
-        {"span": span, "label": names[span.label_id], "text": text[span.start : span.end]}
-        for span in spans
-    ]
+    delete_url = reverse("span_remove", args=[project.pk, 0]).replace("/0/", "/{}/")
     status = (
         DocumentStatus.objects.filter(project=project, document=document, user=request.user)
         .values_list("status", flat=True)
@@ -174,7 +171,8 @@ def _workspace(
         "document": document,
         "labels": labels,
         "article": article_html(text, spans, names),
-        "spans": span_rows,
+        "span_count": len(spans),
+        "span_items": span_items_html(text, spans, names, delete_url),
         "status": status,
         "is_complete": status == Status.COMPLETE,
         "previous_id": previous_id,
@@ -187,10 +185,10 @@ def _workspace(
 
 
 def _annotation(request, project, document, *, notice="", refused="", status=200):
-    """The ``#annotation`` partial (text, span list, status line) after a change."""
+    """The ``#annotation`` partial (text, status line) and the span list after a change."""
     context = _workspace(request, project, document, notice=notice, refused=refused)
     if request.htmx:
-        return render(request, "annotator/workspace.html#annotation", context, status=status)
+        return render(request, "annotator/workspace.html#changes", context, status=status)
     if refused:
         messages.error(request, refused)
     elif notice:

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from annotator.models import DocumentStatus, Span, Status
+from annotator.services import span_create
 from corpus.models import Document
 from tests.conftest import TRICKY_TEXT
 
@@ -99,9 +100,34 @@ def test_tag_artillery_shells_with_the_mouse_and_find_it_after_reload(page, sign
     assert (span.label.name, span.annotator.username) == ("WEAPONS", "alice")
     assert seed.text[span.start : span.end] == "artillery shells"
     assert span.start == seed.text.index("artillery shells")
+    assert page.problems == []
+    save_screenshot(page, demo, seed, span.annotator)
+
+
+def save_screenshot(page, project, document, analyst) -> None:
+    """The README's picture: the seed article with a few tags of each kind."""
+    for words, label in [
+        ("Kim Jong-Un", "PERSON"),
+        ("Russia", "LOCATION"),
+        ("Vladimir Putin", "PERSON"),
+        ("supply of weapons", "WEAPONS"),
+        ("meet", "DIPLOMACY"),
+    ]:
+        start = document.text.index(words)
+        span_create(
+            project=project,
+            document=document,
+            annotator=analyst,
+            label=project.labels.get(name=label),
+            start=start,
+            end=start + len(words),
+        )
+    page.reload()
+    page.wait_for_selector("#article .hl")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.click(".span-choose")
     DOCS.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS / "workspace.png"))
-    assert page.problems == []
 
 
 def test_offsets_are_exact_after_emoji(page, sign_in, demo):

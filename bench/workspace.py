@@ -1,0 +1,110 @@
+"""Server-side time of the workspace page and of a span create, on a big document.
+
+A 20,000-character article with 500 spans of one analyst. Prints median and p95 over many
+requests through Django's full stack (middleware, session, templates, database), in one
+process on one core. Goal: p95 under 50 ms for both.
+
+    .venv/bin/python bench/workspace.py            # its own SQLite file under bench/
+    DATABASE_URL=postgres://… .venv/bin/python bench/workspace.py
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'workspace.sqlite3'}")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from annotator.models import Label, Membership, Project, Role, Span  # noqa: E402
+from corpus.models import Document  # noqa: E402
+
+ROUNDS = 200
+SPANS = 500
+WORD = "artillery "  # 10 characters: spans sit on every fourth word
+
+
+def setup() -> tuple[Project, Document, Label, object]:
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        Path(settings.DATABASES["default"]["NAME"]).unlink(missing_ok=True)
+    call_command("migrate", verbosity=0)
+    user, _ = get_user_model().objects.get_or_create(username="bench-analyst")
+    project = Project.objects.create(name=f"Workspace bench {time.time()}")
+    Membership.objects.create(project=project, user=user, role=Role.ANNOTATOR)
+    labels = [
+        Label.objects.create(project=project, name=f"L{i}", color="#1d4ed8", shortcut=str(i))
+        for i in range(1, 9)
+    ]
+    text = ("👋🏽 " + WORD * 1999)[:20_000]
+    document = Document.objects.create(text=text, title="Bench")
+    project.documents.add(document)
+    Span.objects.bulk_create(
+        Span(
+            project=project,
+            document=document,
+            annotator=user,
+            label=labels[i % 8],
+            start=3 + i * 40,
+            end=3 + i * 40 + 9,
+        )
+        for i in range(SPANS)
+    )
+    return project, document, labels[0], user
+
+
+def summary(name: str, times: list[float]) -> None:
+    times = sorted(times)
+    p95 = times[int(len(times) * 0.95) - 1]
+    print(f"{name:<28} median {statistics.median(times) * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms")
+
+
+def main() -> None:
+    project, document, label, user = setup()
+    client = Client()
+    client.force_login(user)
+    page = reverse("workspace", args=[project.pk, document.pk])
+    add = reverse("span_add", args=[project.pk, document.pk])
+    warm = client.get(page)
+    assert warm.status_code == 200
+    assert warm.content.count(b'class="span-row"') == SPANS, "the span list is not rendered"
+    page_times, create_times = [], []
+    for round_ in range(ROUNDS):
+        started = time.perf_counter()
+        response = client.get(page)
+        page_times.append(time.perf_counter() - started)
+        assert response.status_code == 200
+        # A free stretch between two spans: positions 23..32 of each 40-character block.
+        start = 3 + (round_ % SPANS) * 40 + 20
+        started = time.perf_counter()
+        response = client.post(
+            add, {"start": start, "end": start + 9, "label": label.pk}, HTTP_HX_REQUEST="true"
+        )
+        create_times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.content[:300]
+        Span.objects.filter(project=project, document=document, start=start).delete()
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    print(
+        f"workspace bench on {engine}: {len(document.text):,} characters, {SPANS} spans, "
+        f"{ROUNDS} rounds"
+    )
+    summary("workspace page (GET)", page_times)
+    summary("span create (htmx POST)", create_times)
+
+
+if __name__ == "__main__":
+    main()
