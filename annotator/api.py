@@ -550,7 +550,10 @@ class DocumentSpanViewSet(
         serializer = self.get_serializer(data=request.data, many=many)
         if many:
             if not serializer.is_valid():
-                errors = {str(i): e for i, e in enumerate(serializer.errors) if e}
+                errors = serializer.errors
+                # By index, as the service reports them (DRF gives a list or a dict).
+                pairs = errors.items() if isinstance(errors, dict) else enumerate(errors)
+                errors = {str(index): problem for index, problem in pairs if problem}
                 return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
             try:
                 created = services.spans_create(

@@ -22,6 +22,8 @@ class LabelSerializer(serializers.ModelSerializer):
     class Meta:
         model = Label
         fields = ["id", "name", "description", "color", "shortcut", "order"]
+        # Bounds the same on every database (SQLite would take any 64-bit number).
+        extra_kwargs = {"order": {"max_value": 2**31 - 1}}
 
     def _siblings(self):
         labels = self.context["project"].labels.all()
@@ -63,6 +65,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "labels",
             "counts",
         ]
+        extra_kwargs = {"annotators_per_document": {"max_value": 1000}}
 
     def get_counts(self, project: Project) -> dict[str, int]:
         return {
@@ -177,6 +180,7 @@ class SpanSerializer(serializers.ModelSerializer):
         fields = ["id", "document", "start", "end", "label", "text", "annotator", "layer"]
         fields += ["created_at"]
         read_only_fields = ["id", "document", "created_at"]
+        extra_kwargs = {"start": {"max_value": 2**31 - 1}, "end": {"max_value": 2**31 - 1}}
 
     def get_text(self, span: Span) -> str:
         document = self.context.get("document") or span.document

@@ -262,7 +262,11 @@ def documents_import(
     """
     labels = {label.name: label for label in project.labels.all()}
     labels_by_id = {label.pk: label for label in labels.values()}
-    external_ids = [item.get("external_id") for item in items if item.get("external_id")]
+    external_ids = [
+        item["external_id"]
+        for item in items
+        if isinstance(item, Mapping) and isinstance(item.get("external_id"), str)
+    ]
     existing = {
         document.external_id: document
         for document in Document.objects.filter(external_id__in=external_ids)
@@ -270,9 +274,9 @@ def documents_import(
     usernames = {
         span.get("annotator")
         for item in items
-        if isinstance(item.get("spans"), list)
+        if isinstance(item, Mapping) and isinstance(item.get("spans"), list)
         for span in item["spans"]
-        if isinstance(span, Mapping) and span.get("annotator") is not None
+        if isinstance(span, Mapping) and isinstance(span.get("annotator"), str)
     }
     users = {
         user.username: user
@@ -372,7 +376,7 @@ def documents_import(
                         f"span {number}: only a manager may import spans for another annotator."
                     )
                     continue
-                annotator = users.get(name)
+                annotator = users.get(name) if isinstance(name, str) else None
                 if annotator is None:
                     span_messages.append(
                         f"span {number}: annotator {name!r} is not a member of this project."
