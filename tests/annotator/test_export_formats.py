@@ -408,3 +408,16 @@ def test_seed_articles_with_curly_quotes_and_nbsp_export_exactly(demo, make_user
     tags = [line.split("\t")[1] for line in conll.decode().splitlines() if "\t" in line]
     assert_strict_iob2(tags)
     assert tags.count("B-" + weapons.name) == 2
+
+
+def test_sentence_rule_on_arrays_matches_spacys_sentencizer(demo):
+    from spacy.attrs import IS_PUNCT, ORTH
+
+    from annotator.exports.engine import sentence_starts
+    from annotator.tokens import parse
+
+    texts = [*demo.documents.values_list("text", flat=True), "Hi 👋🏽. “Yes!” he said... Ok?! x"]
+    for text in texts:
+        doc = parse(text)
+        array = doc.to_array([ORTH, IS_PUNCT])
+        assert sentence_starts(array[:, 0], array[:, 1]).tolist() == [s.start for s in doc.sents]
