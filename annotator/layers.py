@@ -18,7 +18,7 @@ page choose one of:
   the annotators who completed them (work still in progress is left out);
 - ``majority``: documents that two or more annotators completed (the only ones that can
   have a majority);
-- ``gold``: documents a reviewer or manager of the project (or a superuser) marked complete.
+- ``gold``: documents a reviewer marked reviewed (``models.Review``, the review page).
 """
 
 from collections import Counter
@@ -29,7 +29,7 @@ from typing import Literal
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
-from .models import DocumentStatus, Project, Role, Status
+from .models import DocumentStatus, Project, Review, Status
 
 LAYER_CHOICES = ("all", "gold", "majority", "mine")
 Kind = Literal["all", "gold", "majority", "user"]
@@ -93,11 +93,7 @@ def completed_documents(layer: Layer, project: Project) -> QuerySet:
     if layer.kind == "user":
         return done.filter(user_id=layer.user_id).values("document_id")
     if layer.kind == "gold":
-        curators = Q(user__is_superuser=True) | Q(
-            user__memberships__project=project,
-            user__memberships__role__in=[Role.REVIEWER, Role.MANAGER],
-        )
-        return done.filter(curators).values("document_id")
+        return Review.objects.filter(project=project).values("document_id")
     if layer.kind == "majority":
         return (
             done.values("document_id")

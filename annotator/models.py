@@ -307,3 +307,68 @@ class DocumentStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.document} · {self.status}"
+
+
+class Review(models.Model):
+    """A reviewer's mark that a document's gold layer is curated."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="reviews")
+    document = models.ForeignKey("corpus.Document", on_delete=models.CASCADE, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"
+    )
+    reviewed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project", "document"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "document"], name="review_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} reviewed by {self.reviewer}"
+
+
+class Rejection(models.Model):
+    """A reviewer's verdict on an analyst's span, with the reason the analyst will see."""
+
+    span = models.OneToOneField(Span, on_delete=models.CASCADE, related_name="rejection")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rejections"
+    )
+    reason = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="rejection_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.span} rejected: {self.reason[:40]}"
+
+
+class Comment(models.Model):
+    """A note for the team on a document, or on one span of it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="comments")
+    document = models.ForeignKey("corpus.Document", on_delete=models.CASCADE, related_name="+")
+    span = models.ForeignKey(
+        Span, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["project", "document"], name="comment_document")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(body=""), name="comment_has_body"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.body[:40]}"

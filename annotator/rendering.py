@@ -84,17 +84,29 @@ def article_html(text: str, spans: Sequence[SpanLike], label_names: dict[int, st
 
 
 def span_items_html(
-    text: str, spans: Sequence[SpanLike], label_names: dict[int, str], delete_url: str
+    text: str,
+    spans: Sequence[SpanLike],
+    label_names: dict[int, str],
+    delete_url: str,
+    rejections: dict[int, str] | None = None,
 ) -> SafeString:
     """The span list's rows: choose a span (to relabel or delete it by key), or delete it.
 
-    ``delete_url`` has a ``{}`` where the span id goes. Rendered here for the same reason
-    as the article: hundreds of rows, re-rendered after every tag.
+    ``delete_url`` has a ``{}`` where the span id goes; ``rejections`` maps a span id to
+    a reviewer's reason, shown under it. Rendered here for the same reason as the article:
+    hundreds of rows, re-rendered after every tag.
     """
+    rejections = rejections or {}
     rows = []
     for span in spans:
         label = escape(label_names.get(span.label_id, "?"))
         quoted = escape(_shortened(text[span.start : span.end]))
+        reason = rejections.get(span.id)
+        rejected = (
+            f'<p class="rejected"><strong>Rejected by review:</strong> {escape(reason)}</p>'
+            if reason
+            else ""
+        )
         rows.append(
             f'<li class="span-row" data-span="{span.id}">'
             f'<button type="button" class="span-choose c1-{span.label_id}" data-span="{span.id}"'
@@ -102,7 +114,7 @@ def span_items_html(
             f'<span class="chip">{label}</span> <span class="span-text">{quoted}</span></button>'
             f'<button type="button" class="span-delete" hx-post="{delete_url.format(span.id)}"'
             f' hx-target="#annotation" hx-swap="outerHTML"'
-            f' aria-label="Delete {label} span “{quoted}”">✕</button></li>'
+            f' aria-label="Delete {label} span “{quoted}”">✕</button>{rejected}</li>'
         )
     return mark_safe("".join(rows))
 

@@ -405,6 +405,18 @@ def documents_import(
             )
             if label is None and "label" in span_problems:
                 span_problems["label"] = [f"Unknown label {raw_label!r} for this project."]
+            quoted = raw.get("text")
+            if (
+                not span_problems
+                and quoted is not None
+                and quoted != text[raw["start"] : raw["end"]]
+            ):
+                # An export's span text guards against offsets in another unit (bytes,
+                # UTF-16): they would slice different characters.
+                span_problems["text"] = [
+                    f"Does not match the document at [{raw['start']}, {raw['end']}): "
+                    f"{text[raw['start'] : raw['end']]!r}; offsets must be code points."
+                ]
             if span_problems:
                 for field, messages in span_problems.items():
                     for message in messages:

@@ -15,9 +15,10 @@ DEPTH = 50
 
 
 class UndoStack:
-    def __init__(self, session, project_id: int, document_id: int):
+    def __init__(self, session, project_id: int, document_id: int, *, gold: bool = False):
         self.session = session
-        self.key = f"undo:{project_id}:{document_id}"
+        self.gold = gold
+        self.key = f"undo:{project_id}:{document_id}:{'gold' if gold else 'mine'}"
 
     def __bool__(self) -> bool:
         return bool(self.session.get(self.key))
@@ -50,7 +51,8 @@ class UndoStack:
             return None
         entry = entries.pop()
         self.session[self.key] = entries
-        mine = Span.objects.by(user).filter(project=project, document=document)
+        layer = Span.objects.filter(project=project, document=document)
+        mine = layer.gold() if self.gold else layer.by(user)
         if entry["action"] == "created":
             span = mine.filter(pk=entry["span"]).first()
             if span is None:
@@ -68,6 +70,7 @@ class UndoStack:
                 label=label,
                 start=entry["start"],
                 end=entry["end"],
+                gold=self.gold,
             )
             # The span is back under a new id: older entries must follow it.
             for older in entries:

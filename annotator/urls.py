@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("projects/<int:project_id>/", views.project_detail, name="project"),
     path("projects/<int:project_id>/guidelines/", views.guidelines, name="guidelines"),
+    path("projects/<int:project_id>/dashboard/", views.dashboard, name="dashboard"),
     path("projects/<int:project_id>/labels.css", views.label_styles, name="label_styles"),
     path("projects/<int:project_id>/next/", views.next_document, name="next_document"),
     path(
@@ -28,6 +29,31 @@ urlpatterns = [
         "projects/<int:project_id>/documents/<int:document_id>/reopen/",
         views.reopen,
         name="reopen",
+    ),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/review/",
+        views.review,
+        name="review",
+    ),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/review/accept/",
+        views.gold_accept,
+        name="gold_accept",
+    ),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/review/done/",
+        views.mark_reviewed,
+        name="mark_reviewed",
+    ),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/comments/",
+        views.comment,
+        name="comment",
+    ),
+    path(
+        "projects/<int:project_id>/spans/<int:span_id>/reject/",
+        views.span_reject,
+        name="span_reject",
     ),
     path(
         "projects/<int:project_id>/spans/<int:span_id>/label/",

@@ -7,9 +7,9 @@ workspace page back; everything else gets whole pages.
 import re
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Length
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,10 +19,12 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from corpus.models import Document
 
-from . import services
-from .models import DocumentStatus, Label, Project, Span, Status
-from .permissions import can_manage, can_review
+from . import curation, services
+from .models import Comment, DocumentStatus, Label, Project, Rejection, Review, Span, Status
+from .permissions import can_manage, can_review, visible_spans
+from .progress import progress
 from .rendering import article_html, markdown_html, span_items_html, trimmed
+from .services import BatchErrors
 from .undo import UndoStack
 
 DOCUMENTS_PER_PAGE = 50
@@ -144,19 +146,37 @@ def workspace(request, project_id: int, document_id: int):
     return render(request, "annotator/workspace.html", _workspace(request, project, document))
 
 
+@require_GET
+def review(request, project_id: int, document_id: int):
+    """The reviewer's page: analysts' layers side by side, and the gold layer to curate."""
+    project = _project(request, project_id)
+    if not can_review(request.user, project):
+        raise PermissionDenied("Only reviewers and managers review documents.")
+    document = _document(project, document_id)
+    context = _workspace(request, project, document, gold=True)
+    return render(request, "annotator/workspace.html", context)
+
+
 def _workspace(
-    request, project: Project, document: Document, *, notice: str = "", refused: str = ""
+    request,
+    project: Project,
+    document: Document,
+    *,
+    gold: bool = False,
+    notice: str = "",
+    refused: str = "",
 ) -> dict:
-    """Everything the workspace page and its ``#annotation`` partial show."""
+    """Everything the workspace (or, with ``gold``, the review page) and its partials show."""
     labels = list(project.labels.all())
     names = {label.pk: label.name for label in labels}
-    spans = list(
-        Span.objects.filter(project=project, document=document)
-        .by(request.user)
-        .only("id", "start", "end", "label_id")
-        .order_by("start", "end", "id")
+    layer = Span.objects.filter(project=project, document=document)
+    layer = layer.gold() if gold else layer.by(request.user)
+    spans = list(layer.only("id", "start", "end", "label_id").order_by("start", "end", "id"))
+    rejections = dict(
+        Rejection.objects.filter(span__in=[s.pk for s in spans]).values_list("span_id", "reason")
     )
     text = document.text
+    span_url = reverse("span_add", args=[project.pk, document.pk])
     delete_url = reverse("span_remove", args=[project.pk, 0]).replace("/0/", "/{}/")
     status = (
         DocumentStatus.objects.filter(project=project, document=document, user=request.user)
@@ -164,36 +184,62 @@ def _workspace(
         .first()
     ) or Status.NEW
     neighbours = project.documents.values_list("pk", flat=True)
-    previous_id = neighbours.filter(pk__lt=document.pk).order_by("-pk").first()
-    next_id = neighbours.filter(pk__gt=document.pk).order_by("pk").first()
-    return {
+    context = {
         "project": project,
         "document": document,
+        "gold": gold,
         "labels": labels,
         "article": article_html(text, spans, names),
         "span_count": len(spans),
-        "span_items": span_items_html(text, spans, names, delete_url),
+        "span_items": span_items_html(text, spans, names, delete_url, rejections),
+        "span_url": f"{span_url}?layer=gold" if gold else span_url,
+        "page_name": "review" if gold else "workspace",
         "status": status,
         "is_complete": status == Status.COMPLETE,
-        "previous_id": previous_id,
-        "next_id": next_id,
+        "previous_id": neighbours.filter(pk__lt=document.pk).order_by("-pk").first(),
+        "next_id": neighbours.filter(pk__gt=document.pk).order_by("pk").first(),
         "guidelines": markdown_html(project.guidelines),
-        "can_undo": bool(UndoStack(request.session, project.pk, document.pk)),
+        "can_undo": bool(UndoStack(request.session, project.pk, document.pk, gold=gold)),
+        "can_review": can_review(request.user, project),
+        "comments": _comments(request, project, document, gold=gold),
         "notice": notice,
         "refused": refused,
     }
+    if gold:
+        context["comparison"] = curation.compare(project, document)
+        context["reviewed"] = (
+            Review.objects.filter(project=project, document=document)
+            .select_related("reviewer")
+            .first()
+        )
+    return context
 
 
-def _annotation(request, project, document, *, notice="", refused="", status=200):
-    """The ``#annotation`` partial (text, status line) and the span list after a change."""
-    context = _workspace(request, project, document, notice=notice, refused=refused)
+def _comments(request, project: Project, document: Document, *, gold: bool) -> list[Comment]:
+    """The team's notes: reviewers see all; an analyst, those on the document and their spans."""
+    comments = Comment.objects.filter(project=project, document=document).select_related(
+        "author", "span__label"
+    )
+    if not gold:
+        comments = comments.filter(
+            Q(span__isnull=True) | Q(span__annotator=request.user, span__gold=False)
+        )
+    return list(comments)
+
+
+def _changed(request, project, document, *, gold=False, notice="", refused="", status=200):
+    """After a change: the ``#annotation`` partial with the span list (and, on the review
+    page, the comparison) out of band; without htmx, a redirect back to the page."""
+    context = _workspace(request, project, document, gold=gold, notice=notice, refused=refused)
     if request.htmx:
         return render(request, "annotator/workspace.html#changes", context, status=status)
     if refused:
         messages.error(request, refused)
     elif notice:
         messages.success(request, notice)
-    return redirect("workspace", project_id=project.pk, document_id=document.pk)
+    return redirect(
+        "review" if gold else "workspace", project_id=project.pk, document_id=document.pk
+    )
 
 
 def _message(error: ValidationError) -> str:
@@ -209,26 +255,31 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _gold(request, project: Project) -> bool:
+    """Whether the request writes into gold (``?layer=gold``), which only reviewers may."""
+    if request.GET.get("layer") != "gold":
+        return False
+    if not can_review(request.user, project):
+        raise PermissionDenied("Only reviewers and managers edit the gold layer.")
+    return True
+
+
 @require_POST
 def span_add(request, project_id: int, document_id: int):
     project = _project(request, project_id)
     document = _document(project, document_id)
+    gold = _gold(request, project)
     start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
     label = Label.objects.filter(project=project, pk=_int(request.POST.get("label"))).first()
+    refused = ""
     if start is None or end is None:
-        return _annotation(
-            request, project, document, refused="Select some text first.", status=422
-        )
-    if 0 <= start < end <= len(document.text):
+        refused = "Select some text first."
+    elif 0 <= start < end <= len(document.text):
         start, end = trimmed(document.text, start, end)
         if start == end:
-            return _annotation(
-                request,
-                project,
-                document,
-                refused="The selection holds only whitespace.",
-                status=422,
-            )
+            refused = "The selection holds only whitespace."
+    if refused:
+        return _changed(request, project, document, gold=gold, refused=refused, status=422)
     try:
         span = services.span_create(
             project=project,
@@ -237,70 +288,79 @@ def span_add(request, project_id: int, document_id: int):
             label=label,
             start=start,
             end=end,
+            gold=gold,
         )
     except ValidationError as error:
-        return _annotation(request, project, document, refused=_message(error), status=422)
-    UndoStack(request.session, project.pk, document.pk).push_created(span)
-    return _annotation(
-        request, project, document, notice=f"Saved {span.label.name}: “{_quote(span.text)}”."
-    )
+        return _changed(request, project, document, gold=gold, refused=_message(error), status=422)
+    UndoStack(request.session, project.pk, document.pk, gold=gold).push_created(span)
+    notice = f"Saved {span.label.name}: “{_quote(span.text)}”."
+    return _changed(request, project, document, gold=gold, notice=notice)
 
 
-def _my_span(request, project: Project, span_id: int) -> Span:
-    """A span of the user's own layer in this project, else 404."""
-    return get_object_or_404(
-        Span.objects.select_related("document", "label", "project").by(request.user),
+def _editable_span(request, project: Project, span_id: int) -> Span:
+    """A span of the user's own layer, or of gold for reviewers; else 404 or 403."""
+    span = get_object_or_404(
+        Span.objects.select_related("document", "label", "project").filter(
+            visible_spans(request.user)
+        ),
         project=project,
         pk=span_id,
     )
+    own = not span.gold and span.annotator_id == request.user.pk
+    if not (own or (span.gold and can_review(request.user, project))):
+        raise PermissionDenied("You may not change this layer.")
+    return span
 
 
 @require_POST
 def span_relabel(request, project_id: int, span_id: int):
     project = _project(request, project_id)
-    span = _my_span(request, project, span_id)
+    span = _editable_span(request, project, span_id)
     label = Label.objects.filter(project=project, pk=_int(request.POST.get("label"))).first()
     if label is None:
-        return _annotation(
-            request, project, span.document, refused="Unknown label for this project.", status=422
+        refused = "Unknown label for this project."
+        return _changed(
+            request, project, span.document, gold=span.gold, refused=refused, status=422
         )
     previous = span.label
     try:
         services.span_update(span=span, label=label)
     except ValidationError as error:
-        return _annotation(request, project, span.document, refused=_message(error), status=422)
-    UndoStack(request.session, project.pk, span.document_id).push_relabelled(span, previous)
-    return _annotation(
-        request,
-        project,
-        span.document,
-        notice=f"Relabelled as {label.name}: “{_quote(span.text)}”.",
+        return _changed(
+            request, project, span.document, gold=span.gold, refused=_message(error), status=422
+        )
+    UndoStack(request.session, project.pk, span.document_id, gold=span.gold).push_relabelled(
+        span, previous
     )
+    notice = f"Relabelled as {label.name}: “{_quote(span.text)}”."
+    return _changed(request, project, span.document, gold=span.gold, notice=notice)
 
 
 @require_POST
 def span_remove(request, project_id: int, span_id: int):
     project = _project(request, project_id)
-    span = _my_span(request, project, span_id)
-    document = span.document
-    UndoStack(request.session, project.pk, document.pk).push_deleted(span)
-    text = span.text
+    span = _editable_span(request, project, span_id)
+    document, gold, text = span.document, span.gold, span.text
+    UndoStack(request.session, project.pk, document.pk, gold=gold).push_deleted(span)
     services.span_delete(span=span)
-    return _annotation(request, project, document, notice=f"Deleted “{_quote(text)}”.")
+    return _changed(request, project, document, gold=gold, notice=f"Deleted “{_quote(text)}”.")
 
 
 @require_POST
 def undo(request, project_id: int, document_id: int):
     project = _project(request, project_id)
     document = _document(project, document_id)
-    stack = UndoStack(request.session, project.pk, document.pk)
+    gold = _gold(request, project)
+    stack = UndoStack(request.session, project.pk, document.pk, gold=gold)
     try:
         notice = stack.undo(project=project, document=document, user=request.user)
     except ValidationError as error:
-        return _annotation(request, project, document, refused=_message(error), status=422)
+        return _changed(request, project, document, gold=gold, refused=_message(error), status=422)
     if notice is None:
-        return _annotation(request, project, document, refused="Nothing to undo.", status=422)
-    return _annotation(request, project, document, notice=notice)
+        return _changed(
+            request, project, document, gold=gold, refused="Nothing to undo.", status=422
+        )
+    return _changed(request, project, document, gold=gold, notice=notice)
 
 
 @require_POST
@@ -324,7 +384,7 @@ def reopen(request, project_id: int, document_id: int):
     project = _project(request, project_id)
     document = _document(project, document_id)
     services.document_reopen(project=project, document=document, user=request.user)
-    return _annotation(request, project, document, notice="Reopened: the document is in progress.")
+    return _changed(request, project, document, notice="Reopened: the document is in progress.")
 
 
 @require_GET
@@ -343,3 +403,129 @@ def label_styles(request, project_id: int):
 
 def _quote(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _reviewing(request, project_id: int, document_id: int) -> tuple[Project, Document]:
+    project = _project(request, project_id)
+    if not can_review(request.user, project):
+        raise PermissionDenied("Only reviewers and managers review documents.")
+    return project, _document(project, document_id)
+
+
+def _key(value: str) -> tuple[int, int, int] | None:
+    """A candidate span named as ``start:end:label_id`` by the review form."""
+    parts = value.split(":")
+    numbers = [_int(part) for part in parts]
+    if len(numbers) != 3 or None in numbers:
+        return None
+    return numbers[0], numbers[1], numbers[2]
+
+
+@require_POST
+def gold_accept(request, project_id: int, document_id: int):
+    """Copy the chosen analysts' spans, or every agreed one, into gold."""
+    project, document = _reviewing(request, project_id, document_id)
+    agreed = request.POST.get("agreed")
+    if agreed in {"majority", "unanimous"}:
+        comparison = curation.compare(project, document)
+        keys = [
+            c.key
+            for c in comparison.candidates
+            if c.gold is None and (c.unanimous if agreed == "unanimous" else c.in_majority)
+        ]
+    else:
+        keys = [_key(value) for value in request.POST.getlist("key")]
+        if None in keys:
+            return _changed(
+                request, project, document, gold=True, refused="Unknown span.", status=422
+            )
+    if not keys:
+        return _changed(
+            request, project, document, gold=True, refused="No spans to accept.", status=422
+        )
+    try:
+        accepted = curation.gold_accept(
+            project=project, document=document, reviewer=request.user, keys=keys
+        )
+    except BatchErrors as refused:
+        problems = "; ".join(
+            m for fields in refused.errors.values() for ms in fields.values() for m in ms
+        )
+        return _changed(request, project, document, gold=True, refused=problems, status=422)
+    notice = f"Accepted {len(accepted)} span{'s' if len(accepted) != 1 else ''} into gold."
+    return _changed(request, project, document, gold=True, notice=notice)
+
+
+@require_POST
+def span_reject(request, project_id: int, span_id: int):
+    """Reject an analyst's span with a reason they will see."""
+    project = _project(request, project_id)
+    if not can_review(request.user, project):
+        raise PermissionDenied("Only reviewers and managers reject spans.")
+    span = get_object_or_404(
+        Span.objects.select_related("document", "label").annotations(),
+        project=project,
+        pk=span_id,
+    )
+    reason = request.POST.get("reason", "").strip()
+    if not reason:
+        return _changed(
+            request,
+            project,
+            span.document,
+            gold=True,
+            refused="Give a reason: the analyst will read it.",
+            status=422,
+        )
+    curation.span_reject(span=span, reviewer=request.user, reason=reason[:2000])
+    notice = f"Rejected {span.label.name} “{_quote(span.text)}” of {span.annotator}."
+    return _changed(request, project, span.document, gold=True, notice=notice)
+
+
+@require_POST
+def comment(request, project_id: int, document_id: int):
+    """A note for the team on the document, or on a span the author can see."""
+    project = _project(request, project_id)
+    document = _document(project, document_id)
+    gold = request.GET.get("layer") == "gold" and can_review(request.user, project)
+    body = request.POST.get("body", "").strip()
+    span = None
+    if request.POST.get("span"):
+        span = (
+            Span.objects.filter(visible_spans(request.user))
+            .filter(project=project, document=document, pk=_int(request.POST["span"]))
+            .first()
+        )
+        if span is None:
+            return _changed(
+                request, project, document, gold=gold, refused="Unknown span.", status=422
+            )
+    if not body:
+        return _changed(
+            request, project, document, gold=gold, refused="Write something first.", status=422
+        )
+    curation.comment_add(
+        project=project, document=document, author=request.user, body=body[:5000], span=span
+    )
+    return _changed(request, project, document, gold=gold, notice="Comment added.")
+
+
+@require_POST
+def mark_reviewed(request, project_id: int, document_id: int):
+    project, document = _reviewing(request, project_id, document_id)
+    if request.POST.get("undo"):
+        curation.document_reopen_review(project=project, document=document)
+        notice = "The document is back in review."
+    else:
+        curation.document_mark_reviewed(project=project, document=document, reviewer=request.user)
+        notice = "Marked reviewed: its gold layer counts as complete in exports."
+    return _changed(request, project, document, gold=True, notice=notice)
+
+
+@require_GET
+def dashboard(request, project_id: int):
+    """Progress per analyst and per label, agreement, and the documents to review first."""
+    project = _project(request, project_id)
+    if not can_review(request.user, project):
+        raise PermissionDenied("The dashboard is for reviewers and managers.")
+    return render(request, "annotator/dashboard.html", {"project": project, **progress(project)})

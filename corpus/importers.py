@@ -58,10 +58,15 @@ def read_jsonl(name: str, stream: IO[bytes]) -> Iterator[Record]:
         yield Record(where=where, fields=_from_json(where, value))
 
 
+# Fields a native export line carries that describe the export, not the document: an
+# import takes the document back without them (its id here is the new one).
+EXPORT_ONLY_FIELDS = {"id", "split"}
+
+
 def _from_json(where: str, value: dict[str, Any]) -> dict[str, Any]:
     if "label" in value or "labels" in value:
         return _from_doccano(where, value)
-    return value
+    return {key: item for key, item in value.items() if key not in EXPORT_ONLY_FIELDS}
 
 
 def _from_doccano(where: str, value: dict[str, Any]) -> dict[str, Any]:

@@ -182,3 +182,29 @@ def test_a_missing_path_is_a_clear_error(tmp_path, project, people, capsys):
     with pytest.raises(CommandError, match="nothing was stored"):
         run_import(tmp_path / "missing.jsonl", project=project)
     assert "missing.jsonl: no such file or folder" in capsys.readouterr().err
+
+
+def test_a_span_text_that_does_not_match_its_offsets_is_refused(project, people):
+    # Offsets counted in UTF-16 units (as a browser would) land two characters off here.
+    text = "👋🏽 artillery shells arrived"
+    with pytest.raises(BatchErrors) as caught:
+        documents_import(
+            project=project,
+            uploader=people["manager"],
+            items=[
+                {
+                    "text": text,
+                    "spans": [
+                        {"start": 5, "end": 21, "label": "WEAPONS", "text": "artillery shells"}
+                    ],
+                },
+            ],
+        )
+    assert "offsets must be code points" in caught.value.errors["0"]["spans"][0]
+    assert not Document.objects.exists()
+
+
+def test_export_only_fields_of_a_native_line_are_ignored(tmp_path, project, people):
+    path = write_jsonl(tmp_path / "in.jsonl", [{"id": 7, "split": "train", "text": "abc"}])
+    run_import(path, project=project)
+    assert project.documents.get().text == "abc"

@@ -247,11 +247,11 @@ def test_workspace_queries_do_not_grow_with_spans(
     document = Document.objects.create(text="abcdefghij" * 300)
     project.documents.add(document)
     many_spans(project, document, people["alice"], weapons, count)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         assert alice.get(workspace_url(project, document)).status_code == 200
     # Constant: session, user, project, document, label, the layer lock, the insert, the
     # status, the partial's reads, the session write (savepoints count as queries too).
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(27):
         response = add(alice, project, document, count * 10 + 1, count * 10 + 4, weapons, **HX)
         assert response.status_code == 200
 

@@ -1,0 +1,164 @@
+"""Review: every analyst's layer of a document side by side, and curation into gold.
+
+The agreement shown here is the export's: ``layers.majority_spans`` decides what "most
+agree" means, over the annotators who completed the document, so what a reviewer accepts
+as the majority is what the ``majority`` export would contain.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from corpus.models import Document
+
+from . import services
+from .layers import majority_spans
+from .models import Comment, DocumentStatus, Label, Project, Rejection, Review, Span, Status
+
+Key = tuple[int, int, int]  # (start, end, label_id): spans agree when these are equal
+
+
+@dataclass
+class Cell:
+    """What one analyst did about one candidate: their span (if any) and its rejection."""
+
+    span: Span | None
+    rejected: str = ""
+
+
+@dataclass
+class Candidate:
+    """One distinct span (start, end, label) marked by analysts or in gold."""
+
+    start: int
+    end: int
+    label: Label
+    text: str
+    marked_by: dict[int, Span] = field(default_factory=dict)  # annotator id -> span
+    gold: Span | None = None
+    in_majority: bool = False
+    unanimous: bool = False
+    cells: list[Cell] = field(default_factory=list)  # one per analyst, in column order
+
+    @property
+    def key(self) -> Key:
+        return (self.start, self.end, self.label.pk)
+
+
+@dataclass
+class Analyst:
+    id: int
+    username: str
+    status: str
+    span_count: int = 0
+
+
+@dataclass
+class Comparison:
+    analysts: list[Analyst]
+    candidates: list[Candidate]
+    completed: list[int]  # ids of the analysts who completed the document
+
+    @property
+    def agreed(self) -> list[Candidate]:
+        return [c for c in self.candidates if c.in_majority and c.gold is None]
+
+
+def compare(project: Project, document: Document) -> Comparison:
+    """Every analyst layer and gold for one document, lined up span by span."""
+    labels = {label.pk: label for label in project.labels.all()}
+    spans = list(
+        Span.objects.filter(project=project, document=document)
+        .select_related("rejection")
+        .order_by("start", "end", "label_id")
+    )
+    statuses = dict(
+        DocumentStatus.objects.filter(project=project, document=document).values_list(
+            "user_id", "status"
+        )
+    )
+    analyst_ids = {s.annotator_id for s in spans if not s.gold} | set(statuses)
+    names = dict(get_user_model().objects.filter(pk__in=analyst_ids).values_list("pk", "username"))
+    # Reviewers who only curate gold have no layer here; a status row alone (a claim)
+    # does make someone an analyst of the document.
+    analysts = sorted(
+        (Analyst(pk, names[pk], statuses.get(pk, Status.NEW)) for pk in analyst_ids),
+        key=lambda a: a.username,
+    )
+    candidates: dict[Key, Candidate] = {}
+    layers: dict[int, list[Key]] = defaultdict(list)
+    for span in spans:
+        key = (span.start, span.end, span.label_id)
+        if key not in candidates:
+            candidates[key] = Candidate(
+                span.start, span.end, labels[span.label_id], document.text[span.start : span.end]
+            )
+        if span.gold:
+            candidates[key].gold = span
+        else:
+            candidates[key].marked_by[span.annotator_id] = span
+            layers[span.annotator_id].append(key)
+    for analyst in analysts:
+        analyst.span_count = len(layers.get(analyst.id, []))
+    completed = [a.id for a in analysts if a.status == Status.COMPLETE]
+    majority = set(majority_spans(layers, completed))
+    for key, candidate in candidates.items():
+        candidate.in_majority = key in majority
+        voters = [a for a in completed if a in candidate.marked_by]
+        candidate.unanimous = len(completed) >= 2 and len(voters) == len(completed)
+        for analyst in analysts:
+            span = candidate.marked_by.get(analyst.id)
+            rejection = getattr(span, "rejection", None) if span else None
+            candidate.cells.append(Cell(span, rejection.reason if rejection else ""))
+    return Comparison(analysts, list(candidates.values()), completed)
+
+
+def gold_accept(*, project: Project, document: Document, reviewer, keys: list[Key]) -> list[Span]:
+    """Copy these spans into gold (those not there yet), all or nothing."""
+    labels = {label.pk: label for label in project.labels.all()}
+    stored = set(
+        Span.objects.filter(project=project, document=document, gold=True).values_list(
+            "start", "end", "label_id"
+        )
+    )
+    items = [
+        {"start": start, "end": end, "label": labels.get(label_id)}
+        for start, end, label_id in dict.fromkeys(keys)
+        if (start, end, label_id) not in stored
+    ]
+    return services.spans_create(
+        project=project, document=document, annotator=reviewer, items=items, gold=True
+    )
+
+
+def span_reject(*, span: Span, reviewer, reason: str) -> Rejection:
+    """Reject an analyst's span; the analyst sees the reason beside it."""
+    rejection, _ = Rejection.objects.update_or_create(
+        span=span, defaults={"reviewer": reviewer, "reason": reason}
+    )
+    return rejection
+
+
+def comment_add(
+    *, project: Project, document: Document, author, body: str, span: Span | None = None
+) -> Comment:
+    """A note for the team on the document (or on one of its spans)."""
+    return Comment.objects.create(
+        project=project, document=document, author=author, body=body, span=span
+    )
+
+
+def document_mark_reviewed(*, project: Project, document: Document, reviewer) -> Review:
+    """Mark the document's gold layer as curated."""
+    with transaction.atomic():
+        review, _ = Review.objects.update_or_create(
+            project=project, document=document, defaults={"reviewer": reviewer}
+        )
+    return review
+
+
+def document_reopen_review(*, project: Project, document: Document) -> None:
+    """Take the 'reviewed' mark back."""
+    Review.objects.filter(project=project, document=document).delete()

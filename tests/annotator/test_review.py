@@ -1,0 +1,192 @@
+import json
+
+import pytest
+from django.urls import reverse
+
+from annotator.curation import compare
+from annotator.models import Comment, Rejection, Review, Span
+from annotator.services import document_complete, span_create
+from corpus.models import Document
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def layers(project, document, people):
+    """alice and bob completed the document; they agree on one span and differ on another."""
+    weapons = project.labels.get(name="WEAPONS")
+    person = project.labels.get(name="PERSON")
+    for name in ["alice", "bob"]:
+        span_create(
+            project=project,
+            document=document,
+            annotator=people[name],
+            label=weapons,
+            start=20,
+            end=36,
+        )
+        document_complete(project=project, document=document, user=people[name])
+    span_create(
+        project=project, document=document, annotator=people["alice"], label=person, start=0, end=2
+    )
+    return project
+
+
+def review_url(project, document):
+    return reverse("review", args=[project.pk, document.pk])
+
+
+def test_an_annotator_cannot_open_the_review_page(client, people, layers, document):
+    client.force_login(people["alice"])
+    assert client.get(review_url(layers, document)).status_code == 403
+
+
+def test_a_non_member_gets_404(client, people, layers, document):
+    client.force_login(people["outsider"])
+    assert client.get(review_url(layers, document)).status_code == 404
+
+
+def test_the_reviewer_sees_every_layer_side_by_side(client, people, layers, document):
+    client.force_login(people["reviewer"])
+    page = client.get(review_url(layers, document)).content.decode()
+    assert '<th scope="col">alice</th>' in page and '<th scope="col">bob</th>' in page
+    assert "all agree" in page and "disputed" in page
+
+
+def test_compare_marks_agreement_with_the_export_majority_rule(layers, document):
+    comparison = compare(layers, document)
+    by_start = {c.start: c for c in comparison.candidates}
+    assert by_start[20].unanimous and by_start[20].in_majority
+    assert not by_start[0].in_majority
+    assert [c.start for c in comparison.agreed] == [20]
+
+
+def test_accepting_what_most_agree_on_copies_it_into_gold(client, people, layers, document):
+    client.force_login(people["reviewer"])
+    url = reverse("gold_accept", args=[layers.pk, document.pk])
+    response = client.post(url, {"agreed": "majority"}, **HX)
+    assert response.status_code == 200 and "Accepted 1 span" in response.content.decode()
+    gold = Span.objects.get(gold=True)
+    assert (gold.start, gold.end, gold.annotator) == (20, 36, people["reviewer"])
+    # Nothing left to accept: a second click changes nothing.
+    assert client.post(url, {"agreed": "majority"}, **HX).status_code == 422
+    assert Span.objects.filter(gold=True).count() == 1
+
+
+def test_accepting_ticked_spans(client, people, layers, document):
+    client.force_login(people["reviewer"])
+    person = layers.labels.get(name="PERSON")
+    url = reverse("gold_accept", args=[layers.pk, document.pk])
+    client.post(url, {"key": [f"0:2:{person.pk}"]}, **HX)
+    assert list(Span.objects.filter(gold=True).values_list("start", "end")) == [(0, 2)]
+
+
+def test_accepting_a_bad_key_is_refused(client, people, layers, document):
+    client.force_login(people["reviewer"])
+    url = reverse("gold_accept", args=[layers.pk, document.pk])
+    assert client.post(url, {"key": ["nonsense"]}, **HX).status_code == 422
+    assert client.post(url, {"key": ["0:9999:1"]}, **HX).status_code == 422
+    assert not Span.objects.filter(gold=True).exists()
+
+
+def test_an_annotator_cannot_accept_into_gold(client, people, layers, document):
+    client.force_login(people["alice"])
+    url = reverse("gold_accept", args=[layers.pk, document.pk])
+    assert client.post(url, {"agreed": "majority"}, **HX).status_code == 403
+    assert not Span.objects.filter(gold=True).exists()
+
+
+def test_reviewers_tag_gold_directly_and_annotators_cannot(client, people, layers, document):
+    weapons = layers.labels.get(name="WEAPONS")
+    url = reverse("span_add", args=[layers.pk, document.pk]) + "?layer=gold"
+    client.force_login(people["alice"])
+    assert client.post(url, {"start": 3, "end": 5, "label": weapons.pk}, **HX).status_code == 403
+    client.force_login(people["reviewer"])
+    assert client.post(url, {"start": 3, "end": 5, "label": weapons.pk}, **HX).status_code == 200
+    span = Span.objects.get(gold=True)
+    # The reviewer edits gold spans like their own, and cannot touch an analyst's.
+    assert client.post(reverse("span_remove", args=[layers.pk, span.pk]), **HX).status_code == 200
+    bobs = Span.objects.filter(annotator=people["bob"]).first()
+    assert client.post(reverse("span_remove", args=[layers.pk, bobs.pk]), **HX).status_code == 403
+    assert Span.objects.filter(pk=bobs.pk).exists()
+
+
+def test_a_rejected_span_shows_its_reason_to_the_analyst(client, people, layers, document):
+    alices = Span.objects.get(annotator=people["alice"], start=0)
+    client.force_login(people["reviewer"])
+    url = reverse("span_reject", args=[layers.pk, alices.pk])
+    assert client.post(url, {"reason": ""}, **HX).status_code == 422
+    assert client.post(url, {"reason": "Not a <b>person</b> here."}, **HX).status_code == 200
+    assert Rejection.objects.get().span == alices
+    client.force_login(people["alice"])
+    page = client.get(reverse("workspace", args=[layers.pk, document.pk])).content.decode()
+    assert "Rejected by review:" in page and "Not a &lt;b&gt;person&lt;/b&gt; here." in page
+    client.force_login(people["bob"])
+    page = client.get(reverse("workspace", args=[layers.pk, document.pk])).content.decode()
+    assert "Rejected by review" not in page
+
+
+def test_comments_on_documents_and_spans(client, people, layers, document):
+    alices = Span.objects.get(annotator=people["alice"], start=0)
+    client.force_login(people["reviewer"])
+    url = reverse("comment", args=[layers.pk, document.pk])
+    client.post(url + "?layer=gold", {"body": "Check the names."}, **HX)
+    client.post(url + "?layer=gold", {"body": "Why PERSON?", "span": alices.pk}, **HX)
+    assert client.post(url, {"body": "  "}, **HX).status_code == 422
+    assert Comment.objects.count() == 2
+    client.force_login(people["alice"])
+    page = client.get(reverse("workspace", args=[layers.pk, document.pk])).content.decode()
+    assert "Check the names." in page and "Why PERSON?" in page
+    client.force_login(people["bob"])  # another analyst's span comment stays private
+    page = client.get(reverse("workspace", args=[layers.pk, document.pk])).content.decode()
+    assert "Check the names." in page and "Why PERSON?" not in page
+
+
+def test_an_analyst_cannot_comment_on_another_layers_span(client, people, layers, document):
+    bobs = Span.objects.get(annotator=people["bob"])
+    client.force_login(people["alice"])
+    url = reverse("comment", args=[layers.pk, document.pk])
+    assert client.post(url, {"body": "x", "span": bobs.pk}, **HX).status_code == 422
+    assert not Comment.objects.exists()
+
+
+def test_mark_reviewed_and_export_gold(client, people, layers, document):
+    client.force_login(people["reviewer"])
+    client.post(reverse("gold_accept", args=[layers.pk, document.pk]), {"agreed": "majority"})
+    client.post(reverse("mark_reviewed", args=[layers.pk, document.pk]))
+    assert Review.objects.get().reviewer == people["reviewer"]
+    response = client.get(
+        f"/api/projects/{layers.pk}/export/",
+        {"format": "jsonl", "layer": "gold", "status": "complete"},
+    )
+    lines = [json.loads(line) for line in b"".join(response.streaming_content).splitlines()]
+    assert [(s["start"], s["end"], s["label"]) for line in lines for s in line["spans"]] == [
+        (20, 36, "WEAPONS")
+    ]
+
+
+@pytest.mark.parametrize("extra", [0, 30])
+def test_review_page_queries_are_bounded(
+    client, people, layers, document, extra, django_assert_max_num_queries
+):
+    weapons = layers.labels.get(name="WEAPONS")
+    Span.objects.bulk_create(
+        Span(
+            project=layers,
+            document=document,
+            annotator=people["bob"],
+            label=weapons,
+            start=40 + i,
+            end=41 + i,
+        )
+        for i in range(extra)
+    )
+    client.force_login(people["reviewer"])
+    with django_assert_max_num_queries(20):
+        assert client.get(review_url(layers, document)).status_code == 200
+
+
+def test_a_document_outside_the_project_is_404(client, people, layers):
+    stray = Document.objects.create(text="stray")
+    client.force_login(people["reviewer"])
+    assert client.get(review_url(layers, stray)).status_code == 404
