@@ -4,6 +4,7 @@ The workspace views, the API, the admin and the importers all call these, so a s
 validated the same way whichever door it comes through (``models.span_errors``).
 """
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from corpus.importers import ParseError, Record
 from corpus.models import Document, text_hash
 
+from . import history
 from .models import (
     DocumentStatus,
     Label,
@@ -97,6 +99,7 @@ def span_create(
             raise ValidationError(
                 {"non_field_errors": ["This exact span is already in the layer."]}
             ) from error
+        history.record_created(span)
         if not gold:
             _touch(status)
     return span
@@ -120,14 +123,18 @@ def span_update(
             label=new_label,
             layer=others.exclude(pk=span.pk).values_list("start", "end", "label_id"),
         )
+        before = {"start": span.start, "end": span.end, "label_id": span.label_id}
         span.label, span.start, span.end = new_label, new_start, new_end
         span.save(update_fields=["label", "start", "end", "updated_at"])
+        history.record_changed(span, **before)
     return span
 
 
 def span_delete(*, span: Span) -> None:
     """Remove a span from its layer."""
-    span.delete()
+    with transaction.atomic():
+        history.record_deleted(span)
+        span.delete()
 
 
 def spans_create(
@@ -170,6 +177,7 @@ def spans_create(
             )
             for item in items
         )
+        history.record_many_created(spans)
         if not gold and spans:
             _touch(status)
     return spans
@@ -210,7 +218,12 @@ def document_next(*, project: Project, user) -> Document | None:
         with transaction.atomic():
             document = candidates.select_for_update(skip_locked=True, of=("self",)).first()
             if document is None:
-                return None
+                if not candidates.exists():
+                    return None
+                # Every candidate is locked by someone else's claim right now: once those
+                # commit, a place may still be free, so look again rather than give up.
+                time.sleep(0.01)
+                continue
             # Counted again under the lock: the first count may predate a claim that
             # another caller committed while we waited.
             taken = DocumentStatus.objects.filter(project=project, document=document).count()
@@ -221,6 +234,27 @@ def document_next(*, project: Project, user) -> Document | None:
 
 
 MAX_CLAIM_ATTEMPTS = 20
+
+
+def documents_assign(*, project: Project, documents: Iterable[Document], user) -> int:
+    """Give these documents to a member (a manager's choice, beyond the queue's rule).
+
+    The assignment is the same claim ``document_next`` makes, so the member is offered
+    them first. Returns how many were newly assigned (already taken ones are left alone).
+    """
+    with transaction.atomic():
+        taken = set(
+            DocumentStatus.objects.filter(project=project, user=user).values_list(
+                "document_id", flat=True
+            )
+        )
+        new = [
+            DocumentStatus(project=project, document=document, user=user)
+            for document in documents
+            if document.pk not in taken
+        ]
+        DocumentStatus.objects.bulk_create(new)
+    return len(new)
 
 
 def document_complete(*, project: Project, document: Document, user) -> DocumentStatus:
@@ -444,6 +478,7 @@ def documents_import(
             for span in spans
         ]
         Span.objects.bulk_create(new_spans, batch_size=2000)
+        history.record_many_created(new_spans)
         layers_touched = {(span.document_id, span.annotator_id) for span in new_spans}
         _statuses_in_progress(project, layers_touched)
     return [doc for doc, _, _ in plan]

@@ -7,6 +7,7 @@ urlpatterns = [
     path("projects/<int:project_id>/", views.project_detail, name="project"),
     path("projects/<int:project_id>/guidelines/", views.guidelines, name="guidelines"),
     path("projects/<int:project_id>/dashboard/", views.dashboard, name="dashboard"),
+    path("projects/<int:project_id>/assign/", views.assign, name="assign"),
     path("projects/<int:project_id>/labels.css", views.label_styles, name="label_styles"),
     path("projects/<int:project_id>/next/", views.next_document, name="next_document"),
     path(

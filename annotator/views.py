@@ -20,7 +20,17 @@ from django_htmx.http import HttpResponseClientRedirect
 from corpus.models import Document
 
 from . import curation, services
-from .models import Comment, DocumentStatus, Label, Project, Rejection, Review, Span, Status
+from .models import (
+    Comment,
+    DocumentStatus,
+    Label,
+    Membership,
+    Project,
+    Rejection,
+    Review,
+    Span,
+    Status,
+)
 from .permissions import can_manage, can_review, visible_spans
 from .progress import progress
 from .rendering import article_html, markdown_html, span_items_html, trimmed
@@ -108,15 +118,46 @@ def project_detail(request, project_id: int):
     else:
         status = ""
     page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    manager = can_manage(request.user, project)
     context = {
         "project": project,
         "page": page,
         "status": status,
         "statuses": Status.choices,
         "can_review": can_review(request.user, project),
-        "can_manage": can_manage(request.user, project),
+        "can_manage": manager,
+        "members": (
+            list(project.memberships.select_related("user").order_by("user__username"))
+            if manager
+            else []
+        ),
     }
     return render(request, "annotator/project.html", context)
+
+
+@require_POST
+def assign(request, project_id: int):
+    """A manager gives the ticked documents to one member."""
+    project = _project(request, project_id)
+    if not can_manage(request.user, project):
+        raise PermissionDenied("Only managers assign documents.")
+    member = (
+        Membership.objects.filter(project=project, user__username=request.POST.get("user", ""))
+        .select_related("user")
+        .first()
+    )
+    ids = [pk for pk in map(_int, request.POST.getlist("document")) if pk is not None]
+    documents = list(project.documents.filter(pk__in=ids).only("id"))
+    if member is None:
+        messages.error(request, "Choose a member of this project to assign documents to.")
+    elif not documents:
+        messages.error(request, "Tick the documents to assign first.")
+    else:
+        added = services.documents_assign(project=project, documents=documents, user=member.user)
+        already = len(documents) - added
+        note = f" ({already} already theirs)" if already else ""
+        messages.success(request, f"Assigned {added} document(s) to {member.user}{note}.")
+    return redirect(request.POST.get("next") or reverse("project", args=[project.pk]))
 
 
 @require_GET
