@@ -4,6 +4,7 @@ SQLite in the project folder by default; set DATABASE_URL=postgres://… for Pos
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -102,7 +103,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     # Tests use a file, not shared-cache memory: there, concurrent writers get "table is
     # locked" at once instead of queueing as they do on a real SQLite file.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # One file per test process, so that two test runs never share a database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"margin-test-{os.getpid()}.sqlite3")
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
