@@ -1,0 +1,74 @@
+"""End to end: two analysts disagree, the reviewer curates gold, the dashboard and the
+gold export show it."""
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from annotator.models import Review, Span
+from annotator.services import document_complete, span_create
+from corpus.models import Document
+
+
+@pytest.fixture
+def disagreement(transactional_db, demo):
+    """alice and bob tagged the seed article, agreeing on one span and not on another."""
+    document = Document.objects.get(external_id="kim-putin-vladivostok")
+    users = get_user_model().objects
+    labels = {label.name: label for label in demo.labels.all()}
+
+    def tag(name, words, label):
+        start = document.text.index(words)
+        span_create(
+            project=demo,
+            document=document,
+            annotator=users.get(username=name),
+            label=labels[label],
+            start=start,
+            end=start + len(words),
+        )
+
+    tag("alice", "artillery shells", "WEAPONS")
+    tag("bob", "artillery shells", "WEAPONS")
+    tag("alice", "Vladivostok", "LOCATION")
+    tag("bob", "Vladivostok", "ORGANIZATION")
+    for name in ["alice", "bob"]:
+        document_complete(project=demo, document=document, user=users.get(username=name))
+    return document
+
+
+def test_reviewer_curates_gold_and_it_exports(page, sign_in, demo, disagreement):
+    sign_in("reviewer", "margin-reviewer")
+    page.goto(reverse("review", args=[demo.pk, disagreement.pk]))
+    matrix = page.inner_text(".matrix")
+    assert "all agree" in matrix and "disputed" in matrix
+    page.click("text=Accept what most agree on")
+    page.wait_for_function(
+        "() => document.getElementById('save-status').textContent.includes('Accepted 1 span')"
+    )
+    assert list(Span.objects.filter(gold=True).values_list("label__name", flat=True)) == ["WEAPONS"]
+    # Settle the dispute by ticking alice's reading.
+    page.check("input[name=key][aria-label^='Accept LOCATION']")
+    page.click("text=Accept the ticked spans into gold")
+    page.wait_for_function(
+        "() => document.getElementById('save-status').textContent.includes('Accepted 1 span')"
+    )
+    page.click("text=Mark reviewed")
+    page.wait_for_selector("text=Reviewed by reviewer")
+    assert Review.objects.filter(document=disagreement).exists()
+
+    page.goto(reverse("dashboard", args=[demo.pk]))
+    assert "F1 0.50" in page.inner_text(".agreement-matrix")  # 1 of 2 spans agree
+
+    response = page.request.get(
+        f"/api/projects/{demo.pk}/export/?format=jsonl&layer=gold&status=complete"
+    )
+    assert response.ok
+    lines = [json.loads(line) for line in response.text().splitlines()]
+    assert sorted((s["label"], s["text"]) for line in lines for s in line["spans"]) == [
+        ("LOCATION", "Vladivostok"),
+        ("WEAPONS", "artillery shells"),
+    ]
+    assert page.problems == []
