@@ -49,7 +49,7 @@ from rest_framework.routers import SimpleRouter
 from . import services
 from .models import DocumentStatus, Membership, Project, Span, Status
 from .pagination import SpanPagination
-from .permissions import can_edit_layer, can_manage, can_review, visible_spans
+from .permissions import can_edit_layer, can_manage, can_review, project_for, visible_spans
 from .serializers import (
     DocumentDetailSerializer,
     DocumentInputSerializer,
@@ -57,6 +57,7 @@ from .serializers import (
     LabelSerializer,
     MemberSerializer,
     ProjectSerializer,
+    SpanListSerializer,
     SpanSerializer,
 )
 
@@ -197,9 +198,10 @@ class ProjectScoped(APIDefaults):
 
     @cached_property
     def project(self) -> Project:
-        user = self.request.user
-        projects = Project.objects.visible_to(user).with_role(user)
-        return get_object_or_404(projects, pk=self.kwargs["project_pk"])
+        project = project_for(self.request.user, self.kwargs["project_pk"])
+        if project is None:
+            raise NotFound()
+        return project
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
@@ -511,6 +513,12 @@ class DocumentSpanViewSet(
             raise ValidationError({"layer": ["Must be 'annotator' or 'gold'."]})
         return layer == "gold"
 
+    def list(self, request, *args, **kwargs):
+        # Rows, not model instances: see SpanListSerializer.
+        rows = self.get_queryset().values_list(*SpanListSerializer.columns)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
     def get_queryset(self):
         user, project = self.request.user, self.project
         spans = Span.objects.filter(project=project, document=self.document)
@@ -577,8 +585,9 @@ class DocumentSpanViewSet(
                 )
             except DjangoValidationError as error:
                 raise _refused(error) from None
-        data = self.get_serializer(created, many=many).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        # The validated serializer shows what was stored (its fields are already built).
+        serializer.instance = created
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 
 class SpanViewSet(

@@ -8,7 +8,7 @@
 
 from django.db.models import Q
 
-from .models import Project, Role
+from .models import Membership, Project, Role
 
 
 def role_of(user, project: Project) -> str | None:
@@ -77,3 +77,27 @@ def can_export_layer(user, project: Project, layer: str) -> bool:
     if role is None:
         return False
     return role in {Role.REVIEWER, Role.MANAGER} or layer == "mine"
+
+
+def project_for(user, project_id: int) -> Project | None:
+    """The project if the user may see it, with ``role`` set as ``with_role`` would; else None.
+
+    The same visibility as ``ProjectQuerySet.visible_to`` (members; superusers: all) in one
+    short query, for the API's per-request lookup.
+    """
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        project = Project.objects.filter(pk=project_id).first()
+        if project is not None:
+            project.role = Role.MANAGER
+        return project
+    membership = (
+        Membership.objects.select_related("project")
+        .filter(project_id=project_id, user=user)
+        .first()
+    )
+    if membership is None:
+        return None
+    membership.project.role = membership.role
+    return membership.project

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from corpus.models import Document
 
@@ -163,6 +164,53 @@ class LabelField(serializers.RelatedField):
         return label.name
 
 
+class SpanListSerializer(serializers.ListSerializer):
+    """Spans in a list, read from ``values_list(*columns)`` rows when the view gives rows.
+
+    Building three model instances (span, label, user) and running every field for each
+    of a document's 500 spans costs some 20 ms; reading rows costs about one. The shape is
+    ``SpanSerializer``'s (a test holds them equal); lists of ``Span`` instances, such as
+    the answer to a bulk create, take DRF's usual path.
+    """
+
+    columns = ("id", "document_id", "start", "end", "label__name", "annotator__username")
+    columns += ("gold", "created_at")
+
+    def to_representation(self, data) -> list[dict[str, Any]]:
+        rows = list(data)
+        if not rows or not isinstance(rows[0], tuple):
+            return super().to_representation(rows)
+        text = self.context["document"].text
+        when = _iso_datetimes(self.child.fields["created_at"])
+        return [
+            {
+                "id": pk,
+                "document": document,
+                "start": start,
+                "end": end,
+                "label": label,
+                "text": text[start:end],
+                "annotator": annotator,
+                "layer": "gold" if gold else "annotator",
+                "created_at": when(created_at),
+            }
+            for pk, document, start, end, label, annotator, gold, created_at in rows
+        ]
+
+
+def _iso_datetimes(field: serializers.DateTimeField):
+    """DRF's ISO 8601 rendering of ``field`` with the time zone looked up once, not per row."""
+    if getattr(field, "format", api_settings.DATETIME_FORMAT) != ISO_8601:
+        return field.to_representation
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+
+    def render(value) -> str:
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return render
+
+
 class SpanSerializer(serializers.ModelSerializer):
     """A span as the API shows it; on writes only ``start``, ``end`` and ``label``.
 
@@ -181,6 +229,7 @@ class SpanSerializer(serializers.ModelSerializer):
         fields += ["created_at"]
         read_only_fields = ["id", "document", "created_at"]
         extra_kwargs = {"start": {"max_value": 2**31 - 1}, "end": {"max_value": 2**31 - 1}}
+        list_serializer_class = SpanListSerializer
 
     def get_text(self, span: Span) -> str:
         document = self.context.get("document") or span.document

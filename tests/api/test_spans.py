@@ -320,3 +320,17 @@ def test_a_document_of_another_project_is_not_found(world, client_for):
 
     assert client_for("manager").get(url).status_code == 404
     assert client_for("outsider").get(url).status_code == 404
+
+
+def test_a_listed_span_looks_exactly_like_a_created_one(world, client_for):
+    start = TRICKY_TEXT.index("北")
+    created = client_for("reviewer").post(
+        spans_url(world, "layer=gold"),
+        {"start": start, "end": start + 3, "label": 2},
+        format="json",
+    )
+    listed = client_for("reviewer").get(spans_url(world, "layer=gold")).json()["results"]
+
+    assert created.json() in listed
+    alice = client_for("alice").get(span_url(world.spans["alice"])).json()
+    assert client_for("alice").get(spans_url(world)).json()["results"] == [alice]
