@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -470,14 +470,14 @@ def documents_import(
         raise BatchErrors(errors)
 
     with transaction.atomic():
-        Document.objects.bulk_create(_prepared(doc) for doc, reused, _ in plan if not reused)
+        bulk_insert([_prepared(doc) for doc, reused, _ in plan if not reused])
         project.documents.add(*(doc for doc, _, _ in plan))
         new_spans = [
             Span(project=project, document=doc, origin=Origin.IMPORTED, **span)
             for doc, _, spans in plan
             for span in spans
         ]
-        Span.objects.bulk_create(new_spans, batch_size=2000)
+        bulk_insert(new_spans)
         history.record_many_created(new_spans)
         layers_touched = {(span.document_id, span.annotator_id) for span in new_spans}
         _statuses_in_progress(project, layers_touched)
@@ -587,3 +587,77 @@ def _keep_a_manager(membership: Membership) -> None:
         raise ValidationError(
             {"role": ["A project needs a manager: make someone else manager first."]}
         )
+
+
+def bulk_insert(objects: Sequence[Any]) -> None:
+    """``bulk_create`` for large imports of plain rows, several times faster.
+
+    One multi-row ``INSERT … RETURNING`` per batch; values are passed as they are, and only
+    fields that need converting (dates, JSON, …) go through ``get_db_prep_save``, where
+    ``bulk_create`` prepares every value of every row. Sets ``auto_now``/``auto_now_add``
+    fields (one timestamp for the batch) and each object's primary key. No signals, no
+    ``save()``, no expressions as values: only for rows built in code, like ``bulk_create``.
+    """
+    if not objects:
+        return
+    model = type(objects[0])
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    now = timezone.now()
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for obj in objects:
+                setattr(obj, field.attname, now)
+    plain = {"BooleanField", "CharField", "TextField", "ForeignKey", "OneToOneField"}
+    plain |= {name for name in _INTEGER_FIELDS}
+    converters = [
+        (field.attname, None if field.get_internal_type() in plain else field)
+        for field in fields
+    ]
+    prepared_now = {}
+    rows = []
+    for obj in objects:
+        row = []
+        for attname, field in converters:
+            value = getattr(obj, attname)
+            if field is not None:
+                if value is now:
+                    if attname not in prepared_now:
+                        prepared_now[attname] = field.get_db_prep_save(value, connection)
+                    value = prepared_now[attname]
+                else:
+                    value = field.get_db_prep_save(value, connection)
+            row.append(value)
+        rows.append(row)
+
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(1, min(2000, connection.ops.bulk_batch_size(fields, objects)))
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), size):
+            batch = rows[first : first + size]
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+                f"VALUES {', '.join([one_row] * len(batch))} RETURNING {quote(meta.pk.column)}",
+                [value for row in batch for value in row],
+            )
+            # Rows come back in VALUES order on SQLite and PostgreSQL (bulk_create relies
+            # on the same).
+            for obj, (pk,) in zip(objects[first : first + size], cursor.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = connection.alias
+
+
+_INTEGER_FIELDS = (
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "IntegerField",
+    "PositiveBigIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallAutoField",
+    "SmallIntegerField",
+)
