@@ -6,6 +6,7 @@ manager may change.
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,7 +17,8 @@ from corpus.importers import read_upload
 from corpus.models import Document
 
 from .forms import ImportForm
-from .models import DocumentStatus, Label, Membership, Project, Role, Span
+from .history import span_restore
+from .models import DocumentStatus, Label, Membership, Project, Role, Span, SpanEvent
 from .permissions import can_manage
 from .services import ImportRefused, records_import
 
@@ -302,3 +304,114 @@ class DocumentAdmin(CorpusDocumentAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser
+
+
+# History: every change to spans (``history``), read-only, with restoring deleted spans.
+
+
+@admin.register(SpanEvent)
+class SpanEventAdmin(RoleScopedAdmin):
+    list_display = [
+        "at",
+        "action",
+        "actor",
+        "document",
+        "span_id",
+        "layer",
+        "before_label",
+        "before_start",
+        "before_end",
+        "after_label",
+        "after_start",
+        "after_end",
+    ]
+    list_filter = ["action", "gold", "project"]
+    search_fields = ["document__title", "document__external_id", "actor__username"]
+    list_select_related = ["actor", "annotator", "document", "before_label", "after_label"]
+    raw_id_fields = ["document"]
+    readonly_fields = [field.name for field in SpanEvent._meta.fields]
+    date_hierarchy = "at"
+    show_full_result_count = False
+    actions = ["restore"]
+
+    @admin.display(description="layer")
+    def layer(self, event: SpanEvent) -> str:
+        return "gold" if event.gold else str(event.annotator or "—")
+
+    # The history is written by the services only, and never rewritten.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Restore the selected deleted spans")
+    def restore(self, request, queryset):
+        restored, refused = 0, []
+        events = queryset.select_related("project", "document", "before_label", "annotator")
+        for event in events.order_by("at", "id"):
+            if not can_manage(request.user, event.project):
+                refused.append(f"event {event.pk}: only a manager of “{event.project}” may.")
+                continue
+            try:
+                span_restore(event=event, user=request.user)
+            except ValidationError as error:
+                refused.append(f"event {event.pk}: {' '.join(error.messages)}")
+            else:
+                restored += 1
+        if restored:
+            self.message_user(request, f"Restored {restored} span(s).", messages.SUCCESS)
+        for problem in refused:
+            self.message_user(request, f"Not restored: {problem}", messages.WARNING)
+
+
+class SpanEventInline(admin.TabularInline):
+    """The document's history on its admin page (the full list: History in the sidebar)."""
+
+    model = SpanEvent
+    extra = 0
+    can_delete = False
+    fields = [
+        "at",
+        "action",
+        "actor",
+        "project",
+        "gold",
+        "annotator",
+        "before_label",
+        "before_start",
+        "before_end",
+        "after_label",
+        "after_start",
+        "after_end",
+    ]
+    readonly_fields = fields
+    ordering = ["-at", "-id"]
+    verbose_name_plural = "history"
+
+    def get_queryset(self, request):
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("project", "actor", "annotator", "before_label", "after_label")
+        )
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(project__in=_scoped_projects(request))
+
+    # Django's model permissions are not how Margin grants access: the document's admin
+    # page already decided, and the queryset keeps to the user's projects.
+    def has_view_permission(self, request, obj=None) -> bool:
+        return RoleScopedAdmin.has_module_permission(self, request)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+DocumentAdmin.inlines = [*DocumentAdmin.inlines, SpanEventInline]

@@ -372,3 +372,57 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author}: {self.body[:40]}"
+
+
+class SpanAction(models.TextChoices):
+    CREATED = "created", "Created"
+    RELABELLED = "relabelled", "Relabelled"
+    MOVED = "moved", "Moved"
+    DELETED = "deleted", "Deleted"
+    RESTORED = "restored", "Restored"
+
+
+class SpanEvent(models.Model):
+    """One change to a span, recorded in the transaction that made it (``services``).
+
+    ``before_*`` is the span as it was (empty for a creation), ``after_*`` as it became
+    (empty for a deletion). ``span_id`` is a plain number: the span may be gone. A deleted
+    span can be brought back (``history.span_restore``); the restoration's event points to
+    the deletion it undid through ``restores``.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="span_events")
+    document = models.ForeignKey(
+        "corpus.Document", on_delete=models.CASCADE, related_name="span_events"
+    )
+    span_id = models.BigIntegerField(db_index=True)
+    action = models.CharField(max_length=20, choices=SpanAction.choices)
+    # Who made the change, and whose layer it was in (for gold: the curating reviewer).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    gold = models.BooleanField(default=False)
+    before_start = models.PositiveIntegerField(null=True, blank=True)
+    before_end = models.PositiveIntegerField(null=True, blank=True)
+    before_label = models.ForeignKey(
+        Label, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    after_start = models.PositiveIntegerField(null=True, blank=True)
+    after_end = models.PositiveIntegerField(null=True, blank=True)
+    after_label = models.ForeignKey(
+        Label, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    restores = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="restored_by"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["project", "document", "at"], name="span_event_document")]
+
+    def __str__(self) -> str:
+        return f"{self.action} span {self.span_id} by {self.actor}"

@@ -50,8 +50,20 @@ def _layer(project: Project, document: Document, *, annotator, gold: bool):
 def _lock_layer(project: Project, document: Document, user) -> DocumentStatus:
     """Take the user's status row for the document, locked, so that two writes into one
     layer are checked for overlap one after the other."""
-    status, _ = DocumentStatus.objects.get_or_create(project=project, document=document, user=user)
-    return DocumentStatus.objects.select_for_update().get(pk=status.pk)
+    locked = DocumentStatus.objects.select_for_update()
+    # Usually the row exists (the document was offered): one locking read is enough.
+    status = locked.filter(project=project, document=document, user=user).first()
+    if status is None:
+        try:
+            # A row this transaction inserts is as good as locked: a concurrent insert of
+            # the same row waits on the unique constraint until we commit.
+            with transaction.atomic():
+                status = DocumentStatus.objects.create(
+                    project=project, document=document, user=user
+                )
+        except IntegrityError:
+            status = locked.get(project=project, document=document, user=user)
+    return status
 
 
 def _touch(status: DocumentStatus) -> None:

@@ -66,4 +66,9 @@ urlpatterns = [
         views.span_remove,
         name="span_remove",
     ),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/history/",
+        views.history,
+        name="history",
+    ),
 ]

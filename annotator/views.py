@@ -14,12 +14,13 @@ from django.db.models.functions import Coalesce, Length
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from corpus.models import Document
 
 from . import curation, services
+from .history import EVENTS_PER_PAGE, document_history, history_rows, span_restore
 from .models import (
     Comment,
     DocumentStatus,
@@ -570,3 +571,33 @@ def dashboard(request, project_id: int):
     if not can_review(request.user, project):
         raise PermissionDenied("The dashboard is for reviewers and managers.")
     return render(request, "annotator/dashboard.html", {"project": project, **progress(project)})
+
+
+@require_http_methods(["GET", "POST"])
+def history(request, project_id: int, document_id: int):
+    """Managers: every change to the document's spans, and restoring a deleted span."""
+    project = _project(request, project_id)
+    if not can_manage(request.user, project):
+        raise PermissionDenied("The span history is for the project's managers.")
+    document = _document(project, document_id)
+    if request.method == "POST":
+        event = get_object_or_404(
+            document_history(project, document), pk=_int(request.POST.get("event"))
+        )
+        try:
+            span = span_restore(event=event, user=request.user)
+        except ValidationError as error:
+            messages.error(request, f"Not restored: {_message(error)}")
+        else:
+            messages.success(request, f"Restored {span.label.name}: “{_quote(span.text)}”.")
+        return redirect("history", project_id=project.pk, document_id=document.pk)
+    page = Paginator(document_history(project, document), EVENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "project": project,
+        "document": document,
+        "page": page,
+        "rows": history_rows(document.text, page.object_list),
+    }
+    return render(request, "annotator/history.html", context)

@@ -119,7 +119,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # from one address, that pair is refused — the right password too — for the cool-off time.
 # The API's token endpoint authenticates through the same backend, so it is throttled too.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "annotator.middleware.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)

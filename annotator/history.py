@@ -1,0 +1,206 @@
+"""The history of every span: what changed, who changed it, and bringing deleted spans back.
+
+``services`` records a ``SpanEvent`` inside the same transaction as each write, so the
+history can never disagree with the spans. The services' signatures name the layer's
+owner, not the person acting (a reviewer deletes gold, a manager an analyst's span through
+the API): the acting user comes from the request being served, which
+``annotator.middleware.RequestUserMiddleware`` makes known here. Outside a request
+(commands, the shell) the layer's owner is taken as the actor.
+"""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from corpus.models import Document
+
+from .models import Project, Span, SpanAction, SpanEvent
+
+# The request being served (not its user: DRF authenticates a token later in the request
+# and then sets ``request.user`` on the same object), or a user set by ``acting_as``.
+_current_request: ContextVar = ContextVar("margin_current_request", default=None)
+_acting_user: ContextVar = ContextVar("margin_acting_user", default=None)
+
+
+@contextmanager
+def serving(request) -> Iterator[None]:
+    """Make ``request.user`` the actor of the span events recorded while it is served."""
+    token = _current_request.set(request)
+    try:
+        yield
+    finally:
+        _current_request.reset(token)
+
+
+@contextmanager
+def acting_as(user) -> Iterator[None]:
+    """Record the span events made inside the block as ``user``'s."""
+    token = _acting_user.set(user)
+    try:
+        yield
+    finally:
+        _acting_user.reset(token)
+
+
+def actor_id(fallback_id: int | None) -> int | None:
+    """The id of whoever is making the change: ``acting_as``, the request's user, or the
+    layer's owner."""
+    user = _acting_user.get()
+    if user is None:
+        request = _current_request.get()
+        user = getattr(request, "user", None) if request is not None else None
+    if user is not None and user.is_authenticated:
+        return user.pk
+    return fallback_id
+
+
+def _after(span: Span, action: str) -> SpanEvent:
+    return SpanEvent(
+        project_id=span.project_id,
+        document_id=span.document_id,
+        span_id=span.pk,
+        action=action,
+        actor_id=actor_id(span.annotator_id),
+        annotator_id=span.annotator_id,
+        gold=span.gold,
+        after_start=span.start,
+        after_end=span.end,
+        after_label_id=span.label_id,
+    )
+
+
+def record_created(span: Span) -> SpanEvent:
+    """Record a new span (call inside the transaction that stored it)."""
+    return SpanEvent.objects.create(**_fields(_after(span, SpanAction.CREATED)))
+
+
+def record_many_created(spans: Iterable[Span]) -> None:
+    """Record a bulk insert with one more bulk insert."""
+    SpanEvent.objects.bulk_create(
+        (_after(span, SpanAction.CREATED) for span in spans), batch_size=2000
+    )
+
+
+def record_changed(span: Span, *, start: int, end: int, label_id: int) -> SpanEvent | None:
+    """Record a relabel or a move of ``span`` from (start, end, label_id); None if unchanged."""
+    if (start, end) != (span.start, span.end):
+        action = SpanAction.MOVED
+    elif label_id != span.label_id:
+        action = SpanAction.RELABELLED
+    else:
+        return None
+    event = _after(span, action)
+    event.before_start, event.before_end, event.before_label_id = start, end, label_id
+    event.save()
+    return event
+
+
+def record_deleted(span: Span) -> SpanEvent:
+    """Record a span about to be deleted (inside the deleting transaction)."""
+    return SpanEvent.objects.create(
+        project_id=span.project_id,
+        document_id=span.document_id,
+        span_id=span.pk,
+        action=SpanAction.DELETED,
+        actor_id=actor_id(span.annotator_id),
+        annotator_id=span.annotator_id,
+        gold=span.gold,
+        before_start=span.start,
+        before_end=span.end,
+        before_label_id=span.label_id,
+    )
+
+
+def _fields(event: SpanEvent) -> dict:
+    return {
+        field.attname: getattr(event, field.attname)
+        for field in SpanEvent._meta.concrete_fields
+        if not field.primary_key and field.attname != "at"
+    }
+
+
+def document_history(project: Project, document: Document):
+    """Every change to the document's spans in the project, newest first."""
+    return (
+        SpanEvent.objects.filter(project=project, document=document)
+        .select_related("actor", "annotator", "before_label", "after_label")
+        .prefetch_related("restored_by")
+        .order_by("-at", "-id")
+    )
+
+
+def restorable(event: SpanEvent) -> bool:
+    """A deletion not restored yet (the reverse one-to-one is prefetched or cached)."""
+    if event.action != SpanAction.DELETED:
+        return False
+    try:
+        event.restored_by  # noqa: B018 — the reverse accessor raises when there is none
+    except SpanEvent.DoesNotExist:
+        return True
+    return False
+
+
+def span_restore(*, event: SpanEvent, user) -> Span:
+    """Bring back the span a deletion event removed, validated again through ``span_create``
+    (its label must still exist, and it must fit its layer as it is now)."""
+    # services imports this module to record events, so it is imported here, when used.
+    from . import services
+
+    if event.action != SpanAction.DELETED:
+        raise ValidationError("Only a deleted span can be restored.")
+    if event.before_label is None:
+        raise ValidationError("Its label has been deleted since: the span cannot come back.")
+    if event.annotator is None:
+        raise ValidationError("Its annotator's account has been deleted since.")
+    with transaction.atomic():
+        # Locked so that two managers restoring the same span make one span, not two.
+        event = SpanEvent.objects.select_for_update().get(pk=event.pk)
+        if SpanEvent.objects.filter(restores=event).exists():
+            raise ValidationError("This span has already been restored.")
+        with acting_as(user):
+            span = services.span_create(
+                project=event.project,
+                document=event.document,
+                annotator=event.annotator,
+                label=event.before_label,
+                start=event.before_start,
+                end=event.before_end,
+                gold=event.gold,
+            )
+        SpanEvent.objects.filter(span_id=span.pk, action=SpanAction.CREATED).update(
+            action=SpanAction.RESTORED, restores=event
+        )
+    return span
+
+
+EVENTS_PER_PAGE = 100
+
+
+def history_rows(text: str, events: Iterable[SpanEvent]) -> list[dict]:
+    """What the history page shows of each event: before/after with the quoted text."""
+
+    def side(start, end, label) -> dict | None:
+        if start is None:
+            return None
+        return {
+            "start": start,
+            "end": end,
+            "label": label.name if label is not None else "(deleted label)",
+            "text": text[start:end],
+        }
+
+    return [
+        {
+            "event": event,
+            "action": event.get_action_display(),
+            "layer": "gold" if event.gold else (event.annotator or "(deleted user)"),
+            "actor": event.actor or "(deleted user)",
+            "before": side(event.before_start, event.before_end, event.before_label),
+            "after": side(event.after_start, event.after_end, event.after_label),
+            "restorable": restorable(event),
+        }
+        for event in events
+    ]

@@ -1,0 +1,93 @@
+"""Request-wide concerns: who is acting (for the span history), the database going away,
+and throttled logins.
+
+``DatabaseUnavailableMiddleware`` turns a lost database connection (PostgreSQL restarting,
+a failover) into a 503 that says "retry" — JSON for the API, a short message for the
+workspace, whose script keeps the analyst's selection on any failed save. Django's own
+``CONN_HEALTH_CHECKS`` then reconnects on the next request: no restart of the app.
+"""
+
+import logging
+import sys
+
+from axes.backends import AxesStandaloneBackend
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+
+from . import history
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = (
+    "Margin's database is temporarily unavailable. Nothing was saved by this request; "
+    "please retry in a few seconds."
+)
+RETRY_AFTER_SECONDS = 5
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """django-axes' throttle on every login that comes over HTTP (the sign-in page, the
+    API's token endpoint, the admin). A call without a request (``Client.login`` in tests, a
+    shell) has no address to throttle and is left to the ModelBackend after it."""
+
+    def authenticate(self, request=None, *args, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, *args, **kwargs)
+
+
+class RequestUserMiddleware:
+    """Make the user of the request the actor of the span events it records."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with history.serving(request):
+            return self.get_response(request)
+
+
+def _note_database_error(sender, request=None, **kwargs) -> None:
+    # Django turns an exception into a 500 page before outer middleware sees it, whether the
+    # view, a middleware's process_view or the session raised it; the signal still runs in
+    # the except block, so the cause is known here and remembered on the request.
+
+    error = sys.exc_info()[1]
+    if request is not None and isinstance(error, OperationalError | InterfaceError):
+        request.database_unavailable = True
+
+
+got_request_exception.connect(_note_database_error, dispatch_uid="margin_database_unavailable")
+
+
+class DatabaseUnavailableMiddleware:
+    """A 500 caused by the database being unreachable becomes a retryable 503.
+
+    Goes first in ``MIDDLEWARE``, so that it wraps everything that may touch the database.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, "database_unavailable", False):
+            logger.warning("database unavailable: %s %s answered 503", request.method, request.path)
+            response = self._unavailable(request)
+        return response
+
+    def _unavailable(self, request) -> HttpResponse:
+        wants_json = request.path.startswith("/api/") or "json" in request.headers.get("Accept", "")
+        if wants_json:
+            response = JsonResponse({"detail": UNAVAILABLE, "retryable": True}, status=503)
+        else:
+            body = (
+                '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+                "<title>Temporarily unavailable · Margin</title></head>"
+                f'<body><p role="alert">{UNAVAILABLE}</p></body></html>'
+            )
+            response = HttpResponse(body, status=503, content_type="text/html; charset=utf-8")
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,216 @@
+"""The span history: every write recorded in its transaction, shown to managers, restorable."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from annotator.history import span_restore
+from annotator.models import Span, SpanAction, SpanEvent
+from annotator.services import documents_import, span_create, span_delete, spans_create
+from tests.conftest import TRICKY_TEXT
+
+HX = {"HTTP_HX_REQUEST": "true"}
+START = TRICKY_TEXT.index("artillery")
+SHELLS = (START, START + len("artillery shells"))
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def history_url(project, document) -> str:
+    return reverse("history", args=[project.pk, document.pk])
+
+
+@pytest.fixture
+def alices_span(project, document, people, weapons) -> Span:
+    return span_create(
+        project=project,
+        document=document,
+        annotator=people["alice"],
+        label=weapons,
+        start=SHELLS[0],
+        end=SHELLS[1],
+    )
+
+
+def test_the_workspace_records_create_relabel_and_delete_with_who_and_what(
+    project, document, people, weapons
+):
+    alice = signed_in(people["alice"])
+    person = project.labels.get(name="PERSON")
+    url = reverse("span_add", args=[project.pk, document.pk])
+    assert alice.post(url, {"start": SHELLS[0], "end": SHELLS[1], "label": weapons.pk}, **HX)
+    span = Span.objects.get()
+    relabel = reverse("span_relabel", args=[project.pk, span.pk])
+    assert alice.post(relabel, {"label": person.pk}, **HX).status_code == 200
+    delete = reverse("span_remove", args=[project.pk, span.pk])
+    assert alice.post(delete, **HX).status_code == 200
+
+    created, relabelled, deleted = SpanEvent.objects.order_by("id")
+    actions = [e.action for e in (created, relabelled, deleted)]
+    assert actions == ["created", "relabelled", "deleted"]
+    assert {e.actor for e in (created, relabelled, deleted)} == {people["alice"]}
+    assert {e.span_id for e in (created, relabelled, deleted)} == {span.pk}
+    assert (created.before_start, created.after_start, created.after_end) == (None, *SHELLS)
+    assert (created.after_label, created.gold, created.document) == (weapons, False, document)
+    assert (relabelled.before_label, relabelled.after_label) == (weapons, person)
+    assert (deleted.before_start, deleted.before_end, deleted.before_label) == (*SHELLS, person)
+    assert deleted.after_start is None and deleted.after_label is None
+
+
+def test_a_move_through_the_api_is_recorded_with_the_manager_as_actor(
+    project, document, people, alices_span
+):
+    token = Token.objects.create(user=people["manager"])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.patch(f"/api/spans/{alices_span.pk}/", {"start": SHELLS[0] + 10}, format="json")
+    assert response.status_code == 200, response.content
+    moved = SpanEvent.objects.get(action=SpanAction.MOVED)
+    assert moved.actor == people["manager"] and moved.annotator == people["alice"]
+    assert (moved.before_start, moved.after_start) == (SHELLS[0], SHELLS[0] + 10)
+    assert (moved.before_end, moved.after_end) == (SHELLS[1], SHELLS[1])
+
+
+def test_a_refused_write_records_nothing(project, document, people, weapons, alices_span):
+    alice = signed_in(people["alice"])
+    url = reverse("span_add", args=[project.pk, document.pk])
+    overlapping = {"start": SHELLS[0] + 2, "end": SHELLS[1], "label": weapons.pk}
+    assert alice.post(url, overlapping, **HX).status_code == 422
+    assert SpanEvent.objects.count() == 1
+
+
+def test_bulk_writes_record_one_event_per_span(project, document, people, weapons):
+    items = [
+        {"start": 0, "end": 2, "label": weapons},
+        {"start": SHELLS[0], "end": SHELLS[1], "label": weapons},
+    ]
+    spans = spans_create(project=project, document=document, annotator=people["bob"], items=items)
+    documents = documents_import(
+        project=project,
+        items=[
+            {"text": f"Doc {i} has shells.", "spans": [{"start": 0, "end": 3, "label": "WEAPONS"}]}
+            for i in range(5)
+        ],
+        uploader=people["manager"],
+    )
+    events = SpanEvent.objects.filter(action=SpanAction.CREATED)
+    assert events.count() == 7
+    assert set(events.values_list("span_id", flat=True)) == set(
+        Span.objects.values_list("id", flat=True)
+    )
+    assert {spans[0].pk, spans[1].pk} <= set(events.values_list("span_id", flat=True))
+    imported = events.filter(document__in=documents)
+    assert set(imported.values_list("actor__username", flat=True)) == {"manager"}
+
+
+def test_managers_see_the_history_page_and_no_one_else(project, document, people, alices_span):
+    url = history_url(project, document)
+    page = signed_in(people["manager"]).get(url)
+    assert page.status_code == 200
+    assert b"alice" in page.content and b"artillery shells" in page.content
+    assert signed_in(people["root"]).get(url).status_code == 200
+    for name in ["reviewer", "alice", "bob"]:
+        assert signed_in(people[name]).get(url).status_code == 403, name
+    assert signed_in(people["outsider"]).get(url).status_code == 404
+
+
+def test_a_deleted_span_is_restored_from_the_history_page_once(
+    project, document, people, alices_span
+):
+    span_delete(span=alices_span)
+    deleted = SpanEvent.objects.get(action=SpanAction.DELETED)
+    manager = signed_in(people["manager"])
+    page = manager.get(history_url(project, document))
+    assert b"Restore</button>" in page.content
+
+    response = manager.post(history_url(project, document), {"event": deleted.pk}, follow=True)
+    assert b"Restored WEAPONS" in response.content
+    restored = Span.objects.get()
+    assert (restored.start, restored.end, restored.annotator) == (*SHELLS, people["alice"])
+    event = SpanEvent.objects.get(action=SpanAction.RESTORED)
+    assert event.restores == deleted and event.actor == people["manager"]
+    assert event.span_id == restored.pk
+
+    again = manager.post(history_url(project, document), {"event": deleted.pk}, follow=True)
+    assert b"already been restored" in again.content
+    assert Span.objects.count() == 1
+
+
+def test_a_restore_that_no_longer_fits_its_layer_is_refused(
+    project, document, people, weapons, alices_span
+):
+    span_delete(span=alices_span)
+    span_create(
+        project=project,
+        document=document,
+        annotator=people["alice"],
+        label=weapons,
+        start=SHELLS[0],
+        end=SHELLS[0] + 5,
+    )
+    deleted = SpanEvent.objects.get(action=SpanAction.DELETED)
+    with pytest.raises(Exception, match="Overlaps"):
+        span_restore(event=deleted, user=people["manager"])
+    assert Span.objects.count() == 1
+    assert not SpanEvent.objects.filter(action=SpanAction.RESTORED).exists()
+
+
+def test_only_managers_may_restore(project, document, people, alices_span):
+    span_delete(span=alices_span)
+    deleted = SpanEvent.objects.get(action=SpanAction.DELETED)
+    response = signed_in(people["reviewer"]).post(
+        history_url(project, document), {"event": deleted.pk}
+    )
+    assert response.status_code == 403
+    assert not Span.objects.exists()
+
+
+def test_the_admin_shows_the_history_on_the_document_and_restores(
+    project, document, people, alices_span
+):
+    span_delete(span=alices_span)
+    deleted = SpanEvent.objects.get(action=SpanAction.DELETED)
+    admin = signed_in(people["manager"])
+    page = admin.get(reverse("admin:corpus_document_change", args=[document.pk]))
+    assert page.status_code == 200
+    assert b"history" in page.content.lower() and b"Deleted" in page.content
+    listing = admin.get(reverse("admin:annotator_spanevent_changelist"))
+    assert listing.status_code == 200
+    response = admin.post(
+        reverse("admin:annotator_spanevent_changelist"),
+        {"action": "restore", "_selected_action": [deleted.pk]},
+        follow=True,
+    )
+    assert b"Restored 1 span" in response.content
+    assert Span.objects.filter(annotator=people["alice"]).count() == 1
+
+
+def test_the_history_page_runs_a_bounded_number_of_queries(
+    project, document, people, weapons, django_assert_max_num_queries
+):
+    for offset in range(0, 30, 3):
+        span = span_create(
+            project=project,
+            document=document,
+            annotator=people["alice"],
+            label=weapons,
+            start=offset,
+            end=offset + 1,
+        )
+        span_delete(span=span)
+    manager = signed_in(people["manager"])
+    with django_assert_max_num_queries(8):
+        assert manager.get(history_url(project, document)).status_code == 200
+
+
+def test_the_review_page_links_managers_to_the_history(project, document, people):
+    url = reverse("review", args=[project.pk, document.pk])
+    link = history_url(project, document).encode()
+    assert link in signed_in(people["manager"]).get(url).content
+    assert link not in signed_in(people["reviewer"]).get(url).content
