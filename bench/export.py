@@ -1,11 +1,11 @@
 """Export benchmark: 10,000 documents (~3,000 characters) with 200,000 spans.
 
-    .venv/bin/python bench/export.py                 # SQLite: bench/export.sqlite3 (fresh)
+    .venv/bin/python bench/export.py                 # SQLite: bench/export.sqlite3
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/margin_bench .venv/bin/python bench/export.py
 
 Builds the project in the configured database (SQLite by default, in its own file under
-bench/, rebuilt every run; on PostgreSQL the bench project is reused when it is already
-there, ``--rebuild`` drops it), then exports it in every format, each in a fresh
+bench/) once: the bench project is reused when it is already there, ``--rebuild`` drops
+it (and, on SQLite, the file), then exports it in every format, each in a fresh
 subprocess, the way the HTTP response does: ``export_response()`` (including the counting
 pre-pass for the formats that may drop spans) and its ``streaming_content`` consumed.
 
@@ -274,7 +274,7 @@ def main() -> None:
         setup()
         run_one(args.run, args.layer)
         return
-    if "DATABASE_URL" not in os.environ:
+    if "DATABASE_URL" not in os.environ and args.rebuild:
         SQLITE.unlink(missing_ok=True)
     setup()
     build(args.rebuild)

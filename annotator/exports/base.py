@@ -4,25 +4,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .rules import Aligned, ExportSpan
+from .rules import ExportSpan
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
-
     from .engine import Export
     from .options import ExportOptions
 
 
 @dataclass(slots=True)
 class Record:
-    """One document of the export with the spans the format will write.
-
-    Token formats also get spaCy's view of the text: ``starts``/``ends`` (code-point
-    offsets of the non-whitespace tokens), ``entities`` (spans aligned to those tokens), the
-    ``doc`` itself with ``token_index`` (the doc index of each of those tokens) and, when
-    sentences were asked for, ``sentences`` (ranges over the tokens) and ``words`` (their
-    text).
-    """
+    """One document of the export with the spans the format will write (token formats get
+    theirs in a ``batch.TokenBatch``, with the tokens as arrays)."""
 
     id: int
     external_id: str | None
@@ -31,21 +23,14 @@ class Record:
     meta: dict[str, Any]
     split: str | None
     spans: list[ExportSpan]
-    starts: list[int] | None = None
-    ends: list[int] | None = None
-    words: list[str] | None = None
-    entities: list[Aligned] | None = None
-    sentences: list[tuple[int, int]] | None = None
-    doc: "Doc | None" = None
-    token_index: list[int] | None = None
 
 
 class Format:
     """An export format: turns the engine's records into bytes.
 
     ``rule`` says what happens to spans the format cannot hold (see ``rules``); ``tokens``
-    asks the engine for spaCy tokens (``"tokens"``) or tokens and sentences
-    (``"sentences"``).
+    says the format writes spaCy tokens (``"tokens"``) or tokens in sentences
+    (``"sentences"``): it reads ``Export.batches()`` rather than ``Export.records()``.
     """
 
     name: ClassVar[str]
@@ -71,17 +56,6 @@ class Format:
 
     def stream(self, export: "Export") -> Iterator[bytes]:
         raise NotImplementedError
-
-
-def iob_tags(count: int, entities: list[Aligned]) -> list[str]:
-    """IOB2 tags for ``count`` tokens: B- on an entity's first token, I- on the rest."""
-    tags = ["O"] * count
-    for entity in entities:
-        label = entity.span.label
-        tags[entity.first] = f"B-{label}"
-        if entity.last - entity.first > 1:
-            tags[entity.first + 1 : entity.last] = [f"I-{label}"] * (entity.last - entity.first - 1)
-    return tags
 
 
 def iob_tag_names(labels: list[str]) -> list[str]:

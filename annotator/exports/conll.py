@@ -3,7 +3,10 @@
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .base import Format, buffered, iob_tag_names, iob_tags
+import numpy
+
+from .base import Format, buffered, iob_tag_names
+from .batch import INDEX, Pieces, TokenBatch, codepoints, strings_table
 from .options import SPLIT_NAMES
 from .zipstream import zip_stream
 
@@ -35,13 +38,33 @@ class Conll(Format):
         return zip_stream([*entries, ("card.json", export.card_bytes())])
 
     def _blocks(self, export: "Export", split: str | None) -> Iterator[bytes]:
-        for record in export.records(split=split, tokens="sentences"):
-            words = record.words
-            tags = iob_tags(len(words), record.entities)
-            lines = [DOCSTART]
-            for first, last in record.sentences:
-                # "\t".join over (word, tag) pairs runs in C: no Python step per token.
-                pairs = zip(words[first:last], tags[first:last], strict=True)
-                lines.append("\n".join(map("\t".join, pairs)))
-                lines.append("\n\n")
-            yield "".join(lines).encode()
+        tag_lines = [f"\t{tag}\n" for tag in iob_tag_names(export.label_names)]
+        for batch in export.batches(split=split, sentences=True):
+            yield conll_bytes(batch, tag_lines)
+
+
+def conll_bytes(batch: TokenBatch, tag_lines: list[str]) -> bytes:
+    """A batch as CoNLL, laid out as pieces: per document ``DOCSTART``, then per word its
+    text and its ``"\\t<tag>\\n"``, and a ``"\\n"`` after each sentence."""
+    pieces = Pieces(codepoints(batch.text))
+    tag_start, tag_length = strings_table(pieces, tag_lines)
+    newline, docstart = pieces.add("\n"), pieces.add(DOCSTART)
+    bounds, word_bounds = batch.sentence_bounds, batch.word_bounds
+    records, words, sentences = len(batch.records), len(batch.words), len(bounds) - 1
+    record_of_word = numpy.repeat(numpy.arange(records, dtype=INDEX), numpy.diff(word_bounds))
+    sentence_of_word = numpy.repeat(numpy.arange(sentences, dtype=INDEX), numpy.diff(bounds))
+    starts = numpy.empty(2 * words + sentences + records, dtype=INDEX)
+    lengths = numpy.empty_like(starts)
+    # Before word w: its 2w word and tag pieces, a DOCSTART per document so far (its own
+    # included) and a blank line per sentence ended.
+    at = 2 * numpy.arange(words, dtype=INDEX) + sentence_of_word + record_of_word + 1
+    starts[at], lengths[at] = batch.starts, batch.ends - batch.starts
+    tags = batch.tags()
+    starts[at + 1], lengths[at + 1] = tag_start[tags], tag_length[tags]
+    ends = bounds[1:]
+    at = 2 * ends + numpy.arange(sentences, dtype=INDEX) + record_of_word[ends - 1] + 1
+    starts[at], lengths[at] = newline, 1
+    sentences_before = numpy.searchsorted(bounds[:-1], word_bounds[:-1], side="left")
+    at = 2 * word_bounds[:-1] + sentences_before + numpy.arange(records, dtype=INDEX)
+    starts[at], lengths[at] = docstart, len(DOCSTART)
+    return pieces.write(starts, lengths)

@@ -11,25 +11,27 @@ import struct
 import tempfile
 import zlib
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy
 import srsly
-from spacy.attrs import ENT_TYPE, ORTH, SPACY
-from spacy.tokens import DocBin, Span
+from spacy.attrs import ENT_IOB, ENT_TYPE, ORTH, SPACY
+from spacy.tokens import Doc, DocBin
 
+from ..tokens import pipeline
 from .base import Format
+from .batch import COLUMN_ORTH, COLUMN_SPACY, TokenBatch, covering
 from .options import SPLIT_NAMES
 from .zipstream import zip_stream
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
-
     from .engine import Export
 
 ATTRS = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"]).attrs  # spaCy's order: ORTH first
 STRING_COLUMNS = [ATTRS.index(ORTH), ATTRS.index(ENT_TYPE)]  # the columns holding string hashes
 BLOCK = 1 << 20
+IOB_INSIDE, IOB_OUTSIDE, IOB_BEGIN = 1, 2, 3  # spaCy's ENT_IOB codes
 
 
 class DocBinWriter:
@@ -45,19 +47,31 @@ class DocBinWriter:
         self._span_groups = b""
 
     def add(self, doc: "Doc") -> None:
+        """One Doc, as ``DocBin.add`` stores it."""
         array = doc.to_array(ATTRS).reshape((len(doc), len(ATTRS)))
-        self._tokens.write(numpy.ascontiguousarray(array, dtype="uint64").tobytes("C"))
-        self._spaces.write(numpy.asarray(doc.to_array(SPACY), dtype=bool).tobytes("C"))
-        self._lengths.append(len(doc))
-        # Only strings not seen before are looked up: a vocabulary, not a token count.
-        for column in STRING_COLUMNS:
-            new = set(numpy.unique(array[:, column]).tolist()) - self._hashes
-            for key in new:
-                if key:
-                    self._strings.add(doc.vocab.strings[key])
-            self._hashes |= new
+        spaces = numpy.asarray(doc.to_array(SPACY), dtype=bool)
         if not self._span_groups:
             self._span_groups = doc.spans.to_bytes()
+        self.add_arrays(array, spaces, [len(doc)], doc.vocab.strings)
+
+    def add_arrays(
+        self, array: numpy.ndarray, spaces: numpy.ndarray, lengths: list[int], strings
+    ) -> None:
+        """Documents given as arrays: the ATTRS columns and the SPACY flag of their tokens,
+        one document after another, ``lengths`` tokens each; ``strings`` (a StringStore)
+        knows every hash in the string columns."""
+        self._tokens.write(numpy.ascontiguousarray(array, dtype="uint64").tobytes("C"))
+        self._spaces.write(numpy.ascontiguousarray(spaces, dtype=bool).tobytes("C"))
+        self._lengths.extend(lengths)
+        if not self._span_groups:
+            self._span_groups = _no_span_groups()
+        # Only strings not seen before are looked up: a vocabulary, not a token count.
+        for column in STRING_COLUMNS:
+            new = set(numpy.unique_values(array[:, column]).tolist()) - self._hashes
+            for key in new:
+                if key:
+                    self._strings.add(strings[key])
+            self._hashes |= new
 
     def chunks(self) -> Iterator[bytes]:
         """The .spacy file, compressed block by block; closes the temporary files."""
@@ -93,6 +107,12 @@ class DocBinWriter:
             yield _pack(key) + _array_header(count)
             for start in range(0, count, 4096):
                 yield item * min(4096, count - start)
+
+
+@lru_cache(maxsize=1)
+def _no_span_groups() -> bytes:
+    """What ``doc.spans.to_bytes()`` gives for a Doc without span groups (ours)."""
+    return Doc(pipeline().vocab).spans.to_bytes()
 
 
 def _pack(value: object) -> bytes:
@@ -135,11 +155,30 @@ class SpacyDocBin(Format):
 
     def _docbin(self, export: "Export", split: str | None) -> Iterator[bytes]:
         writer = DocBinWriter()
-        for record in export.records(split=split, tokens="tokens"):
-            doc, index = record.doc, record.token_index
-            doc.ents = [
-                Span(doc, index[e.first], index[e.last - 1] + 1, label=e.span.label)
-                for e in record.entities
-            ]
-            writer.add(doc)
+        strings = pipeline().vocab.strings
+        hashes = numpy.array([strings.add(label) for label in export.label_names], "uint64")
+        for batch in export.batches(split=split):
+            array, spaces = entity_arrays(batch, hashes)
+            writer.add_arrays(array, spaces, numpy.diff(batch.token_bounds).tolist(), strings)
         yield from writer.chunks()
+
+
+def entity_arrays(batch: TokenBatch, label_hashes: numpy.ndarray) -> tuple[numpy.ndarray, ...]:
+    """The batch's tokens in ATTRS columns with ``doc.ents`` set to its aligned spans, as
+    ``doc.ents = [...]`` would store them: B on an entity's first token, I on the rest
+    (whitespace tokens inside it too), O everywhere else — and the SPACY flags."""
+    table, words = batch.table, batch.words
+    array = numpy.zeros((len(table), len(ATTRS)), dtype="uint64")
+    array[:, ATTRS.index(ORTH)] = table[:, COLUMN_ORTH]
+    iob = numpy.full(len(table), IOB_OUTSIDE, dtype="uint64")
+    kind = numpy.zeros(len(table), dtype="uint64")
+    first = words[batch.entity_first]
+    last = words[batch.entity_last - 1] + 1
+    inside = covering(first, last, len(table))
+    where = numpy.flatnonzero(inside)
+    iob[where] = IOB_INSIDE
+    kind[where] = label_hashes[batch.entity_label[inside[where] - 1]]
+    iob[first] = IOB_BEGIN
+    array[:, ATTRS.index(ENT_IOB)] = iob
+    array[:, ATTRS.index(ENT_TYPE)] = kind
+    return array, table[:, COLUMN_SPACY].astype(bool)

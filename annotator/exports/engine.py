@@ -4,34 +4,46 @@
 ``iterator(chunk_size=CHUNK_SIZE)`` and fetches the spans (and, where the layer needs them,
 the completion marks) of each chunk of documents in one query — a bounded number of
 queries whatever the size of the project, and memory that does not grow with it. It applies
-the layer, the status and label filters, the split, the format's rule for spans it cannot
-hold and, for token formats, spaCy tokenisation and alignment, and counts everything in the
-``Report`` that becomes the dataset card. A format only turns records into bytes.
+the layer, the status and label filters, the split and the format's rule for spans it
+cannot hold, and counts everything in the ``Report`` that becomes the dataset card. Token
+formats take ``Export.batches()`` instead: the same records in ``TokenBatch``es, each
+document tokenised once by spaCy, aligned, tagged and split into sentences on whole arrays
+(see ``batch``). A format only turns records or batches into bytes.
 """
 
 import json
 from collections import defaultdict
 from collections.abc import Iterator
-from functools import lru_cache
-from itertools import batched, pairwise
+from itertools import batched
 from typing import Any
 
 import numpy
 from django.contrib.auth import get_user_model
-from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH
 
 from ..layers import completed_documents, majority_spans, span_filter
 from ..models import DocumentStatus, Project, Span, Status
-from ..tokens import pipeline
 from . import rules
 from .base import Format, Record
+from .batch import (
+    COLUMN_IDX,
+    COLUMN_LENGTH,
+    COLUMN_ORTH,
+    COLUMN_PUNCT,
+    COLUMN_SPACE,
+    INDEX,
+    TokenBatch,
+    interior,
+    sentence_starts,
+    tokenize,
+)
 from .card import Report, card
 from .formats import FORMATS
 from .options import ExportOptions
-from .rules import ExportSpan
+from .rules import ExportSpan, Problem
 from .split import split_of
 
 CHUNK_SIZE = 500  # documents per span query; SQLite allows 999 parameters in one query
+BATCH_CODE_POINTS = 1 << 18  # text per token batch: its arrays stay a few megabytes
 
 
 class Export:
@@ -65,15 +77,20 @@ class Export:
         """The export file, block by block; ``report`` is complete once it is consumed."""
         return self.format.stream(self)
 
-    def account(self) -> Report:
+    def account(self, *, tokens: bool = True) -> Report:
         """Run the selection and the format's rules without writing: the card's figures.
 
-        Token formats are tokenised (tokens only, no sentences) because alignment decides
-        what they drop; the other formats never need the texts for this.
+        Token formats are tokenised (no sentences) because alignment decides what they
+        drop and adjust; the other formats never need the texts. ``tokens=False`` skips
+        the texts and tokens altogether: only what the overlap rule merges and drops is
+        counted (the response headers, known before the body).
         """
-        tokens = "tokens" if self.format.tokens else None
-        for _ in self.records(text=tokens is not None, tokens=tokens):
-            pass
+        if self.format.tokens and tokens:
+            for _ in self.batches():
+                pass
+        else:
+            for _ in self.records(text=False):
+                pass
         return self.report
 
     def card(self) -> dict[str, Any]:
@@ -88,14 +105,38 @@ class Export:
 
     # The records ----------------------------------------------------------------------
 
-    def records(
-        self, *, split: str | None = None, text: bool = True, tokens: str | None = None
-    ) -> Iterator[Record]:
+    def records(self, *, split: str | None = None, text: bool = True) -> Iterator[Record]:
         """The exported documents in id order, with their spans, counted in ``report``.
 
-        ``split`` keeps only that split's documents (for archives with a file per split);
-        ``tokens`` (``"tokens"`` or ``"sentences"``) adds spaCy's tokens to each record.
+        ``split`` keeps only that split's documents (for archives with a file per split).
+        Without ``text`` the documents' texts are not read: the spans then went through the
+        format's overlap rule only, not through token alignment (which needs the text).
         """
+        if self.format.tokens and text:
+            for batch in self.batches(split=split):
+                yield from batch.records
+            return
+        for records, voters in self._chunks(split=split, text=text):
+            for record in records:
+                rule_problems = self._apply_rule(record)
+                self._report(record, voters, *rule_problems)
+                yield record
+
+    def batches(self, *, split: str | None = None, sentences: bool = False) -> Iterator[TokenBatch]:
+        """The records of a token format, a ``TokenBatch`` at a time (see ``batch``).
+
+        Each document is tokenised once; spans are made flat by the format's rule, then
+        contracted to whole tokens; ``sentences`` adds the sentence blocks.
+        """
+        for records, voters in self._chunks(split=split, text=True):
+            for group in _by_size(records, BATCH_CODE_POINTS):
+                yield self._batch(group, voters, sentences=sentences)
+
+    def _chunks(
+        self, *, split: str | None, text: bool
+    ) -> Iterator[tuple[list[Record], dict[int, set[str]]]]:
+        """Chunks of ``CHUNK_SIZE`` documents with their layer's spans (one query each),
+        and who voted in each document (majority)."""
         options = self.options
         fields = ["pk", "external_id", "title", "meta"] + (["text"] if text else [])
         documents = self.project.documents.order_by("pk").values_list(*fields)
@@ -125,21 +166,8 @@ class Export:
                 )
                 for row, name in zip(chunk, splits, strict=True)
             ]
-            if tokens:
-                records = self._tokenized(records, sentences=tokens == "sentences")
-            for record in records:
-                self._apply_rule(record)
-                if record.entities is not None:
-                    self._align(record)
-                annotators = {s.annotator for s in record.spans if s.annotator}
-                self.report.count(
-                    record.split,
-                    [s.label for s in record.spans],
-                    annotators | voters.get(record.id, set()),
-                )
-                yield record
-                # A spaCy Doc is large (a C struct per token): let it go once written.
-                record.doc = None
+            del chunk, spans
+            yield records, voters
 
     def _spans(self, ids: list[int]) -> tuple[dict[int, list[ExportSpan]], dict[int, set[str]]]:
         """The layer's spans of these documents (one query), and who voted for majority."""
@@ -205,82 +233,147 @@ class Export:
                 get_user_model().objects.filter(pk__in=unknown).values_list("pk", "username")
             )
 
-    def _apply_rule(self, record: Record) -> None:
-        where = (record.id, record.external_id)
+    def _apply_rule(self, record: Record) -> tuple[list[Problem], list[Problem]]:
+        """The format's overlap rule on the record's spans: (merged, dropped)."""
         if self.format.rule == "distinct":
             record.spans, merged = rules.distinct(record.spans)
-            self.report.merged.add(where, merged)
-        elif self.format.rule == "flat":
+            return merged, []
+        if self.format.rule == "flat":
             record.spans, merged, dropped = rules.flat(record.spans)
-            self.report.merged.add(where, merged)
-            self.report.dropped.add(where, dropped)
+            return merged, dropped
+        return [], []
 
-    def _tokenized(self, records: list[Record], *, sentences: bool) -> Iterator[Record]:
-        # The cached pipeline's tokenizer, one document at a time so that only one Doc is
-        # alive; the sentencizer's rule is applied to whole arrays (``sentence_starts``)
-        # instead of token by token.
-        tokenizer = pipeline().tokenizer
-        attrs = [IDX, LENGTH, IS_SPACE, ORTH, IS_PUNCT]
-        for record in records:
-            doc = tokenizer(record.text)
-            array = doc.to_array(attrs).reshape((len(doc), len(attrs)))
-            words = numpy.flatnonzero(array[:, 2] == 0)
-            starts = array[words, 0].astype(numpy.int64)
-            record.doc = doc
-            record.token_index = words.tolist()
-            record.starts = starts.tolist()
-            record.ends = (starts + array[words, 1].astype(numpy.int64)).tolist()
-            record.entities = []
-            if sentences:
-                # Indices (over the non-whitespace tokens) after which a sentence starts.
-                first = numpy.zeros(len(doc), dtype=numpy.int64)
-                first[sentence_starts(array[:, 3], array[:, 4])] = 1
-                sentence_of = numpy.cumsum(first)[words]
-                record.sentences = numpy.flatnonzero(numpy.diff(sentence_of)).tolist()
-            yield record
-
-    def _align(self, record: Record) -> None:
-        starts, ends = record.starts, record.ends
-        aligned, adjusted, dropped = rules.align(record.spans, starts, ends, record.text)
+    def _report(
+        self,
+        record: Record,
+        voters: dict[int, set[str]],
+        merged: list[Problem],
+        dropped: list[Problem],
+        adjusted: list[Problem] = (),
+        misaligned: list[Problem] = (),
+    ) -> None:
+        """Count an exported record (its spans as written) and what it could not hold."""
         where = (record.id, record.external_id)
-        self.report.adjusted.add(where, adjusted)
-        self.report.dropped.add(where, dropped)
-        record.entities = aligned
-        record.spans = [entity.span for entity in aligned]
-        if record.sentences is not None:
-            text = record.text
-            record.words = list(map(text.__getitem__, map(slice, starts, ends)))
-            # A sentence break inside a span is ignored: a span never straddles two blocks.
-            inside = set()
-            for entity in aligned:
-                inside.update(range(entity.first + 1, entity.last))
-            breaks = [b + 1 for b in record.sentences if b + 1 not in inside]
-            bounds = [0, *breaks, len(starts)]
-            record.sentences = [(a, b) for a, b in pairwise(bounds) if b > a]
+        if merged:
+            self.report.merged.add(where, merged)
+        if dropped:
+            self.report.dropped.add(where, dropped)
+        if adjusted:
+            self.report.adjusted.add(where, adjusted)
+        if misaligned:
+            self.report.dropped.add(where, misaligned)
+        annotators = {s.annotator for s in record.spans if s.annotator}
+        self.report.count(
+            record.split,
+            [s.label for s in record.spans],
+            annotators | voters.get(record.id, set()),
+        )
+
+    def _batch(
+        self, records: list[Record], voters: dict[int, set[str]], *, sentences: bool
+    ) -> TokenBatch:
+        """Tokenise, apply the rule, align to tokens (``rules.align``'s contract rule, on
+        arrays), count; with ``sentences``, the sentence blocks."""
+        text, bases, table, token_bounds = tokenize(records)
+        lengths = numpy.diff(token_bounds)
+        words = numpy.flatnonzero(table[:, COLUMN_SPACE] == 0)
+        starts = table[words, COLUMN_IDX].astype(INDEX)
+        starts += numpy.repeat(bases[:-1], lengths)[words]
+        ends = starts + table[words, COLUMN_LENGTH].astype(INDEX)
+        record_of_token = numpy.repeat(numpy.arange(len(records), dtype=INDEX), lengths)
+        counts = numpy.bincount(record_of_token[words], minlength=len(records))
+        word_bounds = numpy.concatenate(([0], numpy.cumsum(counts))).astype(INDEX)
+
+        # Every kept span of the batch at once: the first word starting at or after its
+        # start, the last ending at or before its end. Searching the whole batch gives the
+        # same as searching its document: a span with no whole token finds first >= last.
+        rule_problems = [self._apply_rule(record) for record in records]
+        base_list = bases[:-1].tolist()
+        span_starts = numpy.fromiter(
+            (base + s.start for base, r in zip(base_list, records, strict=True) for s in r.spans),
+            INDEX,
+        )
+        span_ends = numpy.fromiter(
+            (base + s.end for base, r in zip(base_list, records, strict=True) for s in r.spans),
+            INDEX,
+        )
+        first = numpy.searchsorted(starts, span_starts, side="left")
+        last = numpy.searchsorted(ends, span_ends, side="right")
+        kept = first < last
+        exact = kept.copy()
+        exact[kept] = (starts[first[kept]] == span_starts[kept]) & (
+            ends[last[kept] - 1] == span_ends[kept]
+        )
+        exact_list = exact.tolist()
+        position = 0
+        for base, record, (merged, dropped) in zip(base_list, records, rule_problems, strict=True):
+            spans = record.spans
+            end = position + len(spans)
+            adjusted: list[Problem] = []
+            misaligned: list[Problem] = []
+            if not all(exact_list[position:end]):
+                aligned = []
+                for n, span in enumerate(spans, start=position):
+                    if exact_list[n]:
+                        aligned.append(span)
+                    elif not kept[n]:
+                        misaligned.append(Problem(span, rules.MISALIGNED))
+                    else:
+                        a, b = int(starts[first[n]]) - base, int(ends[last[n] - 1]) - base
+                        adjusted.append(Problem(span, rules.contracted(a, b, record.text)))
+                        aligned.append(span)
+                record.spans = aligned
+            self._report(record, voters, merged, dropped, adjusted, misaligned)
+            position = end
+        first, last = first[kept], last[kept]
+        label_position = {name: n for n, name in enumerate(self.label_names)}
+        labels = numpy.fromiter(
+            (label_position[s.label] for r in records for s in r.spans), INDEX, count=len(first)
+        )
+        batch = TokenBatch(
+            records=records,
+            text=text,
+            bases=bases,
+            table=table,
+            token_bounds=token_bounds,
+            words=words,
+            starts=starts,
+            ends=ends,
+            word_bounds=word_bounds,
+            entity_first=first,
+            entity_last=last,
+            entity_label=labels,
+        )
+        if sentences:
+            batch.sentence_bounds = self._sentences(batch)
+        return batch
+
+    @staticmethod
+    def _sentences(batch: TokenBatch) -> numpy.ndarray:
+        """Each sentence's first word over the batch (then the number of words): spaCy's
+        sentencizer rule, every document starting a sentence, and a sentence break inside
+        a span ignored — a span never straddles two blocks."""
+        table, words, token_bounds = batch.table, batch.words, batch.token_bounds
+        doc_starts = token_bounds[:-1][numpy.diff(token_bounds) > 0]
+        first_tokens = sentence_starts(table[:, COLUMN_ORTH], table[:, COLUMN_PUNCT], doc_starts)
+        starting = numpy.zeros(len(table), dtype=bool)
+        starting[first_tokens] = True
+        sentence_of_word = numpy.cumsum(starting)[words]
+        breaks = numpy.flatnonzero(numpy.diff(sentence_of_word)) + 1
+        inside = interior(batch.entity_first, batch.entity_last, len(words))
+        breaks = breaks[~inside[breaks]]
+        return numpy.union1d(breaks, batch.word_bounds).astype(INDEX)
 
 
-@lru_cache(maxsize=1)
-def _punct_hashes() -> numpy.ndarray:
-    nlp = pipeline()
-    chars = nlp.get_pipe("sentencizer").punct_chars
-    return numpy.array(sorted(nlp.vocab.strings.add(c) for c in chars), dtype=numpy.uint64)
-
-
-def sentence_starts(orth: numpy.ndarray, is_punct: numpy.ndarray) -> numpy.ndarray:
-    """The tokens spaCy's sentencizer would start sentences at, computed on whole arrays.
-
-    Its rule: after a token in ``punct_chars``, the next token that is neither punctuation
-    nor in ``punct_chars`` starts a sentence. So a "plain" token starts one exactly when a
-    ``punct_chars`` token lies between it and the previous plain token. Same result as
-    ``pipeline()``'s sentencizer (tested), without a Python step per token.
-    """
-    if len(orth) == 0:
-        return numpy.zeros(0, dtype=numpy.int64)
-    # Only punctuation tokens can be sentence-closing characters: test those alone.
-    closing = numpy.zeros(len(orth), dtype=bool)
-    punct = numpy.flatnonzero(is_punct)
-    closing[punct] = numpy.isin(orth[punct], _punct_hashes())
-    plain = numpy.flatnonzero((is_punct == 0) & ~closing)
-    seen = numpy.cumsum(closing)[plain]
-    previous = numpy.concatenate(([0], seen[:-1]))
-    return numpy.union1d([0], plain[seen > previous])
+def _by_size(records: list[Record], size: int) -> Iterator[list[Record]]:
+    """The records in runs of about ``size`` code points of text (at least one record)."""
+    group: list[Record] = []
+    length = 0
+    for record in records:
+        group.append(record)
+        length += len(record.text)
+        if length >= size:
+            yield group
+            group, length = [], 0
+    if group:
+        yield group

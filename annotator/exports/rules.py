@@ -8,7 +8,8 @@
   the first by label name and annotator; the others are *dropped* with the span they
   clash with as the reason.
 
-Token formats then align the kept spans to spaCy tokens (``align``): a span is contracted
+Token formats then align the kept spans to spaCy tokens (``align``; the engine does the
+same on whole arrays of a batch, see ``engine.Export._batch``): a span is contracted
 to the whole non-whitespace tokens inside it (spaCy's ``alignment_mode="contract"``, minus
 edge whitespace); a changed span is reported as *adjusted*, one with no whole token inside
 as *dropped*. Contracting only shrinks spans, so aligned spans never overlap.
@@ -85,6 +86,14 @@ class Aligned(NamedTuple):
     last: int  # index after the last token inside
 
 
+MISALIGNED = "misaligned: no whole token inside the span (rule: contract)"
+
+
+def contracted(start: int, end: int, text: str) -> str:
+    """The reason given for a span contracted to the whole tokens ``[start, end)``."""
+    return f"contracted to whole tokens [{start}, {end}) {text[start:end]!r}"
+
+
 def align(
     spans: list[ExportSpan], starts: list[int], ends: list[int], text: str
 ) -> tuple[list[Aligned], list[Problem], list[Problem]]:
@@ -99,14 +108,10 @@ def align(
         first = bisect_left(starts, span.start)
         last = bisect_right(ends, span.end)
         if first >= last:
-            dropped.append(
-                Problem(span, "misaligned: no whole token inside the span (rule: contract)")
-            )
+            dropped.append(Problem(span, MISALIGNED))
             continue
         start, end = starts[first], ends[last - 1]
         if (start, end) != (span.start, span.end):
-            adjusted.append(
-                Problem(span, f"contracted to whole tokens [{start}, {end}) {text[start:end]!r}")
-            )
+            adjusted.append(Problem(span, contracted(start, end, text)))
         aligned.append(Aligned(span, first, last))
     return aligned, adjusted, dropped

@@ -1,10 +1,13 @@
 """Export through the web page, the API and (via the page) the admin: one engine behind all.
 
 The download is a ``StreamingHttpResponse`` over the engine's generator. Its headers are
-sent before the body, so for the formats that may drop, merge or adjust spans the engine
-first runs the same selection without writing (``Export.account``) and the counts go in
-``X-Margin-Dropped``, ``X-Margin-Merged`` and ``X-Margin-Adjusted``; ``X-Margin-Card``
-points at the card with every reason.
+sent before the body, so for the formats whose overlap rule may merge or drop spans
+(doccano, conll, spacy, hf) the engine first runs the same selection over the spans alone —
+no texts, no tokens (``Export.account(tokens=False)``) — and ``X-Margin-Merged`` and
+``X-Margin-Dropped`` carry what that rule merges and drops. What token alignment adjusts or
+drops is only known while the body is written, each document being tokenised once: it is
+counted in the dataset card (``card.json`` at the end of the zips, ``X-Margin-Card``
+points at the card endpoint, which has every reason).
 """
 
 import json
@@ -39,15 +42,12 @@ def project_for(user, project_id: int) -> Project:
 
 
 def export_response(export: Export) -> StreamingHttpResponse:
-    """The streamed file with its name and the counts of what it could not hold."""
-    counts = {"Dropped": 0, "Merged": 0, "Adjusted": 0}
+    """The streamed file with its name and the counts of what its overlap rule merges and
+    drops (token alignment's are in the card)."""
+    counts = {"Dropped": 0, "Merged": 0}
     if export.format.rule != "keep_all":
-        report = Export(project=export.project, options=export.options).account()
-        counts = {
-            "Dropped": report.dropped.total,
-            "Merged": report.merged.total,
-            "Adjusted": report.adjusted.total,
-        }
+        report = Export(project=export.project, options=export.options).account(tokens=False)
+        counts = {"Dropped": report.dropped.total, "Merged": report.merged.total}
     response = StreamingHttpResponse(export.stream(), content_type=export.content_type)
     response["Content-Disposition"] = content_disposition_header(True, export.filename)
     for name, value in counts.items():
