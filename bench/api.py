@@ -181,7 +181,8 @@ def run(name: str, env: dict[str, str]) -> None:
     def line(what: str, values: list[float], goal: float) -> str:
         p50, p95 = statistics.median(values), percentile(values, 0.95)
         verdict = "ok" if p95 <= goal else "MISSED"
-        return f"  {what:<28} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   goal p95 ≤ {goal:g} ms: {verdict}"
+        figures = f"p50 {p50:6.2f} ms   p95 {p95:6.2f} ms"
+        return f"  {what:<28} {figures}   goal p95 ≤ {goal:g} ms: {verdict}"
 
     print(f"{name} — gunicorn, 2 sync workers")
     print(line(f"create one span (n={len(create)})", create, GOALS["create"]))

@@ -326,7 +326,7 @@ def test_a_listed_span_looks_exactly_like_a_created_one(world, client_for):
     start = TRICKY_TEXT.index("北")
     created = client_for("reviewer").post(
         spans_url(world, "layer=gold"),
-        {"start": start, "end": start + 3, "label": 2},
+        {"start": start, "end": start + 3, "label": world.weapons.pk},
         format="json",
     )
     listed = client_for("reviewer").get(spans_url(world, "layer=gold")).json()["results"]
