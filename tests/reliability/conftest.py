@@ -1,0 +1,76 @@
+"""What the reliability tests share: a project with something behind every URL."""
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+
+from annotator.models import DocumentStatus, Project, SpanEvent
+from annotator.services import span_create, span_delete
+from tests.conftest import TRICKY_TEXT
+
+
+@pytest.fixture
+def site(project, document, people, weapons):
+    """Something behind every URL: alice's span (and a deleted one), a gold span, a token,
+    a group, login records; ids to fill every path argument."""
+    person = project.labels.get(name="PERSON")
+    start = TRICKY_TEXT.index("artillery")
+    alices = span_create(
+        project=project,
+        document=document,
+        annotator=people["alice"],
+        label=weapons,
+        start=start,
+        end=start + 9,
+    )
+    span_create(
+        project=project,
+        document=document,
+        annotator=people["reviewer"],
+        label=weapons,
+        start=start,
+        end=start + 9,
+        gold=True,
+    )
+    gone = span_create(
+        project=project,
+        document=document,
+        annotator=people["alice"],
+        label=weapons,
+        start=0,
+        end=2,
+    )
+    span_delete(span=gone)
+    Token.objects.create(user=people["alice"])
+    Group.objects.create(name="editors")
+    AccessAttempt.objects.create(username="x", ip_address="10.0.0.1", failures_since_start=1)
+    AccessLog.objects.create(username="x", ip_address="10.0.0.1")
+    AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1")
+    other = Project.objects.create(name="Empty")
+    free = TRICKY_TEXT.index("arrived")
+    objects = {
+        "auth/group": Group.objects.get(),
+        "auth/user": people["alice"],
+        "authtoken/tokenproxy": people["alice"],
+        "axes/accessattempt": AccessAttempt.objects.get(),
+        "axes/accesslog": AccessLog.objects.get(),
+        "axes/accessfailurelog": AccessFailureLog.objects.get(),
+        "annotator/project": project,
+        "annotator/label": weapons,
+        "annotator/membership": people["alice"].memberships.get(),
+        "annotator/documentstatus": DocumentStatus.objects.get(user=people["alice"]),
+        "annotator/span": alices,
+        "annotator/spanevent": SpanEvent.objects.filter(span_id=alices.pk).get(),
+        "corpus/document": document,
+    }
+    return {
+        "project": project,
+        "document": document,
+        "span": alices,
+        "person": person,
+        "weapons": weapons,
+        "objects": objects,
+        "other": other,
+        "free": (free, free + len("arrived")),
+    }

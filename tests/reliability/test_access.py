@@ -1,0 +1,285 @@
+"""Every URL pattern in the URL conf × every role: who gets what.
+
+The URL conf is walked recursively (UI, API, export, accounts, admin); every route must
+have a row in ``EXPECT`` (admin routes through their model's row in ``ADMIN_MODELS``), so a
+new URL fails ``test_every_url_pattern_is_classified`` until someone decides who may use it.
+
+An outcome is ``ok`` (2xx, or a redirect that is not to a sign-in page), ``login`` (sent to
+a sign-in page), or a status code. Requests go in as the browser sends them: a session
+cookie, GET for pages and POST (with its form) for the workspace's writes.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from annotator.models import Project, Span
+
+ROLES = ["anonymous", "outsider", "alice", "bob", "reviewer", "manager", "root"]
+
+
+@dataclass(frozen=True)
+class Row:
+    # One outcome per role, in ROLES order.
+    expect: str
+    method: str = "GET"
+    data: dict = field(default_factory=dict)
+
+
+#                      anonymous outsider alice bob  reviewer manager root
+MEMBERS = Row("login     404      ok    ok    ok      ok      ok")
+REVIEWERS = Row("login     404      403   403   ok      ok      ok")
+MANAGERS = Row("login     404      403   403   403     ok      ok")
+ANYONE = Row("ok        ok       ok    ok    ok      ok      ok")
+SIGNED_IN = Row("login     ok       ok    ok    ok      ok      ok")
+API_MEMBERS = Row("401       404      ok    ok    ok      ok      ok")
+API_REVIEWERS = Row("401       404      403   403   ok      ok      ok")
+API_SIGNED_IN = Row("401       ok       ok    ok    ok      ok      ok")
+# The span is alice's: bob may not see it; reviewers see it but may not change it.
+ALICES_SPAN_WRITE = "login     404      ok    404   403     403     403"
+# Admin pages: only staff get in (here: manager, root); others are sent to its sign-in.
+ADMIN_STAFF = Row("login     login    login login login   ok      ok")
+ADMIN_SUPERUSER = Row("login     login    login login login   403     ok")
+
+
+def span_form(s) -> dict:
+    return {"start": s.free[0], "end": s.free[1], "label": s.person.pk}
+
+
+EXPECT: dict[str, Row] = {
+    # Sign-in and account pages (Django's own).
+    "accounts/login/": ANYONE,
+    # Sign-out is POST only (GET would let any page sign the user out).
+    "accounts/logout/": Row("login     405      405   405   405     405     405"),
+    "accounts/password_change/": SIGNED_IN,
+    "accounts/password_change/done/": SIGNED_IN,
+    "accounts/password_reset/": ANYONE,
+    "accounts/password_reset/done/": ANYONE,
+    "accounts/reset/<uidb64>/<token>/": ANYONE,
+    "accounts/reset/done/": ANYONE,
+    # Workspace and project pages.
+    "": SIGNED_IN,
+    "projects/<int:project_id>/": MEMBERS,
+    "projects/<int:project_id>/guidelines/": MEMBERS,
+    "projects/<int:project_id>/dashboard/": REVIEWERS,
+    "projects/<int:project_id>/labels.css": MEMBERS,
+    "projects/<int:project_id>/next/": MEMBERS,
+    "projects/<int:project_id>/assign/": Row(
+        MANAGERS.expect, "POST", {"user": "bob", "document": ["{document}"]}
+    ),
+    "projects/<int:project_id>/documents/<int:document_id>/": MEMBERS,
+    "projects/<int:project_id>/documents/<int:document_id>/spans/": Row(
+        MEMBERS.expect, "POST", {"start": "{free_start}", "end": "{free_end}", "label": "{person}"}
+    ),
+    "projects/<int:project_id>/documents/<int:document_id>/undo/": Row(
+        "login     404      ok    ok    ok      ok      ok", "POST"
+    ),
+    "projects/<int:project_id>/documents/<int:document_id>/complete/": Row(MEMBERS.expect, "POST"),
+    "projects/<int:project_id>/documents/<int:document_id>/reopen/": Row(MEMBERS.expect, "POST"),
+    "projects/<int:project_id>/documents/<int:document_id>/review/": REVIEWERS,
+    "projects/<int:project_id>/documents/<int:document_id>/review/accept/": Row(
+        REVIEWERS.expect, "POST", {"agreed": "majority"}
+    ),
+    "projects/<int:project_id>/documents/<int:document_id>/review/done/": Row(
+        REVIEWERS.expect, "POST"
+    ),
+    "projects/<int:project_id>/documents/<int:document_id>/comments/": Row(
+        MEMBERS.expect, "POST", {"body": "A note."}
+    ),
+    "projects/<int:project_id>/documents/<int:document_id>/history/": MANAGERS,
+    "projects/<int:project_id>/spans/<int:span_id>/reject/": Row(
+        REVIEWERS.expect, "POST", {"reason": "Not a weapon."}
+    ),
+    "projects/<int:project_id>/spans/<int:span_id>/label/": Row(
+        ALICES_SPAN_WRITE, "POST", {"label": "{person}"}
+    ),
+    "projects/<int:project_id>/spans/<int:span_id>/delete/": Row(ALICES_SPAN_WRITE, "POST"),
+    # Export: the page and download (UI), the API's file and card. Annotators may export
+    # their own layer only, and the default layer is "all".
+    "projects/<int:project_id>/export/": MEMBERS,
+    "projects/<int:project_id>/export/download/": REVIEWERS,
+    "api/projects/<int:project_id>/export/": Row("403 404 403 403 ok ok ok"),
+    "api/projects/<int:project_id>/export/card/": Row("403 404 403 403 ok ok ok"),
+    # REST API.
+    "api/^projects/$": API_SIGNED_IN,
+    "api/^projects/(?P<pk>[0-9]+)/$": API_MEMBERS,
+    "api/^projects/(?P<pk>[0-9]+)/agreement/$": API_REVIEWERS,
+    "api/^projects/(?P<pk>[0-9]+)/next/$": API_MEMBERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/labels/$": API_MEMBERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/labels/(?P<pk>[0-9]+)/$": API_MEMBERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/members/$": API_MEMBERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/members/(?P<username>[^/]+)/$": API_MEMBERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/documents/$": API_MEMBERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<pk>[0-9]+)/$": API_MEMBERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<pk>[0-9]+)/complete/$": Row(
+        API_MEMBERS.expect, "POST"
+    ),
+    "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/spans/$": (API_MEMBERS),
+    "api/^spans/(?P<pk>[0-9]+)/$": Row("401       404      ok    404   ok      ok      ok"),
+    "api/auth/token/": Row("405       405      405   405   405     405     405"),
+    "api/schema/": ANYONE,
+    "api/docs/": ANYONE,
+    # The admin's own pages.
+    "admin/": ADMIN_STAFF,
+    "admin/login/": ANYONE,
+    # Non-staff are sent on to the admin's index (and from there to its sign-in).
+    "admin/logout/": Row("login     ok       ok    ok    ok      405     405"),
+    "admin/password_change/": ADMIN_STAFF,
+    "admin/password_change/done/": ADMIN_STAFF,
+    "admin/autocomplete/": Row("login     login    login login login   403     403"),
+    "admin/jsi18n/": ADMIN_STAFF,
+    "admin/r/<path:content_type_id>/<path:object_id>/": Row(
+        "login     login    login login login   404     404"
+    ),
+    "admin/^(?P<app_label>auth|authtoken|axes|annotator|corpus)/$": ADMIN_STAFF,
+    "admin/(?P<url>.*)$": Row("login     login    login login login   404     404"),
+}
+
+# Admin routes per model: changelist, add, change, history, delete, and the bare object URL
+# (a redirect to change). Each model's row gives the outcome of each route for the manager
+# (staff, manager of the project, no Django model permissions: Margin's admin grants by
+# project role) and for the superuser; everyone else is sent to the admin's sign-in.
+ADMIN_ROUTES = ["", "add/", "<path:object_id>/change/", "<path:object_id>/history/"]
+ADMIN_ROUTES += ["<path:object_id>/delete/", "<path:object_id>/"]
+#                  list add  change history delete bare
+NOT_FOR_MANAGERS = "403  403  403    403     403    ok"
+READ_ONLY_FOR_ALL = "ok   403  ok     ok      403    ok"
+ADMIN_MODELS: dict[str, tuple[str, str]] = {
+    # model: (manager, superuser)
+    "auth/group": (NOT_FOR_MANAGERS, "ok ok ok ok ok ok"),
+    "auth/user": (NOT_FOR_MANAGERS, "ok ok ok ok ok ok"),
+    "authtoken/tokenproxy": (NOT_FOR_MANAGERS, "ok ok ok ok ok ok"),
+    # django-axes keeps its records read-only.
+    "axes/accessattempt": (NOT_FOR_MANAGERS, "ok 403 ok ok ok ok"),
+    "axes/accesslog": (NOT_FOR_MANAGERS, "ok 403 ok ok ok ok"),
+    "axes/accessfailurelog": (NOT_FOR_MANAGERS, "ok 403 ok ok ok ok"),
+    "annotator/project": ("ok ok ok ok ok ok", "ok ok ok ok ok ok"),
+    "annotator/label": ("ok ok ok ok ok ok", "ok ok ok ok ok ok"),
+    "annotator/membership": ("ok ok ok ok ok ok", "ok ok ok ok ok ok"),
+    "annotator/documentstatus": ("ok ok ok ok ok ok", "ok ok ok ok ok ok"),
+    # Spans are read (and deleted) in the admin, never added or edited there.
+    "annotator/span": ("ok 403 ok ok ok ok", "ok 403 ok ok ok ok"),
+    # The history is written by the services only, and never rewritten.
+    "annotator/spanevent": (READ_ONLY_FOR_ALL, READ_ONLY_FOR_ALL),
+    # Documents: managers read them; only superusers add, change or delete.
+    "corpus/document": (READ_ONLY_FOR_ALL, "ok ok ok ok ok ok"),
+}
+for model, (manager, root) in ADMIN_MODELS.items():
+    for route, for_manager, for_root in zip(
+        ADMIN_ROUTES, manager.split(), root.split(), strict=True
+    ):
+        EXPECT[f"admin/{model}/{route}"] = Row(
+            f"login login login login login {for_manager} {for_root}"
+        )
+EXPECT["admin/annotator/project/<int:project_id>/import/"] = ADMIN_STAFF
+EXPECT["admin/auth/user/<id>/password/"] = ADMIN_SUPERUSER
+
+
+def routes(patterns=None, prefix: str = "") -> list[str]:
+    """Every route in the URL conf, as the concatenated pattern strings."""
+    found = []
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            found += routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            assert isinstance(pattern, URLPattern)
+            found.append(prefix + str(pattern.pattern))
+    return found
+
+
+def test_every_url_pattern_is_classified():
+    found = routes()
+    assert len(found) == len(set(found))
+    assert set(found) - set(EXPECT) == set(), "classify the new URLs in EXPECT"
+    assert set(EXPECT) - set(found) == set(), "these rows name URLs that no longer exist"
+
+
+def url_for(route: str, s: dict) -> str:
+    """The route with its arguments filled in with the site's real ids."""
+    project, document = s["project"], s["document"]
+    if route.startswith("admin/"):
+        model = next((m for m in ADMIN_MODELS if route.startswith(f"admin/{m}/")), None)
+        obj = s["objects"].get(model)
+        content_type = ContentType.objects.get_for_model(Project)
+        values = {
+            "object_id": obj.pk if obj is not None else "",
+            "content_type_id": content_type.pk,
+            "app_label": "annotator",
+            "url": "nowhere/",
+            "project_id": project.pk,
+            "id": s["objects"]["auth/user"].pk,
+        }
+    else:
+        pk = project.pk
+        if "/labels/" in route:
+            pk = s["weapons"].pk
+        elif "/documents/" in route:
+            pk = document.pk
+        elif route.startswith("api/^spans/"):
+            pk = s["span"].pk
+        values = {
+            "project_id": project.pk,
+            "project_pk": project.pk,
+            "document_id": document.pk,
+            "document_pk": document.pk,
+            "span_id": s["span"].pk,
+            "pk": pk,
+            "username": "alice",
+            "uidb64": "MQ",
+            "token": "set-password",
+        }
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), route)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
+    return "/" + path.replace("^", "").replace("$", "")
+
+
+def form(row: Row, s: dict) -> dict:
+    filled = {
+        "{document}": s["document"].pk,
+        "{person}": s["person"].pk,
+        "{free_start}": s["free"][0],
+        "{free_end}": s["free"][1],
+    }
+
+    def fill(value):
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return filled.get(value, value)
+
+    return {key: fill(value) for key, value in row.data.items()}
+
+
+def outcome(response) -> str:
+    location = response.get("Location", "")
+    if response.status_code in (301, 302, 303) and "/login/" in location:
+        return "login"
+    if 200 <= response.status_code < 400:
+        return "ok"
+    return str(response.status_code)
+
+
+CASES = [(route, role) for route in sorted(EXPECT) for role in ROLES]
+
+
+@pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{r} {u}" for r, u in CASES])
+def test_who_gets_what(client, site, people, route, role):
+    row = EXPECT[route]
+    if role != "anonymous":
+        client.force_login(people[role])
+    url = url_for(route, site)
+    response = client.post(url, form(row, site)) if row.method == "POST" else client.get(url)
+    expected = row.expect.split()[ROLES.index(role)]
+    assert outcome(response) == expected, f"{row.method} {url} as {role}: {response.status_code}"
+
+
+def test_spans_outside_the_project_are_not_found_through_it(client, site, people):
+    """A member of another project cannot reach alice's span by naming that project."""
+    client.force_login(people["outsider"])
+    other, span = site["other"], site["span"]
+    for action in ["label", "delete", "reject"]:
+        response = client.post(f"/projects/{other.pk}/spans/{span.pk}/{action}/")
+        assert response.status_code == 404
+    assert Span.objects.filter(pk=span.pk, label=site["weapons"]).exists()
