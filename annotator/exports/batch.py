@@ -9,8 +9,10 @@ small table of fixed strings such as ``"\\tB-PERSON\\n"``), and numpy copies the
 of every piece into place.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH, SPACY
@@ -22,6 +24,8 @@ from .base import Record
 ATTRS = [IDX, LENGTH, IS_SPACE, ORTH, IS_PUNCT, SPACY]
 COLUMN_IDX, COLUMN_LENGTH, COLUMN_SPACE, COLUMN_ORTH, COLUMN_PUNCT, COLUMN_SPACY = range(6)
 INDEX = numpy.int64
+SMALL = numpy.int32  # offsets within a batch's source: a batch is far below 2**31 code points
+SLAB = 1 << 16  # code points written at a time
 
 
 @dataclass(slots=True, eq=False)
@@ -148,7 +152,7 @@ class Pieces:
 
     ``add(string)`` appends a string to the source and returns where it starts;
     ``write(starts, lengths)`` concatenates ``source[start : start + length]`` for every
-    piece in order, as UTF-8.
+    piece in order, as UTF-8 blocks.
     """
 
     def __init__(self, text_points: numpy.ndarray) -> None:
@@ -161,18 +165,26 @@ class Pieces:
         self._size += len(points)
         return self._size - len(points)
 
-    def write(self, starts: numpy.ndarray, lengths: numpy.ndarray) -> bytes:
+    def write(self, starts: numpy.ndarray, lengths: numpy.ndarray) -> Iterator[bytes]:
+        """The pieces in order as UTF-8, in blocks of about ``SLAB`` code points, so that
+        the index arrays stay small whatever the batch."""
         source = numpy.concatenate(self._parts)
         ends = numpy.cumsum(lengths)
-        shift = numpy.repeat(starts - (ends - lengths), lengths)
-        shift += numpy.arange(len(shift), dtype=INDEX)
-        return encoded(source[shift])
+        cuts = numpy.searchsorted(ends, numpy.arange(SLAB, ends[-1], SLAB) if len(ends) else [])
+        for a, b in pairwise([0, *numpy.unique(cuts).tolist(), len(lengths)]):
+            if b <= a:
+                continue
+            size = lengths[a:b]
+            offset = ends[a] - size[0]
+            shift = numpy.repeat((starts[a:b] - (ends[a:b] - size - offset)).astype(SMALL), size)
+            shift += numpy.arange(len(shift), dtype=SMALL)
+            yield encoded(source[shift])
 
 
 def strings_table(pieces: Pieces, strings: list[str]) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """Add ``strings`` to the source: (their starts, their lengths) as arrays."""
-    starts = numpy.fromiter((pieces.add(s) for s in strings), dtype=INDEX, count=len(strings))
-    lengths = numpy.fromiter((len(s) for s in strings), dtype=INDEX, count=len(strings))
+    """Add ``strings`` to the source (as one string): (their starts, their lengths)."""
+    lengths = numpy.fromiter(map(len, strings), dtype=INDEX, count=len(strings))
+    starts = pieces.add("".join(strings)) + numpy.cumsum(lengths) - lengths
     return starts, lengths
 
 
@@ -182,12 +194,7 @@ _ESCAPED[:32] = 6  # \u00XX
 _ESCAPED[[ord(c) for c in '\b\t\n\f\r"\\']] = 2
 
 
-def json_offsets(points: numpy.ndarray) -> numpy.ndarray | None:
-    """Where each code point (and the end) lands in the JSON-escaped text, or None when
-    nothing needs escaping (the offsets are then the same)."""
-    ascii_ = points < 128
-    widths = numpy.ones(len(points), dtype=INDEX)
-    widths[ascii_] = _ESCAPED[points[ascii_]]
-    if not (widths > 1).any():
-        return None
+def json_offsets(points: numpy.ndarray) -> numpy.ndarray:
+    """Where each code point (and the end) lands in the JSON-escaped text."""
+    widths = _ESCAPED[numpy.minimum(points, 127)]
     return numpy.concatenate(([0], numpy.cumsum(widths)))

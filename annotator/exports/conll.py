@@ -40,10 +40,10 @@ class Conll(Format):
     def _blocks(self, export: "Export", split: str | None) -> Iterator[bytes]:
         tag_lines = [f"\t{tag}\n" for tag in iob_tag_names(export.label_names)]
         for batch in export.batches(split=split, sentences=True):
-            yield conll_bytes(batch, tag_lines)
+            yield from conll_bytes(batch, tag_lines)
 
 
-def conll_bytes(batch: TokenBatch, tag_lines: list[str]) -> bytes:
+def conll_bytes(batch: TokenBatch, tag_lines: list[str]) -> Iterator[bytes]:
     """A batch as CoNLL, laid out as pieces: per document ``DOCSTART``, then per word its
     text and its ``"\\t<tag>\\n"``, and a ``"\\n"`` after each sentence."""
     pieces = Pieces(codepoints(batch.text))

@@ -34,24 +34,24 @@ class Hf(Format):
     def _lines(self, export: "Export") -> Iterator[bytes]:
         names = iob_tag_names(export.label_names)
         for batch in export.batches(sentences=True):
-            yield hf_bytes(batch, names)
+            yield from hf_bytes(batch, names)
 
 
 dumps = json.JSONEncoder(ensure_ascii=False).encode
+encode_basestring = json.encoder.encode_basestring  # what ``dumps`` does to a string
 
 
-def hf_bytes(batch: TokenBatch, tag_names: list[str]) -> bytes:
+def hf_bytes(batch: TokenBatch, tag_names: list[str]) -> Iterator[bytes]:
     """A batch as JSON lines, the same bytes as ``json.dumps(line, ensure_ascii=False)``
     of each sentence's dict, laid out as pieces: per sentence its head (``{"id": …,
-    "tokens": [``), per word ``"`` or ``", "`` and its JSON-escaped text, then
+    "tokens": [``, five pieces), per word ``"`` or ``", "`` and its JSON-escaped text, then
     ``"], "ner_tags": [``, per word its quoted tag, and the tail (``]`` + split + ``}``)."""
-    text = codepoints(batch.text)
-    offsets = json_offsets(text)
-    if offsets is None:
-        pieces, word_starts, word_ends = Pieces(text), batch.starts, batch.ends
+    escaped = encode_basestring(batch.text)[1:-1]
+    if len(escaped) == len(batch.text):  # nothing escaped: the offsets stay
+        pieces, word_starts, word_ends = Pieces(codepoints(escaped)), batch.starts, batch.ends
     else:
-        escaped = codepoints(dumps(batch.text)[1:-1])
-        pieces = Pieces(escaped)
+        offsets = json_offsets(codepoints(batch.text))
+        pieces = Pieces(codepoints(escaped))
         word_starts, word_ends = offsets[batch.starts], offsets[batch.ends]
     quoted = [dumps(tag) for tag in tag_names]
     first_tag = strings_table(pieces, quoted)
@@ -72,22 +72,35 @@ def hf_bytes(batch: TokenBatch, tag_names: list[str]) -> bytes:
         numpy.arange(len(first_word), dtype=INDEX)
         - numpy.searchsorted(first_word, word_bounds[:-1], side="left")[record_of_sentence]
     )
-    heads = []
-    for index, sentence in zip(record_of_sentence.tolist(), number.tolist(), strict=True):
-        record = records[index]
-        heads.append(
-            f'{{"id": "{record.id}-{sentence}", "document_id": {record.id}, '
-            f'"external_id": {dumps(record.external_id)}, "sentence": {sentence}, "tokens": ['
-        )
-    head_start, head_length = strings_table(pieces, heads)
-
+    # A sentence's head is five pieces: '{"id": "<document>-', its number, '",
+    # "document_id": …, "sentence": ', its number again, '"tokens": ['.
+    ids = [record.id for record in records]
+    before = strings_table(pieces, [f'{{"id": "{i}-' for i in ids])
+    after = strings_table(
+        pieces,
+        [
+            f'", "document_id": {record.id}, "external_id": {dumps(record.external_id)}, '
+            '"sentence": '
+            for record in records
+        ],
+    )
+    numbers = strings_table(pieces, [str(n) for n in range(int(number.max(initial=0)) + 1)])
+    tokens_key = pieces.add(', "tokens": [')
     words, sentences = len(batch.words), len(first_word)
-    starts = numpy.empty(3 * words + 3 * sentences, dtype=INDEX)
+    starts = numpy.empty(3 * words + 7 * sentences, dtype=INDEX)
     lengths = numpy.empty_like(starts)
-    # Sentence s starting at word a takes pieces from 3s + 3a: head, two per word, middle,
-    # one per tag, tail.
-    base = 3 * numpy.arange(sentences, dtype=INDEX) + 3 * first_word
-    starts[base], lengths[base] = head_start, head_length
+    # Sentence s starting at word a takes pieces from 7s + 3a: five for its head, two per
+    # word, the middle, one per tag, the tail.
+    base = 7 * numpy.arange(sentences, dtype=INDEX) + 3 * first_word
+    for at, (table_starts, table_lengths), index in (
+        (base, before, record_of_sentence),
+        (base + 1, numbers, number),
+        (base + 2, after, record_of_sentence),
+        (base + 3, numbers, number),
+    ):
+        starts[at], lengths[at] = table_starts[index], table_lengths[index]
+    starts[base + 4], lengths[base + 4] = tokens_key, len(', "tokens": [')
+    base += 4
     sentence_of_word = numpy.repeat(numpy.arange(sentences, dtype=INDEX), sizes)
     within = numpy.arange(words, dtype=INDEX) - first_word[sentence_of_word]
     word_base = base[sentence_of_word]
