@@ -89,6 +89,8 @@ def test_uploaded_spans_go_to_the_uploader_or_the_named_annotator(world, client_
         ({"spans": [{"start": 0, "end": 3, "label": "PERSON", "annotator": {}}]}, "spans"),
         ({"spans": [7]}, "spans"),
         ({"external_id": ["x"]}, "external_id"),
+        ({"source": 5}, "source"),
+        ({"source": "s" * 501}, "source"),
         ({"colour": "red"}, "colour"),
     ],
 )

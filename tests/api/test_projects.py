@@ -46,6 +46,7 @@ def test_the_creator_of_a_project_becomes_its_manager(world, client_for):
         ({"annotators_per_document": 10**9}, "annotators_per_document"),
         ({"allow_overlap": "perhaps"}, "allow_overlap"),
         ({"description": ["x"]}, "description"),
+        ({"guidelines": {"md": "x"}}, "guidelines"),
     ],
 )
 def test_bad_project_fields_are_refused(world, client_for, bad, field):
