@@ -43,8 +43,8 @@ from .options import ExportOptions
 from .rules import ExportSpan, Problem
 from .split import split_of
 
-CHUNK_SIZE = 500  # documents per span query; SQLite allows 999 parameters in one query
-BATCH_CODE_POINTS = 1 << 18  # text per token batch: its arrays stay a few megabytes
+CHUNK_SIZE = 100  # documents per span query: their texts are what an export holds at once
+BATCH_CODE_POINTS = 1 << 16  # text per token batch: its arrays stay a few megabytes
 
 
 class Export:
