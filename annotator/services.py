@@ -623,8 +623,7 @@ def bulk_insert(objects: Sequence[Any]) -> None:
     plain = {"BooleanField", "CharField", "TextField", "ForeignKey", "OneToOneField"}
     plain |= {name for name in _INTEGER_FIELDS}
     converters = [
-        (field.attname, None if field.get_internal_type() in plain else field)
-        for field in fields
+        (field.attname, None if field.get_internal_type() in plain else field) for field in fields
     ]
     prepared_now = {}
     rows = []
