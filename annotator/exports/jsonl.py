@@ -1,8 +1,8 @@
 """Native JSONL: one document a line, every span of the layer with its annotator (API.md)."""
 
 import json
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from .base import Format, buffered
 
@@ -23,28 +23,36 @@ class Jsonl(Format):
 
     def _lines(self, export: "Export") -> Iterator[bytes]:
         # The same bytes as json.dumps(line, ensure_ascii=False) of the dict API.md shows,
-        # written with templates: no dict per span. Labels and annotators are few: each is
-        # encoded once.
+        # written with f-strings: no dict per span. Labels and annotators are few: their
+        # JSON is made once.
         dumps = json.JSONEncoder(ensure_ascii=False).encode
         string = json.encoder.encode_basestring
-        names: dict[str | None, str] = {None: "null"}
+        labels = Encoded(string)
+        tails = Encoded(lambda key: f', "annotator": {dumps(key[0])}, "layer": {string(key[1])}}}')
         for record in export.records():
             text = record.text
-            spans = []
-            for start, end, label, annotator, layer in record.spans:
-                if (label_json := names.get(label)) is None:
-                    label_json = names[label] = string(label)
-                if (annotator_json := names.get(annotator)) is None:
-                    annotator_json = names[annotator] = string(annotator)
-                spans.append(
-                    SPAN % (start, end, label_json, string(text[start:end]), annotator_json, layer)
-                )
+            spans = ", ".join(
+                [
+                    f'{{"start": {start}, "end": {end}, "label": {labels[label]}, '
+                    f'"text": {string(text[start:end])}{tails[annotator, layer]}'
+                    for start, end, label, annotator, layer in record.spans
+                ]
+            )
             split = "" if record.split is None else f', "split": {string(record.split)}'
             yield (
                 f'{{"id": {record.id}, "external_id": {dumps(record.external_id)}, '
                 f'"title": {dumps(record.title)}, "text": {string(text)}, '
-                f'"meta": {dumps(record.meta)}, "spans": [{", ".join(spans)}]{split}}}\n'
+                f'"meta": {dumps(record.meta)}, "spans": [{spans}]{split}}}\n'
             ).encode()
 
 
-SPAN = '{"start": %d, "end": %d, "label": %s, "text": %s, "annotator": %s, "layer": "%s"}'
+class Encoded(dict):
+    """A cache of JSON text: ``encoded[key]`` computes ``encode(key)`` the first time."""
+
+    def __init__(self, encode: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.encode = encode
+
+    def __missing__(self, key: Any) -> str:
+        value = self[key] = self.encode(key)
+        return value
