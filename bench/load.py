@@ -125,6 +125,7 @@ class Servers:
         if self.nginx:
             env = server_env(self.database, "127.0.0.1,localhost")
             env["MARGIN_PORT"] = str(self.port)
+            env["APP_PORTS"] = f"{self.port + 1} {self.port + 2}"
             env["WORKERS"] = str(self.workers)
             subprocess.run(
                 ["bash", str(ROOT / "deploy" / "serve.sh"), "start"], env=env, check=True
@@ -487,6 +488,18 @@ def verify(analysts: list[Analyst], database: str, port: int, project: int) -> d
     }
 
 
+def upstreams_per_analyst() -> Counter:
+    """From nginx's log: how many app servers answered each analyst's span creations
+    (each analyst has a document of their own, named in the URL)."""
+    log = ROOT / "deploy" / "run" / "nginx-access.log"
+    servers: dict[str, set[str]] = {}
+    for line in log.read_text().splitlines():
+        found = re.search(r'"POST /projects/\d+/documents/(\d+)/spans/ [^"]*" 200 (\S+)', line)
+        if found:
+            servers.setdefault(found.group(1), set()).add(found.group(2))
+    return Counter(len(s) for s in servers.values())
+
+
 def fault(kind: str, servers: Servers, at: float, log: list) -> None:
     time.sleep(at)
     began = time.time()
@@ -526,7 +539,7 @@ def main() -> int:
     parser.add_argument("--analysts", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--database", default="margin_load")
     parser.add_argument("--nginx", action="store_true", help="two gunicorns behind nginx")
     parser.add_argument("--fault", choices=["none", "pg-restart", "kill-worker"], default="none")
@@ -568,6 +581,7 @@ def main() -> int:
                 thread.join()
             elapsed = time.time() - began
             result = verify(analysts, args.database, args.port, project)
+            spread = upstreams_per_analyst() if args.nginx else None
     finally:
         ensure_postgres()
 
@@ -603,6 +617,12 @@ def main() -> int:
         f"phantom {len(result['phantom'])}, export mismatches {result['export_mismatch']}, "
         f"unacknowledged writes {unknown} (either outcome accepted)"
     )
+    if spread is not None:
+        both = sum(n for servers, n in spread.items() if servers >= 2)
+        print(
+            f"  nginx: {both} of {sum(spread.values())} analysts had their spans saved by both "
+            "app servers within one session (one sign-in, one CSRF token)"
+        )
     for line in fault_log:
         print(f"  fault: {line}")
     print(
