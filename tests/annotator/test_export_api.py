@@ -68,6 +68,36 @@ def test_token_auth_downloads_a_streamed_attachment(client, annotated):
     assert card.json()["dropped"]["total"] == 1
 
 
+def test_headers_count_the_overlap_rule_and_the_card_also_token_alignment(client, annotated):
+    """The headers come before the body, so they hold what the overlap rule merges and
+    drops (no tokenising pass first); what alignment drops or adjusts is in the card."""
+    project, alice = annotated["project"], annotated["alice"]
+    plain = annotated["plain"]
+    weapons = project.labels.get(name="WEAPONS")
+    for needle in ("rtillery shell", "They spoke ab"):  # dropped, then contracted
+        start = plain.text.index(needle)
+        span_create(
+            project=project,
+            document=plain,
+            annotator=alice,
+            label=weapons,
+            start=start,
+            end=start + len(needle),
+        )
+    client.force_login(annotated["manager"])
+    response = client.get(api(project.pk), {"format": "hf", "layer": "all"})
+    assert (response["X-Margin-Dropped"], response["X-Margin-Merged"]) == ("1", "2")
+    assert "X-Margin-Adjusted" not in response
+    body(response)
+    card = client.get(response["X-Margin-Card"]).json()
+    assert card["dropped"]["total"] == 2
+    assert card["dropped"]["by_reason"] == {"misaligned": 1, "overlaps": 1}
+    assert card["adjusted"]["total"] == 1 and card["merged"]["total"] == 2
+    for fmt in ("jsonl", "csv", "brat"):  # keep every span: nothing to count
+        response = client.get(api(project.pk), {"format": fmt, "layer": "all"})
+        assert (response["X-Margin-Dropped"], response["X-Margin-Merged"]) == ("0", "0")
+
+
 @pytest.mark.parametrize(
     ("params", "parameter"),
     [

@@ -20,6 +20,7 @@ from annotator.exports.options import options_parse
 from annotator.models import Label, Membership, Project, Role, Span
 from annotator.services import span_create
 from annotator.tokens import pipeline
+from corpus.models import Document
 
 from .conftest import find
 
@@ -421,3 +422,140 @@ def test_sentence_rule_on_arrays_matches_spacys_sentencizer(demo):
         doc = parse(text)
         array = doc.to_array([ORTH, IS_PUNCT])
         assert sentence_starts(array[:, 0], array[:, 1]).tolist() == [s.start for s in doc.sents]
+
+
+# Token formats against a plain per-token reading of spaCy ---------------------------------
+
+TOKEN_TEXTS = [
+    'He said "hi\\there" \x01ok. Kim Jong Un\tmet Putin!',
+    "“Yes!” he said... Ok?! x",
+    "Mr. Kim\u00a0met  Putin\n\nin Vostochny. 👋🏽 café\u0301 (152-mm) shells.",
+    "“Quoted start”. Then\u2028more\x7f; end",
+    "x",
+]
+
+
+def _reference(text: str, spans: list[tuple[int, int, str]]) -> dict:
+    """What the token formats must hold for one text, read from spaCy's own objects token
+    by token: the sentencizer's sentences (merged where a span straddles a break), the
+    non-whitespace tokens, and the spans contracted to the whole tokens inside them."""
+    doc = pipeline()(text)
+    words = [t for t in doc if not t.is_space]
+    position = {t.i: n for n, t in enumerate(words)}
+    tags = ["O"] * len(words)
+    ents, dropped, adjusted = set(), 0, 0
+    for start, end, label in spans:
+        inside = [n for n, t in enumerate(words) if t.idx >= start and t.idx + len(t) <= end]
+        if not inside:
+            dropped += 1
+            continue
+        first, last = inside[0], inside[-1]
+        tags[first : last + 1] = [f"B-{label}"] + [f"I-{label}"] * (last - first)
+        extent = (words[first].idx, words[last].idx + len(words[last]))
+        adjusted += extent != (start, end)
+        ents.add((*extent, label))
+    sentences: list[list[int]] = []
+    for sent in doc.sents:
+        members = [position[t.i] for t in sent if not t.is_space]
+        if sentences and members and tags[members[0]].startswith("I-"):
+            sentences[-1].extend(members)  # a break inside a span is ignored
+        elif members:
+            sentences.append(members)
+    return {
+        "sentences": [[words[n].text for n in s] for s in sentences],
+        "tags": [[tags[n] for n in s] for s in sentences],
+        "ents": ents,
+        "dropped": dropped,
+        "adjusted": adjusted,
+    }
+
+
+def _token_project(project, people) -> list[tuple[Document, list]]:
+    alice, labels = people["alice"], {label.name: label for label in project.labels.all()}
+    made = []
+    for n, text in enumerate(TOKEN_TEXTS):
+        document = Document.objects.create(text=text, external_id=f'tok-"{n}"\\')
+        project.documents.add(document)
+        spans = []
+        for needle, label in [
+            ('"hi\\there"', "PERSON"),  # contracted to whole tokens
+            ("Kim Jong Un", "PERSON"),
+            ("Yes!” he", "WEAPONS"),  # across a sentence break
+            ("ai", "LOCATION"),  # inside a token: dropped
+            ("Kim\u00a0me", "PERSON"),  # contracted to "Kim"
+            ("Putin\n\nin Vostochny", "LOCATION"),
+            ("152-mm", "WEAPONS"),
+            ("Then\u2028more", "PERSON"),
+        ]:
+            if needle in text:
+                start, end = find(text, needle)
+                span_create(
+                    project=project,
+                    document=document,
+                    annotator=alice,
+                    label=labels[label],
+                    start=start,
+                    end=end,
+                )
+                spans.append((start, end, label))
+        made.append((document, spans))
+    return made
+
+
+def test_token_formats_match_spacy_token_by_token_across_batches(project, people, monkeypatch):
+    from annotator.exports import engine
+
+    made = _token_project(project, people)
+    manager = people["manager"]
+    # Tiny batches and chunks: documents are tokenised apart and batched together.
+    for batch_size, chunk in [(1, 1), (40, 2), (1 << 16, 100)]:
+        monkeypatch.setattr(engine, "BATCH_CODE_POINTS", batch_size)
+        monkeypatch.setattr(engine, "CHUNK_SIZE", chunk)
+        run, conll = export(project, manager, format="conll", layer="user:alice")
+        _, hf = export(project, manager, format="hf", layer="user:alice")
+        _, docbin = export(project, manager, format="spacy", layer="user:alice")
+        documents = conll_documents(conll.decode())
+        lines = [json.loads(line) for line in hf.decode().splitlines()]
+        docs = list(DocBin().from_bytes(docbin).get_docs(pipeline().vocab))
+        assert len(documents) == len(docs) == len(made)
+        for (document, spans), blocks, doc in zip(made, documents, docs, strict=True):
+            expected = _reference(document.text, spans)
+            assert expected["sentences"], document.text
+            assert [[w for w, _ in b] for b in blocks] == expected["sentences"]
+            assert [[t for _, t in b] for b in blocks] == expected["tags"]
+            mine = [line for line in lines if line["document_id"] == document.pk]
+            assert [line["tokens"] for line in mine] == expected["sentences"]
+            assert [line["ner_tags"] for line in mine] == expected["tags"]
+            assert [line["sentence"] for line in mine] == list(range(len(mine)))
+            assert {line["external_id"] for line in mine} <= {document.external_id}
+            assert doc.text == document.text
+            assert {(e.start_char, e.end_char, e.label_) for e in doc.ents} == expected["ents"]
+        references = [_reference(document.text, spans) for document, spans in made]
+        assert run.report.dropped.total == sum(r["dropped"] for r in references) == 2
+        assert run.report.dropped.examples[0]["reason"].startswith("misaligned")
+        assert run.report.adjusted.total == sum(r["adjusted"] for r in references) >= 1
+    assert b"\\u0001" in hf and b'\\"' in hf  # JSON escapes, as json.dumps writes them
+
+
+def test_sentence_rule_over_several_documents_restarts_at_each():
+    import numpy
+    from spacy.attrs import IS_PUNCT, ORTH
+
+    from annotator.exports.engine import sentence_starts
+    from annotator.tokens import parse
+
+    # A document that ends with "." before one that starts with punctuation: the "."
+    # must not start a sentence in the next document.
+    texts = ["It ended.", "“Then” it began. Again", "!", "x y.", "(x) z"]
+    docs = [parse(text) for text in texts]
+    arrays = [doc.to_array([ORTH, IS_PUNCT]) for doc in docs]
+    offsets = [0]
+    for doc in docs:
+        offsets.append(offsets[-1] + len(doc))
+    joined = numpy.concatenate(arrays)
+    found = sentence_starts(joined[:, 0], joined[:, 1], numpy.array(offsets[:-1]))
+    expected = [
+        offset + s.start for offset, doc in zip(offsets, docs, strict=False) for s in doc.sents
+    ]
+    assert found.tolist() == expected
+    assert 4 not in expected  # "Then", after the second document's opening "“"
