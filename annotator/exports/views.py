@@ -19,6 +19,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
@@ -70,6 +77,30 @@ class AnyAccept(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+PARAMETERS = [
+    OpenApiParameter("format", str, enum=FORMAT_CHOICES, description="Default jsonl."),
+    OpenApiParameter("layer", str, description="all, gold, majority, mine or user:<name>."),
+    OpenApiParameter("status", str, enum=STATUS_CHOICES, description="Default any."),
+    OpenApiParameter("labels", str, description="A subset, comma-separated: WEAPONS,PERSON."),
+    OpenApiParameter("split", str, description="train,dev,test fractions: 0.8,0.1,0.1."),
+    OpenApiParameter("seed", int, description="The split's seed (default 0)."),
+]
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=PARAMETERS,
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The file, streamed; X-Margin-Merged and X-Margin-Dropped count "
+                "what the format's overlap rule merged and dropped, X-Margin-Card is the "
+                "card's URL.",
+            ),
+            400: OpenApiTypes.OBJECT,
+        },
+    )
+)
 class ExportView(APIView):
     """``GET /api/projects/{pid}/export/?format=&layer=&status=&labels=&split=&seed=``."""
 
@@ -90,6 +121,11 @@ class ExportView(APIView):
         return export_response(Export(project=project, options=options))
 
 
+@extend_schema_view(
+    get=extend_schema(
+        parameters=PARAMETERS, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT}
+    )
+)
 class ExportCardView(ExportView):
     """``GET /api/projects/{pid}/export/card/`` with the same parameters: the dataset card."""
 
