@@ -13,7 +13,7 @@ import sys
 from axes.backends import AxesStandaloneBackend
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from . import history
 
@@ -35,6 +35,34 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, *args, **kwargs)
+
+
+NUL_REFUSED = (
+    "Refused: the request contains a NUL character (\\u0000), which cannot be stored. "
+    "Nothing was saved."
+)
+
+
+class NulCharacterMiddleware:
+    """Refuse form fields and query parameters holding NUL with a 400 that says so.
+
+    PostgreSQL cannot store NUL in text, and the workspace's views read a few form fields
+    directly (comments, rejection reasons, offsets): without this a NUL would reach the
+    database and come back as a 500. Django's forms and the API's JSON parser refuse NUL
+    themselves; this covers every other form post and query string in one place.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        form = request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}
+        fields = [request.GET, *([request.POST] if form and request.method == "POST" else [])]
+        for values in fields:
+            for key, items in values.lists():
+                if "\x00" in key or any("\x00" in item for item in items):
+                    return HttpResponseBadRequest(NUL_REFUSED, content_type="text/plain")
+        return self.get_response(request)
 
 
 class RequestUserMiddleware:
