@@ -1,5 +1,8 @@
 import json
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -42,15 +45,13 @@ class Command(BaseCommand):
         except BadParameter as error:
             raise CommandError(f"Bad parameter: {error}") from None
         export = Export(project=target, options=export_options)
-        sink = output.open("wb") if output else _binary_stdout(self.stdout)
-        try:
+        if output:
+            _write_whole(output, export.stream())
+        else:
+            sink = _binary_stdout(self.stdout)
             for block in export.stream():
                 sink.write(block)
-        finally:
-            if output:
-                sink.close()
-            else:
-                sink.flush()
+            sink.flush()
         report = export.report
         if card:
             card.write_text(json.dumps(export.card(), ensure_ascii=False, indent=2))
@@ -64,6 +65,30 @@ class Command(BaseCommand):
         )
         for line in report.lines():
             self.stderr.write(line)
+
+
+def _write_whole(output: Path, blocks) -> None:
+    """Write the file whole or not at all: a half-written dataset must never look finished.
+
+    The export goes to a hidden ``.<name>.partial`` beside the target and is renamed into
+    place (atomically) when complete; an error, Ctrl-C or SIGTERM removes it instead.
+    """
+    partial = output.with_name(f".{output.name}.partial")
+    # SIGTERM's default ends the process without running ``finally``; exit through it.
+    # (Signal handlers can only be set from the main thread.)
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM)
+    if main:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        with partial.open("wb") as sink:
+            for block in blocks:
+                sink.write(block)
+        os.replace(partial, output)
+    finally:
+        partial.unlink(missing_ok=True)
+        if main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _binary_stdout(stream):
