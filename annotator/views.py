@@ -284,6 +284,11 @@ def _changed(request, project, document, *, gold=False, notice="", refused="", s
     )
 
 
+def _refuse(request, project, document, message: str, *, gold: bool = False):
+    """A refusal shown in place (422), the page otherwise unchanged."""
+    return _changed(request, project, document, gold=gold, refused=message, status=422)
+
+
 def _message(error: ValidationError) -> str:
     if hasattr(error, "message_dict"):
         return " ".join(m for messages_ in error.message_dict.values() for m in messages_)
@@ -321,7 +326,7 @@ def span_add(request, project_id: int, document_id: int):
         if start == end:
             refused = "The selection holds only whitespace."
     if refused:
-        return _changed(request, project, document, gold=gold, refused=refused, status=422)
+        return _refuse(request, project, document, refused, gold=gold)
     try:
         span = services.span_create(
             project=project,
@@ -333,7 +338,7 @@ def span_add(request, project_id: int, document_id: int):
             gold=gold,
         )
     except ValidationError as error:
-        return _changed(request, project, document, gold=gold, refused=_message(error), status=422)
+        return _refuse(request, project, document, _message(error), gold=gold)
     UndoStack(request.session, project.pk, document.pk, gold=gold).push_created(span)
     notice = f"Saved {span.label.name}: “{_quote(span.text)}”."
     return _changed(request, project, document, gold=gold, notice=notice)
@@ -361,16 +366,12 @@ def span_relabel(request, project_id: int, span_id: int):
     label = Label.objects.filter(project=project, pk=_int(request.POST.get("label"))).first()
     if label is None:
         refused = "Unknown label for this project."
-        return _changed(
-            request, project, span.document, gold=span.gold, refused=refused, status=422
-        )
+        return _refuse(request, project, span.document, refused, gold=span.gold)
     previous = span.label
     try:
         services.span_update(span=span, label=label)
     except ValidationError as error:
-        return _changed(
-            request, project, span.document, gold=span.gold, refused=_message(error), status=422
-        )
+        return _refuse(request, project, span.document, _message(error), gold=span.gold)
     UndoStack(request.session, project.pk, span.document_id, gold=span.gold).push_relabelled(
         span, previous
     )
@@ -397,11 +398,9 @@ def undo(request, project_id: int, document_id: int):
     try:
         notice = stack.undo(project=project, document=document, user=request.user)
     except ValidationError as error:
-        return _changed(request, project, document, gold=gold, refused=_message(error), status=422)
+        return _refuse(request, project, document, _message(error), gold=gold)
     if notice is None:
-        return _changed(
-            request, project, document, gold=gold, refused="Nothing to undo.", status=422
-        )
+        return _refuse(request, project, document, "Nothing to undo.", gold=gold)
     return _changed(request, project, document, gold=gold, notice=notice)
 
 
@@ -478,13 +477,9 @@ def gold_accept(request, project_id: int, document_id: int):
     else:
         keys = [_key(value) for value in request.POST.getlist("key")]
         if None in keys:
-            return _changed(
-                request, project, document, gold=True, refused="Unknown span.", status=422
-            )
+            return _refuse(request, project, document, "Unknown span.", gold=True)
     if not keys:
-        return _changed(
-            request, project, document, gold=True, refused="No spans to accept.", status=422
-        )
+        return _refuse(request, project, document, "No spans to accept.", gold=True)
     try:
         accepted = curation.gold_accept(
             project=project, document=document, reviewer=request.user, keys=keys
@@ -493,7 +488,7 @@ def gold_accept(request, project_id: int, document_id: int):
         problems = "; ".join(
             m for fields in refused.errors.values() for ms in fields.values() for m in ms
         )
-        return _changed(request, project, document, gold=True, refused=problems, status=422)
+        return _refuse(request, project, document, problems, gold=True)
     notice = f"Accepted {len(accepted)} span{'s' if len(accepted) != 1 else ''} into gold."
     return _changed(request, project, document, gold=True, notice=notice)
 
@@ -511,13 +506,8 @@ def span_reject(request, project_id: int, span_id: int):
     )
     reason = request.POST.get("reason", "").strip()
     if not reason:
-        return _changed(
-            request,
-            project,
-            span.document,
-            gold=True,
-            refused="Give a reason: the analyst will read it.",
-            status=422,
+        return _refuse(
+            request, project, span.document, "Give a reason: the analyst will read it.", gold=True
         )
     curation.span_reject(span=span, reviewer=request.user, reason=reason[:2000])
     notice = f"Rejected {span.label.name} “{_quote(span.text)}” of {span.annotator}."
@@ -539,13 +529,9 @@ def comment(request, project_id: int, document_id: int):
             .first()
         )
         if span is None:
-            return _changed(
-                request, project, document, gold=gold, refused="Unknown span.", status=422
-            )
+            return _refuse(request, project, document, "Unknown span.", gold=gold)
     if not body:
-        return _changed(
-            request, project, document, gold=gold, refused="Write something first.", status=422
-        )
+        return _refuse(request, project, document, "Write something first.", gold=gold)
     curation.comment_add(
         project=project, document=document, author=request.user, body=body[:5000], span=span
     )
