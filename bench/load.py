@@ -488,6 +488,28 @@ def verify(analysts: list[Analyst], database: str, port: int, project: int) -> d
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu() -> float:
+    """CPU time of every PostgreSQL process (backends come and go: a rough figure)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip().startswith("postgres"):
+                    total += cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
 def upstreams_per_analyst() -> Counter:
     """From nginx's log: how many app servers answered each analyst's span creations
     (each analyst has a document of their own, named in the URL)."""
@@ -574,12 +596,23 @@ def main() -> int:
                         target=fault, args=(args.fault, servers, args.seconds / 2, fault_log)
                     )
                 )
+            workers = servers.worker_pids()
+            cpu_before = (
+                sum(cpu_seconds(pid) for pid in workers),
+                postgres_cpu(),
+                time.process_time(),
+            )
             began = time.time()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             elapsed = time.time() - began
+            cpu = (
+                sum(cpu_seconds(pid) for pid in workers) - cpu_before[0],
+                postgres_cpu() - cpu_before[1],
+                time.process_time() - cpu_before[2],
+            )
             result = verify(analysts, args.database, args.port, project)
             spread = upstreams_per_analyst() if args.nginx else None
     finally:
@@ -625,6 +658,11 @@ def main() -> int:
         )
     for line in fault_log:
         print(f"  fault: {line}")
+    per_write = [1000 * x / max(acknowledged, 1) for x in cpu]
+    print(
+        "  CPU ms per acknowledged write: app workers {:.1f}, PostgreSQL {:.1f}, "
+        "this load generator {:.1f}".format(*per_write)
+    )
     print(
         f"  machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
