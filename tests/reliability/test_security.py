@@ -125,8 +125,11 @@ def test_pages_carry_the_security_headers_and_a_strict_csp(site, people):
 
 
 def test_check_deploy_is_clean_with_production_settings():
+    # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; production
+    # never has it (and check --deploy rightly refuses it).
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
-        **os.environ,
+        **inherited,
         "DEBUG": "0",
         "SECRET_KEY": "a-production-like-secret-key-" + "x" * 40,
         "ALLOWED_HOSTS": "margin.example",
