@@ -7,6 +7,7 @@ manager may change.
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -17,10 +18,10 @@ from corpus.importers import read_upload
 from corpus.models import Document
 
 from .forms import ImportForm
-from .history import span_restore
+from .history import acting_as, span_restore
 from .models import DocumentStatus, Label, Membership, Project, Role, Span, SpanEvent
 from .permissions import can_manage
-from .services import ImportRefused, records_import
+from .services import ImportRefused, records_import, span_delete
 
 STAFF_ROLES = [Role.MANAGER, Role.REVIEWER]
 
@@ -415,3 +416,21 @@ class SpanEventInline(admin.TabularInline):
 
 
 DocumentAdmin.inlines = [*DocumentAdmin.inlines, SpanEventInline]
+
+
+admin.site.unregister(Span)
+
+
+@admin.register(Span)
+class SpanWithHistoryAdmin(SpanAdmin):
+    """Deleting spans in the admin goes through ``span_delete``, so it is in the history
+    (and can be restored) like a deletion in the workspace or the API."""
+
+    def delete_model(self, request, obj: Span) -> None:
+        with acting_as(request.user):
+            span_delete(span=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with acting_as(request.user), transaction.atomic():
+            for span in queryset.select_related("label"):
+                span_delete(span=span)

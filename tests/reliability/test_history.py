@@ -214,3 +214,16 @@ def test_the_review_page_links_managers_to_the_history(project, document, people
     link = history_url(project, document).encode()
     assert link in signed_in(people["manager"]).get(url).content
     assert link not in signed_in(people["reviewer"]).get(url).content
+
+
+def test_deleting_spans_in_the_admin_is_in_the_history(project, document, people, alices_span):
+    admin = signed_in(people["manager"])
+    response = admin.post(
+        reverse("admin:annotator_span_delete", args=[alices_span.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Span.objects.exists()
+    deleted = SpanEvent.objects.get(action=SpanAction.DELETED)
+    assert deleted.actor == people["manager"] and deleted.span_id == alices_span.pk
+    span_restore(event=deleted, user=people["manager"])
+    assert Span.objects.get().annotator == people["alice"]
