@@ -20,8 +20,8 @@ from . import history
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = (
-    "Margin's database is temporarily unavailable. Nothing was saved by this request; "
-    "please retry in a few seconds."
+    "Margin's database is temporarily unavailable: your last change may not have been "
+    "saved. Please retry in a few seconds."
 )
 RETRY_AFTER_SECONDS = 5
 
@@ -82,8 +82,16 @@ def _note_database_error(sender, request=None, **kwargs) -> None:
     # the except block, so the cause is known here and remembered on the request.
 
     error = sys.exc_info()[1]
-    if request is not None and isinstance(error, OperationalError | InterfaceError):
-        request.database_unavailable = True
+    # The connection failure may be the context of what was finally raised (a session
+    # store failing to load, say): look down the chain.
+    for _ in range(10):
+        if error is None:
+            return
+        if isinstance(error, OperationalError | InterfaceError):
+            if request is not None:
+                request.database_unavailable = True
+            return
+        error = error.__cause__ or error.__context__
 
 
 got_request_exception.connect(_note_database_error, dispatch_uid="margin_database_unavailable")

@@ -218,6 +218,7 @@ class Analyst:
     uncertain_creates: list = field(default_factory=list)  # Spans that may or may not exist
     used_slots: set = field(default_factory=set)
     latencies: list = field(default_factory=list)
+    timeline: list = field(default_factory=list)  # (time, status) of every write
     statuses: Counter = field(default_factory=Counter)
     writes: Counter = field(default_factory=Counter)
     problems: list = field(default_factory=list)
@@ -292,10 +293,12 @@ class Analyst:
         try:
             status, _, page = self.request("POST", path, body, headers)
         except OSError as error:
+            self.timeline.append((time.time(), None))
             self.statuses["no answer"] += 1
             self.problems.append(f"{path}: {error!r}")
             return None, ""
         self.latencies.append(time.perf_counter() - began)
+        self.timeline.append((time.time(), status))
         self.statuses[status] += 1
         return status, page
 
@@ -333,11 +336,12 @@ class Analyst:
                 return
             self.acked[mine[0]] = Span(start, end, label)
             self.writes["create"] += 1
-        elif status is None or status >= 500:
-            self.uncertain_creates.append(Span(start, end, label))
-        else:
+        elif status == 422:
             self.used_slots.discard(slot)
-            self.problems.append(f"create refused: {status} {page[:200]}")
+            self.problems.append(f"create refused: {page[:200]}")
+        else:
+            self.unanswered(status, "create")
+            self.uncertain_creates.append(Span(start, end, label))
 
     def relabel(self, span_id: int) -> None:
         span = self.acked[span_id]
@@ -348,20 +352,28 @@ class Analyst:
         if status == 200:
             self.acked[span_id] = Span(span.start, span.end, label)
             self.writes["relabel"] += 1
-        elif status is None or status >= 500:
-            self.uncertain_ids[span_id] = [span, Span(span.start, span.end, label)]
+        elif status == 422:
+            self.problems.append(f"relabel refused: {page[:200]}")
         else:
-            self.problems.append(f"relabel refused: {status} {page[:200]}")
+            self.unanswered(status, "relabel")
+            self.uncertain_ids[span_id] = [span, Span(span.start, span.end, label)]
 
     def delete(self, span_id: int) -> None:
         status, page = self.write(f"/projects/{self.project}/spans/{span_id}/delete/", {})
         if status == 200:
             del self.acked[span_id]
             self.writes["delete"] += 1
-        elif status is None or status >= 500:
-            self.uncertain_ids[span_id] = [self.acked[span_id], None]
+        elif status == 422:
+            self.problems.append(f"delete refused: {page[:200]}")
         else:
-            self.problems.append(f"delete refused: {status} {page[:200]}")
+            self.unanswered(status, "delete")
+            self.uncertain_ids[span_id] = [self.acked[span_id], None]
+
+    def unanswered(self, status: int | None, what: str) -> None:
+        """Not acknowledged: the write may or may not have happened. Only "no answer"
+        (a dead worker) and a retryable 503 are expected; anything else is a bug."""
+        if status not in (None, 503):
+            self.problems.append(f"{what}: unexpected HTTP {status}")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -658,6 +670,15 @@ def main() -> int:
         )
     for line in fault_log:
         print(f"  fault: {line}")
+    timeline = sorted(event for a in analysts for event in a.timeline)
+    failed_at = [t for t, status in timeline if status != 200]
+    if failed_at:
+        recovered = [t for t, status in timeline if status == 200 and t > failed_at[-1]]
+        print(
+            f"  outage seen by clients: {len(failed_at)} writes not acknowledged between "
+            f"+{failed_at[0] - began:.1f} s and +{failed_at[-1] - began:.1f} s; "
+            f"then {len(recovered)} acknowledged writes without restarting anything"
+        )
     per_write = [1000 * x / max(acknowledged, 1) for x in cpu]
     print(
         "  CPU ms per acknowledged write: app workers {:.1f}, PostgreSQL {:.1f}, "
@@ -673,7 +694,11 @@ def main() -> int:
         or result["phantom"]
         or result["export_mismatch"]
         or bad_5xx
-        or [p for p in problems if "refused" in p or "not listed" in p or "client error" in p]
+        or [
+            p
+            for p in problems
+            if "refused" in p or "not listed" in p or "client error" in p or "unexpected" in p
+        ]
     )
     for item in (result["lost"] + result["phantom"])[:10]:
         print(f"  LOST/PHANTOM: {item}")

@@ -119,6 +119,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
 # from one address, that pair is refused — the right password too — for the cool-off time.
 # The API's token endpoint authenticates through the same backend, so it is throttled too.
+# Sessions in the database (any app server answers any request), telling a lost database
+# (a retryable 503) from a deleted session (400).
+SESSION_ENGINE = "annotator.sessions"
+
 AUTHENTICATION_BACKENDS = [
     "annotator.middleware.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",

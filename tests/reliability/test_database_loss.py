@@ -81,3 +81,19 @@ def test_pages_and_sign_in_fail_cleanly_too(project, people):
         client.post(reverse("login"), {"username": "alice", "password": "pw-alice-123"}).status_code
         == 302
     )
+
+
+def test_a_session_saved_during_an_outage_is_not_mistaken_for_a_deleted_one(people):
+    """Django's store would raise UpdateError (answered "400: session deleted") here."""
+    from django.db import OperationalError
+
+    from annotator.sessions import SessionStore
+
+    session = SessionStore()
+    session["undo"] = [1]
+    session.save()
+    session["undo"] = [1, 2]
+    with database_unreachable(), pytest.raises(OperationalError):
+        session.save()
+    session.save()  # and once the database is back, it saves
+    assert SessionStore(session_key=session.session_key).load()["undo"] == [1, 2]
