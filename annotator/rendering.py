@@ -9,15 +9,24 @@ browser's text must equal ``document.text`` so that offsets can be converted bac
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from html import escape
+from typing import NamedTuple, Protocol
 
 import markdown
 import nh3
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 
 class SpanLike(Protocol):
+    id: int
+    start: int
+    end: int
+    label_id: int
+
+
+class SpanRow(NamedTuple):
+    """A span as the workspace needs it, read straight from the database."""
+
     id: int
     start: int
     end: int

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce, Length
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -34,7 +35,7 @@ from .models import (
 )
 from .permissions import can_manage, can_review, visible_spans
 from .progress import progress
-from .rendering import article_html, markdown_html, span_items_html, trimmed
+from .rendering import SpanRow, article_html, markdown_html, span_items_html, trimmed
 from .services import BatchErrors
 from .undo import UndoStack
 
@@ -158,7 +159,10 @@ def assign(request, project_id: int):
         already = len(documents) - added
         note = f" ({already} already theirs)" if already else ""
         messages.success(request, f"Assigned {added} document(s) to {member.user}{note}.")
-    return redirect(request.POST.get("next") or reverse("project", args=[project.pk]))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("project", args=[project.pk])
+    return redirect(back)
 
 
 @require_GET
@@ -213,9 +217,15 @@ def _workspace(
     names = {label.pk: label.name for label in labels}
     layer = Span.objects.filter(project=project, document=document)
     layer = layer.gold() if gold else layer.by(request.user)
-    spans = list(layer.only("id", "start", "end", "label_id").order_by("start", "end", "id"))
+    # Plain rows, not model instances: hundreds of them on every tag.
+    spans = [
+        SpanRow(*row)
+        for row in layer.order_by("start", "end", "id").values_list(
+            "id", "start", "end", "label_id"
+        )
+    ]
     rejections = dict(
-        Rejection.objects.filter(span__in=[s.pk for s in spans]).values_list("span_id", "reason")
+        Rejection.objects.filter(span__in=[s.id for s in spans]).values_list("span_id", "reason")
     )
     text = document.text
     span_url = reverse("span_add", args=[project.pk, document.pk])

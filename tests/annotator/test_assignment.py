@@ -104,3 +104,12 @@ def test_concurrent_next_requests_never_over_assign(project, make_user, document
     counts = [DocumentStatus.objects.filter(document=d).count() for d in documents]
     assert counts == [2, 2, 2, 2]  # 12 analysts, 4 documents × 2 places: 8 got one
     assert DocumentStatus.objects.count() == 8
+
+
+def test_assignment_never_redirects_off_site(client, people, project, documents):
+    client.force_login(people["manager"])
+    response = client.post(
+        reverse("assign", args=[project.pk]),
+        {"user": "bob", "document": [documents[0].pk], "next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("project", args=[project.pk])

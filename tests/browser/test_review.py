@@ -52,9 +52,8 @@ def test_reviewer_curates_gold_and_it_exports(page, sign_in, demo, disagreement)
     # Settle the dispute by ticking alice's reading.
     page.check("input[name=key][aria-label^='Accept LOCATION']")
     page.click("text=Accept the ticked spans into gold")
-    page.wait_for_function(
-        "() => document.getElementById('save-status').textContent.includes('Accepted 1 span')"
-    )
+    # The status line already says "Accepted 1 span": wait for the gold list to grow.
+    page.wait_for_selector("#span-list-title:has-text('(2)')")
     page.click("text=Mark reviewed")
     page.wait_for_selector("text=Reviewed by reviewer")
     assert Review.objects.filter(document=disagreement).exists()
