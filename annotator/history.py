@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from corpus.models import Document
 
@@ -78,10 +79,51 @@ def record_created(span: Span) -> SpanEvent:
 
 
 def record_many_created(spans: Iterable[Span]) -> None:
-    """Record a bulk insert with one more bulk insert."""
-    SpanEvent.objects.bulk_create(
-        (_after(span, SpanAction.CREATED) for span in spans), batch_size=2000
+    """Record a bulk insert of spans (stored, with their ids) as one ``created`` event each.
+
+    The events are copied from the stored rows by ``INSERT … SELECT``: an import of 200,000
+    spans would otherwise build 200,000 event objects in Python, the slowest part of it.
+    """
+    ids = [span.pk for span in spans]
+    if not ids:
+        return
+    event, span = SpanEvent._meta, Span._meta
+    columns = ", ".join(
+        connection.ops.quote_name(event.get_field(name).column)
+        for name in (
+            "project",
+            "document",
+            "span_id",
+            "action",
+            "actor",
+            "annotator",
+            "gold",
+            "after_start",
+            "after_end",
+            "after_label",
+            "at",
+        )
     )
+    source = ", ".join(
+        connection.ops.quote_name(span.get_field(name).column)
+        for name in ("project", "document", "id")
+    )
+    start, end, label, annotator, gold = (
+        connection.ops.quote_name(span.get_field(name).column)
+        for name in ("start", "end", "label", "annotator", "gold")
+    )
+    now = event.get_field("at").get_db_prep_save(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        for first in range(0, len(ids), 2000):
+            batch = ids[first : first + 2000]
+            cursor.execute(
+                f"INSERT INTO {connection.ops.quote_name(event.db_table)} ({columns}) "
+                f"SELECT {source}, %s, COALESCE(%s, {annotator}), {annotator}, {gold}, "
+                f"{start}, {end}, {label}, %s "
+                f"FROM {connection.ops.quote_name(span.db_table)} "
+                f"WHERE id IN ({', '.join(['%s'] * len(batch))})",
+                [SpanAction.CREATED, actor_id(None), now, *batch],
+            )
 
 
 def record_changed(span: Span, *, start: int, end: int, label_id: int) -> SpanEvent | None:
