@@ -64,3 +64,24 @@ def annotated(project, document, people):
     document_mark_reviewed(project=project, document=plain, reviewer=reviewer)
     assert DocumentStatus.objects.filter(status=Status.COMPLETE).count() == 4
     return {"project": project, "tricky": document, "plain": plain, "draft": draft, **people}
+
+
+@pytest.fixture
+def layers(project, document, people):
+    """alice and bob completed the document; they agree on one span and differ on another."""
+    weapons = project.labels.get(name="WEAPONS")
+    person = project.labels.get(name="PERSON")
+    for name in ["alice", "bob"]:
+        span_create(
+            project=project,
+            document=document,
+            annotator=people[name],
+            label=weapons,
+            start=20,
+            end=36,
+        )
+        document_complete(project=project, document=document, user=people[name])
+    span_create(
+        project=project, document=document, annotator=people["alice"], label=person, start=0, end=2
+    )
+    return project

@@ -5,31 +5,9 @@ from django.urls import reverse
 
 from annotator.curation import compare
 from annotator.models import Comment, Rejection, Review, Span
-from annotator.services import document_complete, span_create
 from corpus.models import Document
 
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def layers(project, document, people):
-    """alice and bob completed the document; they agree on one span and differ on another."""
-    weapons = project.labels.get(name="WEAPONS")
-    person = project.labels.get(name="PERSON")
-    for name in ["alice", "bob"]:
-        span_create(
-            project=project,
-            document=document,
-            annotator=people[name],
-            label=weapons,
-            start=20,
-            end=36,
-        )
-        document_complete(project=project, document=document, user=people[name])
-    span_create(
-        project=project, document=document, annotator=people["alice"], label=person, start=0, end=2
-    )
-    return project
 
 
 def review_url(project, document):
