@@ -58,7 +58,8 @@ def actor_id(fallback_id: int | None) -> int | None:
     return fallback_id
 
 
-def _after(span: Span, action: str) -> SpanEvent:
+def _event(span: Span, action: str) -> SpanEvent:
+    """An event about ``span`` as it stands now: its offsets and label are "after"."""
     return SpanEvent(
         project_id=span.project_id,
         document_id=span.document_id,
@@ -75,7 +76,9 @@ def _after(span: Span, action: str) -> SpanEvent:
 
 def record_created(span: Span) -> SpanEvent:
     """Record a new span (call inside the transaction that stored it)."""
-    return SpanEvent.objects.create(**_fields(_after(span, SpanAction.CREATED)))
+    event = _event(span, SpanAction.CREATED)
+    event.save()
+    return event
 
 
 def record_many_created(spans: Iterable[Span]) -> None:
@@ -134,7 +137,7 @@ def record_changed(span: Span, *, start: int, end: int, label_id: int) -> SpanEv
         action = SpanAction.RELABELLED
     else:
         return None
-    event = _after(span, action)
+    event = _event(span, action)
     event.before_start, event.before_end, event.before_label_id = start, end, label_id
     event.save()
     return event
@@ -142,26 +145,16 @@ def record_changed(span: Span, *, start: int, end: int, label_id: int) -> SpanEv
 
 def record_deleted(span: Span) -> SpanEvent:
     """Record a span about to be deleted (inside the deleting transaction)."""
-    return SpanEvent.objects.create(
-        project_id=span.project_id,
-        document_id=span.document_id,
-        span_id=span.pk,
-        action=SpanAction.DELETED,
-        actor_id=actor_id(span.annotator_id),
-        annotator_id=span.annotator_id,
-        gold=span.gold,
-        before_start=span.start,
-        before_end=span.end,
-        before_label_id=span.label_id,
+    event = _event(span, SpanAction.DELETED)
+    # What was deleted is the "before"; nothing comes after.
+    event.before_start, event.before_end, event.before_label_id = (
+        span.start,
+        span.end,
+        span.label_id,
     )
-
-
-def _fields(event: SpanEvent) -> dict:
-    return {
-        field.attname: getattr(event, field.attname)
-        for field in SpanEvent._meta.concrete_fields
-        if not field.primary_key and field.attname != "at"
-    }
+    event.after_start = event.after_end = event.after_label_id = None
+    event.save()
+    return event
 
 
 def document_history(project: Project, document: Document):

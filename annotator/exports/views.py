@@ -149,14 +149,9 @@ def export(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_for(request.user, project_id)
     if "format" not in request.GET:
         return _page(request, project, params={}, errors={})
-    try:
-        options = options_parse(request.GET, project=project, user=request.user)
-    except BadParameter as error:
-        return _page(request, project, params=request.GET, errors=error.errors, status=400)
-    if not can_export_layer(request.user, project, options.layer.name):
-        return _page(
-            request, project, params=request.GET, errors={"layer": [FORBIDDEN]}, status=403
-        )
+    options = _allowed_options(request, project)
+    if isinstance(options, HttpResponse):
+        return options
     preview = Export(project=project, options=options)
     report = preview.account()
     card = preview.card()
@@ -176,6 +171,14 @@ def export(request: HttpRequest, project_id: int) -> HttpResponse:
 def export_download(request: HttpRequest, project_id: int) -> HttpResponse:
     """The file itself, streamed."""
     project = project_for(request.user, project_id)
+    options = _allowed_options(request, project)
+    if isinstance(options, HttpResponse):
+        return options
+    return export_response(Export(project=project, options=options))
+
+
+def _allowed_options(request, project) -> ExportOptions | HttpResponse:
+    """The export the page asks for, or the page again saying why it cannot be had."""
     try:
         options = options_parse(request.GET, project=project, user=request.user)
     except BadParameter as error:
@@ -184,7 +187,7 @@ def export_download(request: HttpRequest, project_id: int) -> HttpResponse:
         return _page(
             request, project, params=request.GET, errors={"layer": [FORBIDDEN]}, status=403
         )
-    return export_response(Export(project=project, options=options))
+    return options
 
 
 def _page(request, project, *, params, errors, status=200, **extra) -> HttpResponse:
