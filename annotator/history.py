@@ -58,9 +58,10 @@ def actor_id(fallback_id: int | None) -> int | None:
     return fallback_id
 
 
-def _event(span: Span, action: str) -> SpanEvent:
+def _event(span: Span, action: str, reverts: SpanEvent | None) -> SpanEvent:
     """An event about ``span`` as it stands now: its offsets and label are "after"."""
     return SpanEvent(
+        reverts=reverts,
         project_id=span.project_id,
         document_id=span.document_id,
         span_id=span.pk,
@@ -74,9 +75,10 @@ def _event(span: Span, action: str) -> SpanEvent:
     )
 
 
-def record_created(span: Span) -> SpanEvent:
-    """Record a new span (call inside the transaction that stored it)."""
-    event = _event(span, SpanAction.CREATED)
+def record_created(span: Span, *, reverts: SpanEvent | None = None) -> SpanEvent:
+    """Record a new span (call inside the transaction that stored it); with ``reverts``,
+    the deletion it brings back."""
+    event = _event(span, SpanAction.RESTORED if reverts else SpanAction.CREATED, reverts)
     event.save()
     return event
 
@@ -129,7 +131,9 @@ def record_many_created(spans: Iterable[Span]) -> None:
             )
 
 
-def record_changed(span: Span, *, start: int, end: int, label_id: int) -> SpanEvent | None:
+def record_changed(
+    span: Span, *, start: int, end: int, label_id: int, reverts: SpanEvent | None = None
+) -> SpanEvent | None:
     """Record a relabel or a move of ``span`` from (start, end, label_id); None if unchanged."""
     if (start, end) != (span.start, span.end):
         action = SpanAction.MOVED
@@ -137,15 +141,15 @@ def record_changed(span: Span, *, start: int, end: int, label_id: int) -> SpanEv
         action = SpanAction.RELABELLED
     else:
         return None
-    event = _event(span, action)
+    event = _event(span, action, reverts)
     event.before_start, event.before_end, event.before_label_id = start, end, label_id
     event.save()
     return event
 
 
-def record_deleted(span: Span) -> SpanEvent:
+def record_deleted(span: Span, *, reverts: SpanEvent | None = None) -> SpanEvent:
     """Record a span about to be deleted (inside the deleting transaction)."""
-    event = _event(span, SpanAction.DELETED)
+    event = _event(span, SpanAction.DELETED, reverts)
     # What was deleted is the "before"; nothing comes after.
     event.before_start, event.before_end, event.before_label_id = (
         span.start,
@@ -162,7 +166,7 @@ def document_history(project: Project, document: Document):
     return (
         SpanEvent.objects.filter(project=project, document=document)
         .select_related("actor", "annotator", "before_label", "after_label")
-        .prefetch_related("restored_by")
+        .prefetch_related("reverted_by")
         .order_by("-at", "-id")
     )
 
@@ -172,15 +176,16 @@ def restorable(event: SpanEvent) -> bool:
     if event.action != SpanAction.DELETED:
         return False
     try:
-        event.restored_by  # noqa: B018 — the reverse accessor raises when there is none
+        event.reverted_by  # noqa: B018 — the reverse accessor raises when there is none
     except SpanEvent.DoesNotExist:
         return True
     return False
 
 
 def span_restore(*, event: SpanEvent, user) -> Span:
-    """Bring back the span a deletion event removed, validated again through ``span_create``
-    (its label must still exist, and it must fit its layer as it is now)."""
+    """Bring back the span a deletion event removed, under its old id, validated again
+    through ``span_create`` (its label must still exist, and it must fit its layer as it
+    is now)."""
     # services imports this module to record events, so it is imported here, when used.
     from . import services
 
@@ -193,7 +198,7 @@ def span_restore(*, event: SpanEvent, user) -> Span:
     with transaction.atomic():
         # Locked so that two managers restoring the same span make one span, not two.
         event = SpanEvent.objects.select_for_update().get(pk=event.pk)
-        if SpanEvent.objects.filter(restores=event).exists():
+        if SpanEvent.objects.filter(reverts=event).exists():
             raise ValidationError("This span has already been restored.")
         with acting_as(user):
             span = services.span_create(
@@ -204,10 +209,8 @@ def span_restore(*, event: SpanEvent, user) -> Span:
                 start=event.before_start,
                 end=event.before_end,
                 gold=event.gold,
+                reverts=event,
             )
-        SpanEvent.objects.filter(span_id=span.pk, action=SpanAction.CREATED).update(
-            action=SpanAction.RESTORED, restores=event
-        )
     return span
 
 

@@ -101,7 +101,7 @@ class Label(models.Model):
     objects = LabelQuerySet.as_manager()
 
     class Meta:
-        ordering = ["project", "order", "name"]
+        ordering = ["project_id", "order", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "name"], name="label_name_unique_in_project"
@@ -130,7 +130,7 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.ANNOTATOR)
 
     class Meta:
-        ordering = ["project", "user__username"]
+        ordering = ["project_id", "user__username"]
         constraints = [
             models.UniqueConstraint(fields=["project", "user"], name="membership_unique"),
         ]
@@ -176,7 +176,8 @@ class Span(models.Model):
     objects = SpanQuerySet.as_manager()
 
     class Meta:
-        ordering = ["document", "start", "end", "id"]
+        # Columns, not the related models' orderings, which would join them into every read.
+        ordering = ["document_id", "start", "end", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(start__gte=0), name="span_start_not_negative"),
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="span_not_empty"),
@@ -297,7 +298,7 @@ class DocumentStatus(models.Model):
 
     class Meta:
         verbose_name_plural = "document statuses"
-        ordering = ["project", "document", "user"]
+        ordering = ["project_id", "document_id", "user_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "document", "user"], name="document_status_unique"
@@ -320,7 +321,7 @@ class Review(models.Model):
     reviewed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["project", "document"]
+        ordering = ["project_id", "document_id"]
         constraints = [
             models.UniqueConstraint(fields=["project", "document"], name="review_unique"),
         ]
@@ -387,8 +388,9 @@ class SpanEvent(models.Model):
 
     ``before_*`` is the span as it was (empty for a creation), ``after_*`` as it became
     (empty for a deletion). ``span_id`` is a plain number: the span may be gone. A deleted
-    span can be brought back (``history.span_restore``); the restoration's event points to
-    the deletion it undid through ``restores``.
+    span can be brought back, under its own id (``history.span_restore``), and users undo
+    their own changes (``undo``): the event of such a reversal points to the change it
+    reversed through ``reverts``.
     """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="span_events")
@@ -415,8 +417,8 @@ class SpanEvent(models.Model):
     after_label = models.ForeignKey(
         Label, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    restores = models.OneToOneField(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="restored_by"
+    reverts = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reverted_by"
     )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -31,6 +31,7 @@ class SpanRow(NamedTuple):
     start: int
     end: int
     label_id: int
+    rejected: str | None = None  # a reviewer's reason, shown to the analyst
 
 
 @dataclass(frozen=True)
@@ -93,27 +94,20 @@ def article_html(text: str, spans: Sequence[SpanLike], label_names: dict[int, st
 
 
 def span_items_html(
-    text: str,
-    spans: Sequence[SpanLike],
-    label_names: dict[int, str],
-    delete_url: str,
-    rejections: dict[int, str] | None = None,
+    text: str, spans: Sequence[SpanRow], label_names: dict[int, str], delete_url: str
 ) -> SafeString:
     """The span list's rows: choose a span (to relabel or delete it by key), or delete it.
 
-    ``delete_url`` has a ``{}`` where the span id goes; ``rejections`` maps a span id to
-    a reviewer's reason, shown under it. Rendered here for the same reason as the article:
-    hundreds of rows, re-rendered after every tag.
+    ``delete_url`` has a ``{}`` where the span id goes. Rendered here for the same reason
+    as the article: hundreds of rows, re-rendered after every tag.
     """
-    rejections = rejections or {}
     rows = []
     for span in spans:
         label = escape(label_names.get(span.label_id, "?"))
         quoted = escape(_shortened(text[span.start : span.end]))
-        reason = rejections.get(span.id)
         rejected = (
-            f'<p class="rejected"><strong>Rejected by review:</strong> {escape(reason)}</p>'
-            if reason
+            f'<p class="rejected"><strong>Rejected by review:</strong> {escape(span.rejected)}</p>'
+            if span.rejected
             else ""
         )
         rows.append(

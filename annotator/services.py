@@ -27,6 +27,7 @@ from .models import (
     Project,
     Role,
     Span,
+    SpanEvent,
     Status,
     span_errors,
     validate_span,
@@ -47,22 +48,35 @@ def _layer(project: Project, document: Document, *, annotator, gold: bool):
     return spans if gold else spans.filter(annotator=annotator)
 
 
-def _lock_layer(project: Project, document: Document, user) -> DocumentStatus:
-    """Take the user's status row for the document, locked, so that two writes into one
-    layer are checked for overlap one after the other."""
+def lock_layer(project: Project, document: Document, user_id: int, *, gold: bool = False):
+    """Serialise the writes into one layer, so that each is checked for overlap against
+    the layer as the write before left it.
+
+    An analyst's layer is locked through their status row for the document, which the
+    first write creates (and which is their claim on it); it is returned, to be touched.
+    Gold, which several reviewers share, is locked through the document's row, in the mode
+    that leaves the other layers' inserts free; no status row is made for a reviewer.
+    """
+    if gold:
+        list(
+            Document.objects.select_for_update(no_key=True)
+            .filter(pk=document.pk)
+            .values_list("pk", flat=True)
+        )
+        return None
     locked = DocumentStatus.objects.select_for_update()
     # Usually the row exists (the document was offered): one locking read is enough.
-    status = locked.filter(project=project, document=document, user=user).first()
+    status = locked.filter(project=project, document=document, user_id=user_id).first()
     if status is None:
         try:
             # A row this transaction inserts is as good as locked: a concurrent insert of
             # the same row waits on the unique constraint until we commit.
             with transaction.atomic():
                 status = DocumentStatus.objects.create(
-                    project=project, document=document, user=user
+                    project=project, document=document, user_id=user_id
                 )
         except IntegrityError:
-            status = locked.get(project=project, document=document, user=user)
+            status = locked.get(project=project, document=document, user_id=user_id)
     return status
 
 
@@ -82,51 +96,64 @@ def span_create(
     end: int,
     gold: bool = False,
     origin: str = Origin.MANUAL,
+    reverts: SpanEvent | None = None,
 ) -> Span:
-    """Validate and store one span in the annotator's layer (or gold)."""
-    with transaction.atomic():
-        status = _lock_layer(project, document, annotator)
-        layer = _layer(project, document, annotator=annotator, gold=gold)
-        validate_span(
-            text=document.text,
-            project=project,
-            start=start,
-            end=end,
-            label=label,
-            layer=layer.values_list("start", "end", "label_id"),
-        )
-        try:
-            with transaction.atomic():
-                span = Span.objects.create(
-                    project=project,
-                    document=document,
-                    label=label,
-                    annotator=annotator,
-                    gold=gold,
-                    start=start,
-                    end=end,
-                    origin=origin,
-                )
-        except IntegrityError as error:
-            raise ValidationError(
-                {"non_field_errors": ["This exact span is already in the layer."]}
-            ) from error
-        history.record_created(span)
-        if not gold:
-            _touch(status)
+    """Validate and store one span in the annotator's layer (or gold).
+
+    ``reverts`` is the deletion this brings back (an undo, or a restoration from the
+    history): the span returns under its old id, so its history stays one thread.
+    """
+    try:
+        with transaction.atomic():
+            status = lock_layer(project, document, annotator.pk, gold=gold)
+            layer = _layer(project, document, annotator=annotator, gold=gold)
+            validate_span(
+                text=document.text,
+                project=project,
+                start=start,
+                end=end,
+                label=label,
+                layer=layer.values_list("start", "end", "label_id"),
+            )
+            span = Span.objects.create(
+                pk=reverts.span_id if reverts else None,
+                project=project,
+                document=document,
+                label=label,
+                annotator=annotator,
+                gold=gold,
+                start=start,
+                end=end,
+                origin=origin,
+            )
+            history.record_created(span, reverts=reverts)
+            if status is not None:
+                _touch(status)
+    except IntegrityError as error:
+        # The layer is locked and checked above, so only a span brought back twice at
+        # once can get here; the transaction is rolled back whole, without a savepoint.
+        raise ValidationError(
+            {"non_field_errors": ["This exact span is already in the layer."]}
+        ) from error
     return span
 
 
 def span_update(
-    *, span: Span, label: Label | None = None, start: int | None = None, end: int | None = None
+    *,
+    span: Span,
+    label: Label | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    reverts: SpanEvent | None = None,
 ) -> Span:
-    """Relabel or move a span, checked against the rest of its layer."""
+    """Relabel or move a span, checked against the rest of its layer; ``reverts`` is the
+    change this undoes."""
     new_label = label if label is not None else span.label
     new_start = start if start is not None else span.start
     new_end = end if end is not None else span.end
     with transaction.atomic():
-        _lock_layer(span.project, span.document, span.annotator)
-        others = _layer(span.project, span.document, annotator=span.annotator, gold=span.gold)
+        lock_layer(span.project, span.document, span.annotator_id, gold=span.gold)
+        others = _layer(span.project, span.document, annotator=span.annotator_id, gold=span.gold)
         validate_span(
             text=span.document.text,
             project=span.project,
@@ -138,14 +165,14 @@ def span_update(
         before = {"start": span.start, "end": span.end, "label_id": span.label_id}
         span.label, span.start, span.end = new_label, new_start, new_end
         span.save(update_fields=["label", "start", "end", "updated_at"])
-        history.record_changed(span, **before)
+        history.record_changed(span, **before, reverts=reverts)
     return span
 
 
-def span_delete(*, span: Span) -> None:
-    """Remove a span from its layer."""
+def span_delete(*, span: Span, reverts: SpanEvent | None = None) -> None:
+    """Remove a span from its layer; ``reverts`` is the creation this undoes."""
     with transaction.atomic():
-        history.record_deleted(span)
+        history.record_deleted(span, reverts=reverts)
         span.delete()
 
 
@@ -163,7 +190,7 @@ def spans_create(
     Errors come back by item index: ``{"0": {"end": [...]}}``.
     """
     with transaction.atomic():
-        status = _lock_layer(project, document, annotator)
+        status = lock_layer(project, document, annotator.pk, gold=gold)
         layer = list(
             _layer(project, document, annotator=annotator, gold=gold).values_list(
                 "start", "end", "label_id"

@@ -1,85 +1,78 @@
-"""Undo for the workspace: the user's last actions on one document, kept in the session.
+"""Undo in the workspace: a user's own changes to one layer of a document, newest first.
 
-The session lives in the database, so undo works whichever app server answers. Each entry
-is enough to reverse one action through the services (and so through the one validation).
+The stack is read from the span history (``SpanEvent``), so undo keeps nothing in the
+session (no session write on each tag) and works whichever app server answers. It reaches
+back through the changes made since the user signed in. A change stays undoable while
+nobody else has changed its span since, so an undo never silently reverses someone
+else's work. An undo goes through the services, and so through the one validation; its
+event ``reverts`` the change, which takes that change off the stack.
 """
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from corpus.models import Document
 
 from . import services
-from .models import Label, Project, Span
+from .models import Project, Span, SpanAction, SpanEvent
 
-DEPTH = 50
+# How far back the stack is read: far more changes than anyone undoes one by one.
+DEPTH = 500
 
 
-class UndoStack:
-    def __init__(self, session, project_id: int, document_id: int, *, gold: bool = False):
-        self.session = session
-        self.gold = gold
-        self.key = f"undo:{project_id}:{document_id}:{'gold' if gold else 'mine'}"
+def last_change(project: Project, document: Document, user, *, gold: bool) -> SpanEvent | None:
+    """The user's newest change to the layer that can still be undone, or None."""
+    events = SpanEvent.objects.filter(project=project, document=document, gold=gold)
+    if not gold:
+        events = events.filter(annotator=user)
+    if user.last_login:
+        events = events.filter(at__gte=user.last_login)
+    reverted: set[int] = set()
+    changed_since: set[int] = set()  # spans that a later change (not undone) touched
+    for event in events.select_related("before_label", "annotator").order_by("-id")[:DEPTH]:
+        if event.reverts_id:
+            # An undo or a restoration is not itself undone; what it reversed is gone.
+            reverted.add(event.reverts_id)
+        elif event.pk not in reverted:
+            if event.actor_id == user.pk and event.span_id not in changed_since:
+                return event
+            changed_since.add(event.span_id)
+    return None
 
-    def __bool__(self) -> bool:
-        return bool(self.session.get(self.key))
 
-    def _push(self, entry: dict) -> None:
-        entries = [*self.session.get(self.key, []), entry][-DEPTH:]
-        self.session[self.key] = entries
-
-    def push_created(self, span: Span) -> None:
-        self._push({"action": "created", "span": span.pk})
-
-    def push_deleted(self, span: Span) -> None:
-        self._push(
-            {
-                "action": "deleted",
-                "span": span.pk,
-                "start": span.start,
-                "end": span.end,
-                "label": span.label_id,
-            }
-        )
-
-    def push_relabelled(self, span: Span, previous: Label) -> None:
-        self._push({"action": "relabelled", "span": span.pk, "label": previous.pk})
-
-    def undo(self, *, project: Project, document: Document, user) -> str | None:
-        """Reverse the last action; returns what was done, or None if there is nothing."""
-        entries = list(self.session.get(self.key, []))
-        if not entries:
+def undo_last(project: Project, document: Document, user, *, gold: bool) -> str | None:
+    """Reverse the user's last change to the layer; returns what was done, or None."""
+    with transaction.atomic():
+        # Two undos at once (a key held down) take the changes one after the other.
+        services.lock_layer(project, document, user.pk, gold=gold)
+        event = last_change(project, document, user, gold=gold)
+        if event is None:
             return None
-        entry = entries.pop()
-        self.session[self.key] = entries
         layer = Span.objects.filter(project=project, document=document)
-        mine = layer.gold() if self.gold else layer.by(user)
-        if entry["action"] == "created":
-            span = mine.filter(pk=entry["span"]).first()
-            if span is None:
-                return "Nothing to undo: that span is already gone."
-            services.span_delete(span=span)
+        layer = layer.gold() if gold else layer.by(user)
+        span = layer.select_related("document", "project", "label").filter(pk=event.span_id)
+        span = span.first()
+        if span is None and event.action != SpanAction.DELETED:
+            raise ValidationError("Cannot undo: that span is gone.")
+        if event.action == SpanAction.CREATED:
+            services.span_delete(span=span, reverts=event)
             return "Undone: the new span is removed."
-        label = Label.objects.filter(project=project, pk=entry["label"]).first()
+        label = event.before_label
         if label is None:
-            raise ValidationError("Cannot undo: that label no longer exists.")
-        if entry["action"] == "deleted":
-            span = services.span_create(
+            raise ValidationError("Cannot undo: that label has been deleted since.")
+        if event.action == SpanAction.DELETED:
+            services.span_create(
                 project=project,
                 document=document,
-                annotator=user,
+                annotator=event.annotator or user,  # gold: the reviewer who curated it
                 label=label,
-                start=entry["start"],
-                end=entry["end"],
-                gold=self.gold,
+                start=event.before_start,
+                end=event.before_end,
+                gold=gold,
+                reverts=event,
             )
-            # The span is back under a new id: older entries must follow it.
-            for older in entries:
-                if older.get("span") == entry["span"]:
-                    older["span"] = span.pk
-            self.session[self.key] = entries
             return f"Undone: the {label.name} span is back."
-        span = mine.select_related("document", "project", "label").filter(pk=entry["span"]).first()
-        if span is None:
-            return "Nothing to undo: that span is gone."
-        services.span_update(span=span, label=label)
+        services.span_update(
+            span=span, label=label, start=event.before_start, end=event.before_end, reverts=event
+        )
         return f"Undone: the span is {label.name} again."

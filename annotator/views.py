@@ -28,7 +28,6 @@ from .models import (
     Label,
     Membership,
     Project,
-    Rejection,
     Review,
     Span,
     Status,
@@ -37,7 +36,7 @@ from .permissions import can_manage, can_review, visible_spans
 from .progress import progress
 from .rendering import SpanRow, article_html, markdown_html, span_items_html, trimmed
 from .services import BatchErrors
-from .undo import UndoStack
+from .undo import last_change, undo_last
 
 DOCUMENTS_PER_PAGE = 50
 HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -203,57 +202,74 @@ def review(request, project_id: int, document_id: int):
     return render(request, "annotator/workspace.html", context)
 
 
-def _workspace(
+def _workspace(request, project: Project, document: Document, *, gold: bool = False) -> dict:
+    """The whole workspace page (or, with ``gold``, the review page)."""
+    labels = list(project.labels.all())
+    context = _annotation(
+        request, project, document, gold=gold, names={label.pk: label.name for label in labels}
+    )
+    neighbours = project.documents.values_list("pk", flat=True)
+    span_url = reverse("span_add", args=[project.pk, document.pk])
+    return {
+        **context,
+        **_comments(request, project, document, gold=gold),
+        "labels": labels,
+        "span_url": f"{span_url}?layer=gold" if gold else span_url,
+        "page_name": "review" if gold else "workspace",
+        "previous_id": neighbours.filter(pk__lt=document.pk).order_by("-pk").first(),
+        "next_id": neighbours.filter(pk__gt=document.pk).order_by("pk").first(),
+        "guidelines": markdown_html(project.guidelines),
+        "can_review": can_review(request.user, project),
+    }
+
+
+def _annotation(
     request,
     project: Project,
     document: Document,
     *,
     gold: bool = False,
+    names: dict[int, str] | None = None,
     notice: str = "",
     refused: str = "",
+    can_undo: bool | None = None,
 ) -> dict:
-    """Everything the workspace (or, with ``gold``, the review page) and its partials show."""
-    labels = list(project.labels.all())
-    names = {label.pk: label.name for label in labels}
+    """What a change can alter: the article, the span list, the status line and actions
+    (``#annotation`` and ``#span-list``), and on the review page the comparison.
+
+    This is answered after every tag an analyst makes, so it reads only that: ``names``
+    (the labels' names) and ``can_undo`` are passed in when the caller knows them.
+    """
+    if names is None:
+        names = dict(project.labels.values_list("pk", "name"))
     layer = Span.objects.filter(project=project, document=document)
     layer = layer.gold() if gold else layer.by(request.user)
     # Plain rows, not model instances: hundreds of them on every tag.
     spans = [
         SpanRow(*row)
         for row in layer.order_by("start", "end", "id").values_list(
-            "id", "start", "end", "label_id"
+            "id", "start", "end", "label_id", "rejection__reason"
         )
     ]
-    rejections = dict(
-        Rejection.objects.filter(span__in=[s.id for s in spans]).values_list("span_id", "reason")
-    )
     text = document.text
-    span_url = reverse("span_add", args=[project.pk, document.pk])
     delete_url = reverse("span_remove", args=[project.pk, 0]).replace("/0/", "/{}/")
     status = (
         DocumentStatus.objects.filter(project=project, document=document, user=request.user)
         .values_list("status", flat=True)
         .first()
     ) or Status.NEW
-    neighbours = project.documents.values_list("pk", flat=True)
+    if can_undo is None:
+        can_undo = last_change(project, document, request.user, gold=gold) is not None
     context = {
         "project": project,
         "document": document,
         "gold": gold,
-        "labels": labels,
         "article": article_html(text, spans, names),
         "span_count": len(spans),
-        "span_items": span_items_html(text, spans, names, delete_url, rejections),
-        "span_url": f"{span_url}?layer=gold" if gold else span_url,
-        "page_name": "review" if gold else "workspace",
+        "span_items": span_items_html(text, spans, names, delete_url),
         "status": status,
         "is_complete": status == Status.COMPLETE,
-        "previous_id": neighbours.filter(pk__lt=document.pk).order_by("-pk").first(),
-        "next_id": neighbours.filter(pk__gt=document.pk).order_by("pk").first(),
-        "guidelines": markdown_html(project.guidelines),
-        "can_undo": bool(UndoStack(request.session, project.pk, document.pk, gold=gold)),
-        "can_review": can_review(request.user, project),
-        "comments": _comments(request, project, document, gold=gold),
+        "can_undo": can_undo,
         "notice": notice,
         "refused": refused,
     }
@@ -267,7 +283,9 @@ def _workspace(
     return context
 
 
-def _comments(request, project: Project, document: Document, *, gold: bool) -> list[Comment]:
+def _comments(
+    request, project: Project, document: Document, *, gold: bool, notice="", refused=""
+) -> dict:
     """The team's notes: reviewers see all; an analyst, those on the document and their spans."""
     comments = Comment.objects.filter(project=project, document=document).select_related(
         "author", "span__label"
@@ -276,14 +294,41 @@ def _comments(request, project: Project, document: Document, *, gold: bool) -> l
         comments = comments.filter(
             Q(span__isnull=True) | Q(span__annotator=request.user, span__gold=False)
         )
-    return list(comments)
+    return {
+        "project": project,
+        "document": document,
+        "gold": gold,
+        "comments": list(comments),
+        "comment_notice": notice,
+        "comment_refused": refused,
+    }
 
 
-def _changed(request, project, document, *, gold=False, notice="", refused="", status=200):
-    """After a change: the ``#annotation`` partial with the span list (and, on the review
-    page, the comparison) out of band; without htmx, a redirect back to the page."""
-    context = _workspace(request, project, document, gold=gold, notice=notice, refused=refused)
+def _changed(
+    request,
+    project,
+    document,
+    *,
+    gold=False,
+    notice="",
+    refused="",
+    status=200,
+    names=None,
+    can_undo=None,
+):
+    """After a change: the ``#annotation`` partial with the span list out of band; without
+    htmx, a redirect back to the page."""
     if request.htmx:
+        context = _annotation(
+            request,
+            project,
+            document,
+            gold=gold,
+            names=names,
+            notice=notice,
+            refused=refused,
+            can_undo=can_undo,
+        )
         return render(request, "annotator/workspace.html#changes", context, status=status)
     if refused:
         messages.error(request, refused)
@@ -294,9 +339,9 @@ def _changed(request, project, document, *, gold=False, notice="", refused="", s
     )
 
 
-def _refuse(request, project, document, message: str, *, gold: bool = False):
+def _refuse(request, project, document, message: str, *, gold: bool = False, names=None):
     """A refusal shown in place (422), the page otherwise unchanged."""
-    return _changed(request, project, document, gold=gold, refused=message, status=422)
+    return _changed(request, project, document, gold=gold, refused=message, status=422, names=names)
 
 
 def _message(error: ValidationError) -> str:
@@ -321,13 +366,19 @@ def _gold(request, project: Project) -> bool:
     return True
 
 
+def _labels(project: Project) -> dict[int, Label]:
+    """The project's labels by id: the one asked for, and every name to draw the layer."""
+    return {label.pk: label for label in project.labels.all()}
+
+
 @require_POST
 def span_add(request, project_id: int, document_id: int):
     project = _project(request, project_id)
     document = _document(project, document_id)
     gold = _gold(request, project)
+    labels = _labels(project)
+    names = {pk: label.name for pk, label in labels.items()}
     start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
-    label = Label.objects.filter(project=project, pk=_int(request.POST.get("label"))).first()
     refused = ""
     if start is None or end is None:
         refused = "Select some text first."
@@ -336,33 +387,33 @@ def span_add(request, project_id: int, document_id: int):
         if start == end:
             refused = "The selection holds only whitespace."
     if refused:
-        return _refuse(request, project, document, refused, gold=gold)
+        return _refuse(request, project, document, refused, gold=gold, names=names)
     try:
         span = services.span_create(
             project=project,
             document=document,
             annotator=request.user,
-            label=label,
+            label=labels.get(_int(request.POST.get("label"))),
             start=start,
             end=end,
             gold=gold,
         )
     except ValidationError as error:
-        return _refuse(request, project, document, _message(error), gold=gold)
-    UndoStack(request.session, project.pk, document.pk, gold=gold).push_created(span)
+        return _refuse(request, project, document, _message(error), gold=gold, names=names)
     notice = f"Saved {span.label.name}: “{_quote(span.text)}”."
-    return _changed(request, project, document, gold=gold, notice=notice)
+    return _changed(
+        request, project, document, gold=gold, notice=notice, names=names, can_undo=True
+    )
 
 
 def _editable_span(request, project: Project, span_id: int) -> Span:
     """A span of the user's own layer, or of gold for reviewers; else 404 or 403."""
     span = get_object_or_404(
-        Span.objects.select_related("document", "label", "project").filter(
-            visible_spans(request.user)
-        ),
+        Span.objects.select_related("document", "label").filter(visible_spans(request.user)),
         project=project,
         pk=span_id,
     )
+    span.project = project
     own = not span.gold and span.annotator_id == request.user.pk
     if not (own or (span.gold and can_review(request.user, project))):
         raise PermissionDenied("You may not change this layer.")
@@ -373,30 +424,31 @@ def _editable_span(request, project: Project, span_id: int) -> Span:
 def span_relabel(request, project_id: int, span_id: int):
     project = _project(request, project_id)
     span = _editable_span(request, project, span_id)
-    label = Label.objects.filter(project=project, pk=_int(request.POST.get("label"))).first()
+    labels = _labels(project)
+    names = {pk: label.name for pk, label in labels.items()}
+    label = labels.get(_int(request.POST.get("label")))
     if label is None:
         refused = "Unknown label for this project."
-        return _refuse(request, project, span.document, refused, gold=span.gold)
-    previous = span.label
+        return _refuse(request, project, span.document, refused, gold=span.gold, names=names)
     try:
         services.span_update(span=span, label=label)
     except ValidationError as error:
-        return _refuse(request, project, span.document, _message(error), gold=span.gold)
-    UndoStack(request.session, project.pk, span.document_id, gold=span.gold).push_relabelled(
-        span, previous
-    )
+        return _refuse(
+            request, project, span.document, _message(error), gold=span.gold, names=names
+        )
     notice = f"Relabelled as {label.name}: “{_quote(span.text)}”."
-    return _changed(request, project, span.document, gold=span.gold, notice=notice)
+    return _changed(
+        request, project, span.document, gold=span.gold, notice=notice, names=names, can_undo=True
+    )
 
 
 @require_POST
 def span_remove(request, project_id: int, span_id: int):
     project = _project(request, project_id)
     span = _editable_span(request, project, span_id)
-    document, gold, text = span.document, span.gold, span.text
-    UndoStack(request.session, project.pk, document.pk, gold=gold).push_deleted(span)
     services.span_delete(span=span)
-    return _changed(request, project, document, gold=gold, notice=f"Deleted “{_quote(text)}”.")
+    notice = f"Deleted “{_quote(span.text)}”."
+    return _changed(request, project, span.document, gold=span.gold, notice=notice, can_undo=True)
 
 
 @require_POST
@@ -404,9 +456,8 @@ def undo(request, project_id: int, document_id: int):
     project = _project(request, project_id)
     document = _document(project, document_id)
     gold = _gold(request, project)
-    stack = UndoStack(request.session, project.pk, document.pk, gold=gold)
     try:
-        notice = stack.undo(project=project, document=document, user=request.user)
+        notice = undo_last(project, document, request.user, gold=gold)
     except ValidationError as error:
         return _refuse(request, project, document, _message(error), gold=gold)
     if notice is None:
@@ -532,20 +583,35 @@ def comment(request, project_id: int, document_id: int):
     gold = request.GET.get("layer") == "gold" and can_review(request.user, project)
     body = request.POST.get("body", "").strip()
     span = None
+    refused = ""
     if request.POST.get("span"):
         span = (
             Span.objects.filter(visible_spans(request.user))
             .filter(project=project, document=document, pk=_int(request.POST["span"]))
             .first()
         )
-        if span is None:
-            return _refuse(request, project, document, "Unknown span.", gold=gold)
+        refused = "" if span else "Unknown span."
     if not body:
-        return _refuse(request, project, document, "Write something first.", gold=gold)
-    curation.comment_add(
-        project=project, document=document, author=request.user, body=body[:5000], span=span
+        refused = "Write something first."
+    if not refused:
+        curation.comment_add(
+            project=project, document=document, author=request.user, body=body[:5000], span=span
+        )
+    if not request.htmx:
+        return _changed(
+            request, project, document, gold=gold, notice="Comment added.", refused=refused
+        )
+    context = _comments(
+        request,
+        project,
+        document,
+        gold=gold,
+        notice="" if refused else "Comment added.",
+        refused=refused,
     )
-    return _changed(request, project, document, gold=gold, notice="Comment added.")
+    return render(
+        request, "annotator/workspace.html#comments", context, status=422 if refused else 200
+    )
 
 
 @require_POST

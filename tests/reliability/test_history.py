@@ -134,8 +134,9 @@ def test_a_deleted_span_is_restored_from_the_history_page_once(
     restored = Span.objects.get()
     assert (restored.start, restored.end, restored.annotator) == (*SHELLS, people["alice"])
     event = SpanEvent.objects.get(action=SpanAction.RESTORED)
-    assert event.restores == deleted and event.actor == people["manager"]
-    assert event.span_id == restored.pk
+    assert event.reverts == deleted and event.actor == people["manager"]
+    # It comes back under its old id: its history stays one thread.
+    assert event.span_id == restored.pk == deleted.span_id
 
     again = manager.post(history_url(project, document), {"event": deleted.pk}, follow=True)
     assert b"already been restored" in again.content

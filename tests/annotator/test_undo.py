@@ -1,0 +1,115 @@
+"""Undo in the workspace, read from the span history: the user's own changes since they
+signed in, newest first, never someone else's."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotator.models import DocumentStatus, Span, SpanAction, SpanEvent
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def alice(client, people):
+    client.force_login(people["alice"])
+    return client
+
+
+def tag(client, project, document, start, end, label, *, gold=False):
+    url = reverse("span_add", args=[project.pk, document.pk]) + ("?layer=gold" if gold else "")
+    response = client.post(url, {"start": start, "end": end, "label": label.pk}, **HX)
+    assert response.status_code == 200, response.content.decode()
+    return response
+
+
+def undo(client, project, document, *, gold=False):
+    url = reverse("undo", args=[project.pk, document.pk]) + ("?layer=gold" if gold else "")
+    return client.post(url, **HX)
+
+
+def test_tagging_writes_nothing_to_the_session(alice, project, document, weapons):
+    with CaptureQueriesContext(connection) as queries:
+        tag(alice, project, document, 20, 36, weapons)
+    assert not [q for q in queries if "django_session" in q["sql"] and "SELECT" not in q["sql"]]
+
+
+def undo_disabled(html: str) -> bool:
+    return " disabled" in re.search(r'<button type="button" id="undo"[^>]*>', html).group()
+
+
+def test_the_undo_button_follows_what_can_be_undone(alice, project, document, weapons):
+    page = alice.get(reverse("workspace", args=[project.pk, document.pk])).content.decode()
+    assert undo_disabled(page)
+    assert not undo_disabled(tag(alice, project, document, 20, 36, weapons).content.decode())
+    response = undo(alice, project, document).content.decode()
+    assert "Undone: the new span is removed." in response and undo_disabled(response)
+
+
+def test_an_undone_deletion_brings_the_span_back_under_its_id(alice, project, document, weapons):
+    tag(alice, project, document, 20, 36, weapons)
+    span = Span.objects.get()
+    alice.post(reverse("span_remove", args=[project.pk, span.pk]), **HX)
+    response = undo(alice, project, document)
+    assert "Undone: the WEAPONS span is back." in response.content.decode()
+    assert Span.objects.get().pk == span.pk
+    restored = SpanEvent.objects.get(action=SpanAction.RESTORED)
+    assert restored.reverts.action == SpanAction.DELETED and restored.span_id == span.pk
+    # The creation is next on the stack, and undoing it leaves nothing to undo.
+    assert undo(alice, project, document).status_code == 200
+    assert not Span.objects.exists()
+    assert undo(alice, project, document).status_code == 422
+
+
+def test_undo_reaches_back_only_to_signing_in(client, people, project, document, weapons):
+    client.force_login(people["alice"])
+    tag(client, project, document, 20, 36, weapons)
+    client.logout()
+    client.force_login(people["alice"])
+    response = undo(client, project, document)
+    assert response.status_code == 422 and "Nothing to undo." in response.content.decode()
+    assert Span.objects.count() == 1
+
+
+def test_undo_never_reverses_another_reviewers_change(client, people, project, document, weapons):
+    person = project.labels.get(name="PERSON")
+    manager = type(client)()
+    manager.force_login(people["manager"])
+    client.force_login(people["reviewer"])
+    tag(client, project, document, 20, 36, weapons, gold=True)
+    span = Span.objects.get(gold=True)
+    relabel = reverse("span_relabel", args=[project.pk, span.pk])
+    assert manager.post(relabel, {"label": person.pk}, **HX).status_code == 200
+
+    # The reviewer's tag was changed since by the manager: it is not theirs to undo now.
+    response = undo(client, project, document, gold=True)
+    assert response.status_code == 422 and Span.objects.get().label == person
+    # The manager undoes their relabel; then the reviewer's tag is theirs to undo again.
+    assert undo(manager, project, document, gold=True).status_code == 200
+    assert Span.objects.get().label == weapons
+    assert undo(client, project, document, gold=True).status_code == 200
+    assert not Span.objects.exists()
+
+
+def test_a_reviewer_tagging_gold_takes_no_place_as_an_annotator(
+    client, people, project, document, weapons
+):
+    client.force_login(people["reviewer"])
+    tag(client, project, document, 20, 36, weapons, gold=True)
+    assert not DocumentStatus.objects.filter(user=people["reviewer"]).exists()
+
+
+def test_a_comment_answers_with_the_comments_alone(client, people, project, document):
+    client.force_login(people["alice"])
+    url = reverse("comment", args=[project.pk, document.pk])
+    response = client.post(url, {"body": "Is <b>this</b> a weapon?"}, **HX)
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<section id="comments"')
+    assert "Comment added." in html and "Is &lt;b&gt;this&lt;/b&gt; a weapon?" in html
+    refused = client.post(url, {"body": "   "}, **HX)
+    assert refused.status_code == 422 and "Not saved: Write something first." in (
+        refused.content.decode()
+    )
