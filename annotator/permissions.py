@@ -95,6 +95,7 @@ def project_for(user, project_id: int) -> Project | None:
     membership = (
         Membership.objects.select_related("project")
         .filter(project_id=project_id, user=user)
+        .order_by("pk")  # not by username: that would join the users in
         .first()
     )
     if membership is None:

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Length
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,7 +32,7 @@ from .models import (
     Span,
     Status,
 )
-from .permissions import can_manage, can_review, visible_spans
+from .permissions import can_manage, can_review, project_for, visible_spans
 from .progress import progress
 from .rendering import SpanRow, article_html, markdown_html, span_items_html, trimmed
 from .services import BatchErrors
@@ -43,9 +43,11 @@ HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def _project(request, project_id: int) -> Project:
-    """The project if the user is a member (superusers: any), else 404."""
-    projects = Project.objects.visible_to(request.user).with_role(request.user)
-    return get_object_or_404(projects, pk=project_id)
+    """The project if the user is a member (superusers: any), with their role; else 404."""
+    project = project_for(request.user, project_id)
+    if project is None:
+        raise Http404("No such project.")
+    return project
 
 
 def _document(project: Project, document_id: int) -> Document:

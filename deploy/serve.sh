@@ -6,7 +6,8 @@
 #   deploy/serve.sh stop
 #
 # Environment: DATABASE_URL and SECRET_KEY (required), MARGIN_PORT (nginx, 8080),
-# APP_PORTS (the gunicorns, "8001 8002"), WORKERS (per gunicorn, 2), ALLOWED_HOSTS.
+# APP_PORTS (the gunicorns, "8001 8002"), WORKERS and THREADS (per gunicorn, 2 and 2:
+# deploy/gunicorn.conf.py), ALLOWED_HOSTS.
 # On loopback without TLS the secure-cookie and HTTPS-redirect settings are turned off
 # unless set; behind TLS, leave them on (Margin's production defaults).
 set -euo pipefail
@@ -46,9 +47,9 @@ start() {
   .venv/bin/python manage.py collectstatic --noinput -v0
   upstreams=""
   for port in $APP_PORTS; do
-    .venv/bin/gunicorn config.wsgi --bind "127.0.0.1:$port" --workers "$WORKERS" \
-      --timeout 60 --daemon --pid "$RUN/gunicorn-$port.pid" \
-      --error-logfile "$RUN/gunicorn-$port.log" --log-level warning
+    WORKERS=$WORKERS .venv/bin/gunicorn -c deploy/gunicorn.conf.py --bind "127.0.0.1:$port" \
+      --daemon --pid "$RUN/gunicorn-$port.pid" --error-logfile "$RUN/gunicorn-$port.log" \
+      config.wsgi
     upstreams+="        server 127.0.0.1:$port;"$'\n'
   done
   # Fill the template (| as the sed separator: paths hold slashes).
