@@ -139,6 +139,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
+if env_bool("BEHIND_PROXY", False):
+    AXES_CLIENT_IP_CALLABLE = "config.proxy.client_address"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -39,6 +39,8 @@ start() {
   command -v nginx >/dev/null || { apt-get update -qq && apt-get install -y -qq nginx; }
   mkdir -p "$RUN"
   export DEBUG=0 DATABASE_URL SECRET_KEY
+  # Logins come through nginx: lock by the address nginx saw (config/proxy.py).
+  export BEHIND_PROXY=1
   export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}
   export SECURE_SSL_REDIRECT=${SECURE_SSL_REDIRECT:-0}
   export SESSION_COOKIE_SECURE=${SESSION_COOKIE_SECURE:-0}

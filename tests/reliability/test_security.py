@@ -71,6 +71,20 @@ def test_sign_in_is_throttled_after_five_wrong_passwords(client, people):
     assert client.post(url, {"username": "bob", "password": "pw-bob-123"}).status_code == 302
 
 
+def test_behind_nginx_the_lock_holds_the_address_nginx_saw(client, people, settings):
+    settings.AXES_CLIENT_IP_CALLABLE = "config.proxy.client_address"
+    url = reverse("login")
+    attacker = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_REAL_IP": "203.0.113.66"}
+    for _ in range(5):
+        client.post(url, {"username": "alice", "password": "wrong"}, **attacker)
+    locked = client.post(url, {"username": "alice", "password": "pw-alice-123"}, **attacker)
+    assert locked.status_code == 429
+    # Alice, through the same nginx from her own address, is not kept out.
+    alice = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_REAL_IP": "198.51.100.7"}
+    response = client.post(url, {"username": "alice", "password": "pw-alice-123"}, **alice)
+    assert response.status_code == 302
+
+
 def test_a_right_password_before_the_limit_resets_the_count(client, people):
     url = reverse("login")
     for _ in range(4):
