@@ -7,6 +7,7 @@ workspace) and their ``ValidationError``s come back as 400 with field messages.
 """
 
 import json
+import re
 from functools import cached_property
 from typing import Any
 
@@ -17,7 +18,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -46,10 +46,19 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from corpus.models import Document
+
 from . import services
 from .models import DocumentStatus, Membership, Project, Span, Status
 from .pagination import SpanPagination
-from .permissions import can_edit_layer, can_manage, can_review, project_for, visible_spans
+from .permissions import (
+    can_edit_layer,
+    can_manage,
+    can_review,
+    document_for,
+    project_for,
+    visible_spans,
+)
 from .serializers import (
     DocumentDetailSerializer,
     DocumentInputSerializer,
@@ -91,10 +100,16 @@ class JSONBodyParser(BaseParser):
             raise ParseError("The body is not UTF-8.") from None
         except (ValueError, RecursionError) as error:
             raise ParseError(f"Malformed JSON: {error}") from None
-        problem = _unstorable(data)
+        problem = _unstorable(data) if _SUSPECT_ESCAPE.search(raw) else None
         if problem:
             raise ParseError(problem)
         return data
+
+
+# A NUL or a surrogate can only come from a \u escape: strict JSON refuses raw control
+# characters in strings, and UTF-8 cannot encode surrogates. A body without such an escape
+# (nearly every body, however large) needs no walk through all its strings.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def _no_constant(name: str) -> None:
@@ -498,8 +513,23 @@ class DocumentSpanViewSet(
     pagination_class = SpanPagination
 
     @cached_property
-    def document(self):
-        return get_object_or_404(self.project.documents.all(), pk=self.kwargs["document_pk"])
+    def _scope(self) -> tuple[Project, Document]:
+        # Every request here needs both: one query finds the project, the user's role in it
+        # and the document (404 when any is missing or out of reach).
+        found = document_for(
+            self.request.user, self.kwargs["project_pk"], self.kwargs["document_pk"]
+        )
+        if found is None:
+            raise NotFound()
+        return found
+
+    @property
+    def project(self) -> Project:
+        return self._scope[0]
+
+    @property
+    def document(self) -> Document:
+        return self._scope[1]
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()

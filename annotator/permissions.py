@@ -6,7 +6,9 @@
 - superusers: as a manager in every project.
 """
 
-from django.db.models import Q
+from django.db.models import F, Q
+
+from corpus.models import Document
 
 from .models import Membership, Project, Role
 
@@ -102,3 +104,23 @@ def project_for(user, project_id: int) -> Project | None:
         return None
     membership.project.role = membership.role
     return membership.project
+
+
+def document_for(user, project_id: int, document_id: int) -> tuple[Project, Document] | None:
+    """The project (with ``role``, as ``project_for``) and one of its documents, in one
+    query; None when the user may not see the project or the document is not in it."""
+    if not user.is_authenticated:
+        return None
+    links = Project.documents.through.objects.select_related("project", "document").filter(
+        project_id=project_id, document_id=document_id
+    )
+    if not user.is_superuser:
+        # One membership per user and project (a unique constraint): no duplicate rows.
+        links = links.filter(project__memberships__user=user).annotate(
+            role=F("project__memberships__role")
+        )
+    link = next(iter(links[:1]), None)
+    if link is None:
+        return None
+    link.project.role = Role.MANAGER if user.is_superuser else link.role
+    return link.project, link.document

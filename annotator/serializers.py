@@ -144,10 +144,11 @@ class LabelField(serializers.RelatedField):
         return self.context["project"].labels.all()
 
     def _labels(self) -> dict[Any, Label]:
-        # One query however many spans a list holds: the whole (small) label set.
+        # One query however many spans a list holds: the whole (small) label set, unordered
+        # (the model's ordering would join the project to sort by its name).
         cache = self.context.setdefault("labels", {})
         if not cache:
-            for label in self.get_queryset():
+            for label in self.get_queryset().order_by():
                 cache[label.name] = cache[label.pk] = label
         return cache
 

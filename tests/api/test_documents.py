@@ -1,10 +1,12 @@
 """Documents through the API: atomic bulk upload, the list with my status, next, complete."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
-from annotator.models import DocumentStatus, Span, Status
-from corpus.models import Document
+from annotator.models import DocumentStatus, Span, SpanEvent, Status
+from corpus.models import Document, text_hash
 from tests.conftest import TRICKY_TEXT
 
 
@@ -39,6 +41,60 @@ def test_a_bulk_upload_answers_ids_in_input_order(world, client_for):
     ids = response.json()["ids"]
     assert [Document.objects.get(pk=pk).text for pk in ids] == texts
     assert set(ids) <= set(world.project.documents.values_list("pk", flat=True))
+
+
+def test_a_bulk_upload_stores_documents_and_spans_as_one_by_one_saves_would(world, client_for):
+    text = "Kim sold artillery shells."
+    body = [
+        {"text": text, "external_id": "wire-1", "meta": {"source": "KCNA", "n": [1, 2]}},
+        {
+            "text": TRICKY_TEXT,
+            "title": "Tricky again",
+            "spans": [
+                {"start": 0, "end": 2, "label": "PERSON"},
+                {"start": 0, "end": 2, "label": "PERSON", "annotator": "alice"},
+            ],
+        },
+    ]
+
+    response = client_for("manager").post(documents_url(world), body, format="json")
+
+    assert response.status_code == 201
+    first, second = (Document.objects.get(pk=pk) for pk in response.json()["ids"])
+    assert (first.text, first.external_id, first.meta) == (text, "wire-1", body[0]["meta"])
+    assert (second.title, second.external_id, second.source) == ("Tricky again", None, "")
+    assert first.content_hash == text_hash(text) and second.content_hash == text_hash(TRICKY_TEXT)
+    assert first.created_at is not None
+    spans = Span.objects.filter(document=second).order_by("annotator__username")
+    assert [(s.annotator.username, s.origin, s.gold) for s in spans] == [
+        ("alice", "imported", False),
+        ("manager", "imported", False),
+    ]
+    assert all(s.created_at and s.updated_at for s in spans)
+    events = SpanEvent.objects.filter(span_id__in=[s.pk for s in spans])
+    assert sorted(events.values_list("action", "actor__username", "annotator__username")) == [
+        ("created", "manager", "alice"),
+        ("created", "manager", "manager"),
+    ]
+    statuses = DocumentStatus.objects.filter(document=second)
+    assert sorted(statuses.values_list("user__username", "status")) == [
+        ("alice", Status.IN_PROGRESS),
+        ("manager", Status.IN_PROGRESS),
+    ]
+    assert not DocumentStatus.objects.filter(document=first).exists()
+
+
+def test_characters_escaped_as_surrogate_pairs_are_stored(world, client_for):
+    text = "Hi 👋🏽 and 北朝鮮\u00a0💣."
+    body = json.dumps({"text": text, "external_id": "escaped"}, ensure_ascii=True)
+    assert "\\ud83d" in body
+
+    response = client_for("manager").post(
+        documents_url(world), body, content_type="application/json"
+    )
+
+    assert response.status_code == 201
+    assert Document.objects.get(external_id="escaped").text == text
 
 
 def test_one_document_may_be_sent_as_an_object(world, client_for):

@@ -208,10 +208,21 @@ def test_a_body_that_is_not_a_span_or_a_list_is_refused(world, client_for, body)
         '{"start": NaN, "end": 2, "label": "PERSON"}',
         '{"start": 0, "end": 2, "label": "PER\\u0000SON"}',
         '{"start": 0, "end": 2, "label": "\\ud800"}',
+        '{"start": 0, "end": 2, "label": "PERSON", "n\\u0000": 1}',
+        '{"start": 0, "end": 2, "label": "\\udc4b\\ud83d"}',
         "[" * 100_000 + "]" * 100_000,
         b'{"start": 0, "end": 2, "label": "\xff"}',
     ],
-    ids=["truncated", "nan", "nul", "lone-surrogate", "deep", "not-utf8"],
+    ids=[
+        "truncated",
+        "nan",
+        "nul",
+        "lone-surrogate",
+        "nul-in-a-key",
+        "surrogates-out-of-order",
+        "deep",
+        "not-utf8",
+    ],
 )
 def test_malformed_json_is_a_400(world, client_for, raw):
     before = stored()
