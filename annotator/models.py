@@ -250,11 +250,13 @@ def span_errors(
     if label is None:
         return errors
 
+    this = (start, end, label.pk)  # compared with every span of the layer: built once
+    overlap_refused = not project.allow_overlap
     for other_start, other_end, other_label in layer:
-        if (other_start, other_end, other_label) == (start, end, label.pk):
+        if (other_start, other_end, other_label) == this:
             add("non_field_errors", "This exact span is already in the layer.")
             break
-        if not project.allow_overlap and other_start < end and start < other_end:
+        if overlap_refused and other_start < end and start < other_end:
             add(
                 "non_field_errors",
                 f"Overlaps the span [{other_start}, {other_end}) in this layer; "

@@ -567,7 +567,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--analysts", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2, help="per worker")
+    parser.add_argument("--threads", type=int, default=1, help="per worker")
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--database", default="margin_load")
     parser.add_argument("--nginx", action="store_true", help="two gunicorns behind nginx")

@@ -6,7 +6,7 @@
 #   deploy/serve.sh stop
 #
 # Environment: DATABASE_URL and SECRET_KEY (required), MARGIN_PORT (nginx, 8080),
-# APP_PORTS (the gunicorns, "8001 8002"), WORKERS and THREADS (per gunicorn, 2 and 2:
+# APP_PORTS (the gunicorns, "8001 8002"), WORKERS and THREADS (per gunicorn, 2 and 1:
 # deploy/gunicorn.conf.py), ALLOWED_HOSTS.
 # On loopback without TLS the secure-cookie and HTTPS-redirect settings are turned off
 # unless set; behind TLS, leave them on (Margin's production defaults).
