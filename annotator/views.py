@@ -415,7 +415,7 @@ def _editable_span(request, project: Project, span_id: int) -> Span:
         project=project,
         pk=span_id,
     )
-    span.project = project
+    span.project = project  # the one already read, with the user's role on it
     own = not span.gold and span.annotator_id == request.user.pk
     if not (own or (span.gold and can_review(request.user, project))):
         raise PermissionDenied("You may not change this layer.")

@@ -11,6 +11,7 @@ from django.urls import reverse
 from annotator.models import Comment, Label, Membership, Project, Role, Span
 from annotator.services import span_create
 from corpus.models import Document
+from tests.reliability.test_hostile_input import pages_showing
 
 RUN = "window.__pwned=1;alert(document.domain)"
 PAYLOADS = [
@@ -69,14 +70,7 @@ def test_hostile_names_text_guidelines_and_comments_render_inert(page, sign_in, 
     sign_in("manager", "pw-manager-123")
     project, document = hostile["project"], hostile["document"]
     pages = [
-        reverse("home"),
-        reverse("project", args=[project.pk]),
-        reverse("guidelines", args=[project.pk]),
-        reverse("workspace", args=[project.pk, document.pk]),
-        reverse("review", args=[project.pk, document.pk]),
-        reverse("history", args=[project.pk, document.pk]),
-        reverse("dashboard", args=[project.pk]),
-        reverse("export", args=[project.pk]),
+        *pages_showing(project, document),
         reverse("admin:corpus_document_change", args=[document.pk]),
     ]
     for url in pages:

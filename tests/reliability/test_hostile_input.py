@@ -185,6 +185,21 @@ def test_workspace_forms_survive_invalid_utf8_and_huge_numbers(manager, project,
     assert Comment.objects.get().body.startswith("caf")
 
 
+def pages_showing(project, document) -> list[str]:
+    """Every page that shows a project's names, guidelines, a document and its comments
+    (also checked in Chromium: tests/browser/test_hostile.py)."""
+    return [
+        reverse("home"),
+        reverse("project", args=[project.pk]),
+        reverse("guidelines", args=[project.pk]),
+        reverse("workspace", args=[project.pk, document.pk]),
+        reverse("review", args=[project.pk, document.pk]),
+        reverse("history", args=[project.pk, document.pk]),
+        reverse("dashboard", args=[project.pk]),
+        reverse("export", args=[project.pk]),
+    ]
+
+
 def test_markup_in_names_and_text_is_escaped_in_every_page(manager, project, people):
     project.name = SCRIPT
     project.guidelines = f"{SCRIPT}\n\n[click](javascript:alert(3)) ![x](javascript:alert(4))"
@@ -195,17 +210,7 @@ def test_markup_in_names_and_text_is_escaped_in_every_page(manager, project, peo
     Comment.objects.create(
         project=project, document=document, author=people["manager"], body=SCRIPT
     )
-    pages = [
-        reverse("home"),
-        reverse("project", args=[project.pk]),
-        reverse("guidelines", args=[project.pk]),
-        reverse("workspace", args=[project.pk, document.pk]),
-        reverse("review", args=[project.pk, document.pk]),
-        reverse("history", args=[project.pk, document.pk]),
-        reverse("dashboard", args=[project.pk]),
-        reverse("export", args=[project.pk]),
-    ]
-    for url in pages:
+    for url in pages_showing(project, document):
         response = manager.get(url)
         assert response.status_code == 200, url
         html = response.content.decode()
