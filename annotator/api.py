@@ -514,8 +514,8 @@ class DocumentSpanViewSet(
 
     @cached_property
     def _scope(self) -> tuple[Project, Document]:
-        # Every request here needs both: one query finds the project, the user's role in it
-        # and the document (404 when any is missing or out of reach).
+        # Every request here needs both: the project with the user's role in it, and the
+        # document (404 when any is missing or out of reach).
         found = document_for(
             self.request.user, self.kwargs["project_pk"], self.kwargs["document_pk"]
         )

@@ -6,11 +6,12 @@
 - superusers: as a manager in every project.
 """
 
-from django.db.models import F, Q
+from django.db.models import Q
 
 from corpus.models import Document
 
-from .models import Membership, Project, Role
+from . import layer_sql
+from .models import Project, Role
 
 
 def role_of(user, project: Project) -> str | None:
@@ -85,42 +86,23 @@ def project_for(user, project_id: int) -> Project | None:
     """The project if the user may see it, with ``role`` set as ``with_role`` would; else None.
 
     The same visibility as ``ProjectQuerySet.visible_to`` (members; superusers: all) in one
-    short query, for the API's per-request lookup.
+    short query: every request of the workspace and the API starts here.
     """
     if not user.is_authenticated:
         return None
-    if user.is_superuser:
-        project = Project.objects.filter(pk=project_id).first()
-        if project is not None:
-            project.role = Role.MANAGER
-        return project
-    membership = (
-        Membership.objects.select_related("project")
-        .filter(project_id=project_id, user=user)
-        .order_by("pk")  # not by username: that would join the users in
-        .first()
-    )
-    if membership is None:
+    project = layer_sql.project_with_role(project_id, user.pk)
+    if project is None or not (project.role or user.is_superuser):
         return None
-    membership.project.role = membership.role
-    return membership.project
+    if user.is_superuser:
+        project.role = Role.MANAGER
+    return project
 
 
 def document_for(user, project_id: int, document_id: int) -> tuple[Project, Document] | None:
-    """The project (with ``role``, as ``project_for``) and one of its documents, in one
-    query; None when the user may not see the project or the document is not in it."""
-    if not user.is_authenticated:
+    """The project (with ``role``, as ``project_for``) and one of its documents; None when
+    the user may not see the project or the document is not in it."""
+    project = project_for(user, project_id)
+    if project is None:
         return None
-    links = Project.documents.through.objects.select_related("project", "document").filter(
-        project_id=project_id, document_id=document_id
-    )
-    if not user.is_superuser:
-        # One membership per user and project (a unique constraint): no duplicate rows.
-        links = links.filter(project__memberships__user=user).annotate(
-            role=F("project__memberships__role")
-        )
-    link = next(iter(links[:1]), None)
-    if link is None:
-        return None
-    link.project.role = Role.MANAGER if user.is_superuser else link.role
-    return link.project, link.document
+    document = layer_sql.project_document(project.pk, document_id)
+    return (project, document) if document is not None else None

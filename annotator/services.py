@@ -19,7 +19,7 @@ from django.utils import timezone
 from corpus.importers import ParseError, Record
 from corpus.models import Document, text_hash
 
-from . import history
+from . import history, layer_sql
 from .models import (
     DocumentStatus,
     Label,
@@ -44,11 +44,6 @@ class BatchErrors(ValidationError):
         self.errors = errors
 
 
-def _layer(project: Project, document: Document, *, annotator, gold: bool):
-    spans = Span.objects.filter(project=project, document=document, gold=gold)
-    return spans if gold else spans.filter(annotator=annotator)
-
-
 def lock_layer(project: Project, document: Document, user_id: int, *, gold: bool = False):
     """Serialise the writes into one layer, so that each is checked for overlap against
     the layer as the write before left it.
@@ -59,15 +54,10 @@ def lock_layer(project: Project, document: Document, user_id: int, *, gold: bool
     that leaves the other layers' inserts free; no status row is made for a reviewer.
     """
     if gold:
-        list(
-            Document.objects.select_for_update(no_key=True)
-            .filter(pk=document.pk)
-            .values_list("pk", flat=True)
-        )
+        layer_sql.lock_document(document.pk)
         return None
-    locked = DocumentStatus.objects.select_for_update()
     # Usually the row exists (the document was offered): one locking read is enough.
-    status = locked.filter(project=project, document=document, user_id=user_id).first()
+    status = layer_sql.lock_status(project.pk, document.pk, user_id)
     if status is None:
         try:
             # A row this transaction inserts is as good as locked: a concurrent insert of
@@ -77,7 +67,7 @@ def lock_layer(project: Project, document: Document, user_id: int, *, gold: bool
                     project=project, document=document, user_id=user_id
                 )
         except IntegrityError:
-            status = locked.get(project=project, document=document, user_id=user_id)
+            status = layer_sql.lock_status(project.pk, document.pk, user_id)
     return status
 
 
@@ -107,14 +97,13 @@ def span_create(
     try:
         with transaction.atomic():
             status = lock_layer(project, document, annotator.pk, gold=gold)
-            layer = _layer(project, document, annotator=annotator, gold=gold)
             validate_span(
                 text=document.text,
                 project=project,
                 start=start,
                 end=end,
                 label=label,
-                layer=layer.values_list("start", "end", "label_id"),
+                layer=layer_sql.layer_keys(project.pk, document.pk, annotator.pk, gold=gold),
             )
             span = Span.objects.create(
                 pk=reverts.span_id if reverts else None,
@@ -154,14 +143,16 @@ def span_update(
     new_end = end if end is not None else span.end
     with transaction.atomic():
         lock_layer(span.project, span.document, span.annotator_id, gold=span.gold)
-        others = _layer(span.project, span.document, annotator=span.annotator_id, gold=span.gold)
+        others = layer_sql.layer_keys(
+            span.project_id, span.document_id, span.annotator_id, gold=span.gold, excluding=span.pk
+        )
         validate_span(
             text=span.document.text,
             project=span.project,
             start=new_start,
             end=new_end,
             label=new_label,
-            layer=others.exclude(pk=span.pk).values_list("start", "end", "label_id"),
+            layer=others,
         )
         before = {"start": span.start, "end": span.end, "label_id": span.label_id}
         span.label, span.start, span.end = new_label, new_start, new_end
@@ -192,11 +183,7 @@ def spans_create(
     """
     with transaction.atomic():
         status = lock_layer(project, document, annotator.pk, gold=gold)
-        layer = list(
-            _layer(project, document, annotator=annotator, gold=gold).values_list(
-                "start", "end", "label_id"
-            )
-        )
+        layer = layer_sql.layer_keys(project.pk, document.pk, annotator.pk, gold=gold)
         errors: dict[str, dict[str, list[str]]] = {}
         for index, item in enumerate(items):
             item_errors = span_errors(text=document.text, project=project, layer=layer, **item)

@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from corpus.models import Document
 
-from . import curation, services
+from . import curation, layer_sql, services
 from .history import EVENTS_PER_PAGE, document_history, history_rows, span_restore
 from .models import (
     Comment,
@@ -32,9 +32,9 @@ from .models import (
     Span,
     Status,
 )
-from .permissions import can_manage, can_review, project_for, visible_spans
+from .permissions import can_manage, can_review, can_see_layer, project_for, visible_spans
 from .progress import progress
-from .rendering import SpanRow, article_html, markdown_html, span_items_html, trimmed
+from .rendering import article_html, markdown_html, span_items_html, trimmed
 from .services import BatchErrors
 from .undo import last_change, undo_last
 
@@ -51,7 +51,10 @@ def _project(request, project_id: int) -> Project:
 
 
 def _document(project: Project, document_id: int) -> Document:
-    return get_object_or_404(project.documents.all(), pk=document_id)
+    document = layer_sql.project_document(project.pk, document_id)
+    if document is None:
+        raise Http404("No such document in this project.")
+    return document
 
 
 def _count(queryset) -> Subquery:
@@ -243,23 +246,12 @@ def _annotation(
     (the labels' names) and ``can_undo`` are passed in when the caller knows them.
     """
     if names is None:
-        names = dict(project.labels.values_list("pk", "name"))
-    layer = Span.objects.filter(project=project, document=document)
-    layer = layer.gold() if gold else layer.by(request.user)
+        names = {label.pk: label.name for label in layer_sql.labels(project.pk)}
     # Plain rows, not model instances: hundreds of them on every tag.
-    spans = [
-        SpanRow(*row)
-        for row in layer.order_by("start", "end", "id").values_list(
-            "id", "start", "end", "label_id", "rejection__reason"
-        )
-    ]
+    spans = layer_sql.layer_rows(project.pk, document.pk, request.user.pk, gold=gold)
     text = document.text
     delete_url = reverse("span_remove", args=[project.pk, 0]).replace("/0/", "/{}/")
-    status = (
-        DocumentStatus.objects.filter(project=project, document=document, user=request.user)
-        .values_list("status", flat=True)
-        .first()
-    ) or Status.NEW
+    status = layer_sql.status(project.pk, document.pk, request.user.pk)
     if can_undo is None:
         can_undo = last_change(project, document, request.user, gold=gold) is not None
     context = {
@@ -370,7 +362,7 @@ def _gold(request, project: Project) -> bool:
 
 def _labels(project: Project) -> dict[int, Label]:
     """The project's labels by id: the one asked for, and every name to draw the layer."""
-    return {label.pk: label for label in project.labels.all()}
+    return {label.pk: label for label in layer_sql.labels(project.pk)}
 
 
 @require_POST
@@ -410,12 +402,13 @@ def span_add(request, project_id: int, document_id: int):
 
 def _editable_span(request, project: Project, span_id: int) -> Span:
     """A span of the user's own layer, or of gold for reviewers; else 404 or 403."""
-    span = get_object_or_404(
-        Span.objects.select_related("document", "label").filter(visible_spans(request.user)),
-        project=project,
-        pk=span_id,
-    )
+    span = layer_sql.span(project.pk, span_id)
+    if span is None or not can_see_layer(
+        request.user, project, annotator_id=span.annotator_id, gold=span.gold
+    ):
+        raise Http404("No such span.")
     span.project = project  # the one already read, with the user's role on it
+    span.document = _document(project, span.document_id)
     own = not span.gold and span.annotator_id == request.user.pk
     if not (own or (span.gold and can_review(request.user, project))):
         raise PermissionDenied("You may not change this layer.")

@@ -73,16 +73,16 @@ def spans(w) -> str:
 
 
 # Each list with its queries: the token (with its user), the project with my role (for
-# spans: with the document too), the count, the page; plus the labels of the projects.
+# spans: then the document), the count, the page; plus the labels of the projects.
 LISTS = [
     (lambda w: reverse("api:project-list"), 4),
     (lambda w: reverse("api:label-list", args=[w.project.pk]), 4),
     (lambda w: reverse("api:member-list", args=[w.project.pk]), 4),
     (lambda w: reverse("api:document-list", args=[w.project.pk]), 4),
     (lambda w: reverse("api:document-list", args=[w.project.pk]) + "?status=complete", 4),
-    (spans, 4),
-    (lambda w: spans(w) + "?annotator=all", 4),
-    (lambda w: spans(w) + "?layer=gold", 4),
+    (spans, 5),
+    (lambda w: spans(w) + "?annotator=all", 5),
+    (lambda w: spans(w) + "?layer=gold", 5),
 ]
 
 
