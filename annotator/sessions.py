@@ -1,18 +1,33 @@
-"""Database sessions that tell a lost database from a deleted session.
+"""Database sessions that tell a lost database from a deleted session, read cheaply.
 
 Django's database session store turns *any* database error on save into ``UpdateError``,
 which ``SessionMiddleware`` answers as "400 Bad Request: the session was deleted". When
 PostgreSQL is restarting, that 400 would reach an analyst whose change may well have been
 committed a moment before. Here a connection failure stays what it is, so that
 ``annotator.middleware.DatabaseUnavailableMiddleware`` answers a retryable 503.
+
+Every request reads its session, so that read is written in SQL, as the tagging reads are
+(``annotator.layer_sql`` says why).
 """
 
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import UpdateError
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
+from django.utils import timezone
 
 
 class SessionStore(db.SessionStore):
+    def _get_session_from_db(self):
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        found = self.model.objects.raw(
+            "SELECT * FROM django_session WHERE session_key = %s AND expire_date > %s",
+            [self.session_key, now],
+        )
+        session = next(iter(found), None)
+        if session is None:
+            self._session_key = None
+        return session
+
     def save(self, must_create: bool = False) -> None:
         try:
             super().save(must_create=must_create)

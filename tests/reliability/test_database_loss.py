@@ -97,3 +97,28 @@ def test_a_session_saved_during_an_outage_is_not_mistaken_for_a_deleted_one(peop
         session.save()
     session.save()  # and once the database is back, it saves
     assert SessionStore(session_key=session.session_key).load()["undo"] == [1, 2]
+
+
+def test_the_session_read_finds_live_sessions_only(people):
+    """The store reads sessions in SQL: a live one loads, an expired or unknown one is a
+    new, empty session under a new key (Django's behaviour), on SQLite and PostgreSQL."""
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from annotator.sessions import SessionStore
+
+    live = SessionStore()
+    live["undo"] = [3]
+    live.save()
+    assert SessionStore(session_key=live.session_key).load() == {"undo": [3]}
+
+    Session.objects.filter(pk=live.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    expired = SessionStore(session_key=live.session_key)
+    assert expired.load() == {} and expired.session_key is None
+
+    unknown = SessionStore(session_key="x" * 32)
+    assert unknown.load() == {} and unknown.session_key is None
