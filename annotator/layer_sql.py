@@ -1,4 +1,4 @@
-"""The reads every tag makes, written in SQL.
+"""The reads every tag makes, and a span's deletion, written in SQL.
 
 Each tag an analyst makes reads the project and document, the labels, locks the layer,
 reads it to check the new span, and reads it again to draw it. Building one of those
@@ -136,3 +136,13 @@ def status(project_id: int, document_id: int, user_id: int) -> str:
         )
         row = cursor.fetchone()
     return row[0] if row else Status.NEW
+
+
+def delete_span(span_id: int) -> None:
+    """Delete a span as Django's collector would: its rejection goes with it, comments on it
+    stay, unlinked. Three statements, without the collector's millisecond of bookkeeping;
+    a test holds this list to the models' relations."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM annotator_rejection WHERE span_id = %s", [span_id])
+        cursor.execute("UPDATE annotator_comment SET span_id = NULL WHERE span_id = %s", [span_id])
+        cursor.execute("DELETE FROM annotator_span WHERE id = %s", [span_id])

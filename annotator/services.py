@@ -165,7 +165,7 @@ def span_delete(*, span: Span, reverts: SpanEvent | None = None) -> None:
     """Remove a span from its layer; ``reverts`` is the creation this undoes."""
     with transaction.atomic():
         history.record_deleted(span, reverts=reverts)
-        span.delete()
+        layer_sql.delete_span(span.pk)
 
 
 def spans_create(

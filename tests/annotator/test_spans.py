@@ -1,8 +1,16 @@
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
-from annotator.models import DocumentStatus, Label, Span, Status, span_errors
+from annotator.models import (
+    Comment,
+    DocumentStatus,
+    Label,
+    Rejection,
+    Span,
+    Status,
+    span_errors,
+)
 from annotator.services import BatchErrors, span_create, span_delete, span_update, spans_create
 from tests.conftest import TRICKY_TEXT
 
@@ -159,6 +167,27 @@ def test_delete_removes_only_that_span(project, document, weapons, people):
     create(project, document, people["alice"], weapons, 30, 40)
     span_delete(span=first)
     assert list(Span.objects.values_list("start", flat=True)) == [30]
+
+
+def test_delete_takes_the_rejection_and_keeps_the_comments(project, document, weapons, people):
+    span = create(project, document, people["alice"], weapons, 10, 20)
+    Rejection.objects.create(span=span, reviewer=people["reviewer"], reason="Too long.")
+    comment = Comment.objects.create(
+        project=project, document=document, span=span, author=people["reviewer"], body="Why?"
+    )
+    span_delete(span=span)
+    assert not Span.objects.exists() and not Rejection.objects.exists()
+    comment.refresh_from_db()
+    assert comment.span_id is None and comment.body == "Why?"
+
+
+def test_span_delete_knows_every_relation_to_a_span():
+    """``layer_sql.delete_span`` deletes in SQL what the collector would; a new model that
+    points to spans must be added there, or this fails before the delete would."""
+    relations = {
+        (relation.related_model, relation.on_delete) for relation in Span._meta.related_objects
+    }
+    assert relations == {(Rejection, models.CASCADE), (Comment, models.SET_NULL)}
 
 
 def test_a_list_of_spans_is_stored_entirely_or_not_at_all(project, document, weapons, people):
