@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from corpus.models import Document
 
-from . import layer_sql
+from . import sql
 from .models import Project, Role
 
 
@@ -90,7 +90,7 @@ def project_for(user, project_id: int) -> Project | None:
     """
     if not user.is_authenticated:
         return None
-    project = layer_sql.project_with_role(project_id, user.pk)
+    project = sql.project_with_role(project_id, user.pk)
     if project is None or not (project.role or user.is_superuser):
         return None
     if user.is_superuser:
@@ -104,5 +104,5 @@ def document_for(user, project_id: int, document_id: int) -> tuple[Project, Docu
     project = project_for(user, project_id)
     if project is None:
         return None
-    document = layer_sql.project_document(project.pk, document_id)
+    document = sql.project_document(project.pk, document_id)
     return (project, document) if document is not None else None

@@ -19,7 +19,7 @@ from django.utils import timezone
 from corpus.importers import ParseError, Record
 from corpus.models import Document, text_hash
 
-from . import history, layer_sql
+from . import history, sql
 from .models import (
     DocumentStatus,
     Label,
@@ -54,10 +54,10 @@ def lock_layer(project: Project, document: Document, user_id: int, *, gold: bool
     that leaves the other layers' inserts free; no status row is made for a reviewer.
     """
     if gold:
-        layer_sql.lock_document(document.pk)
+        sql.lock_document(document.pk)
         return None
     # Usually the row exists (the document was offered): one locking read is enough.
-    status = layer_sql.lock_status(project.pk, document.pk, user_id)
+    status = sql.lock_status(project.pk, document.pk, user_id)
     if status is None:
         try:
             # A row this transaction inserts is as good as locked: a concurrent insert of
@@ -67,7 +67,7 @@ def lock_layer(project: Project, document: Document, user_id: int, *, gold: bool
                     project=project, document=document, user_id=user_id
                 )
         except IntegrityError:
-            status = layer_sql.lock_status(project.pk, document.pk, user_id)
+            status = sql.lock_status(project.pk, document.pk, user_id)
     return status
 
 
@@ -103,7 +103,7 @@ def span_create(
                 start=start,
                 end=end,
                 label=label,
-                layer=layer_sql.layer_keys(project.pk, document.pk, annotator.pk, gold=gold),
+                layer=sql.layer_keys(project.pk, document.pk, annotator.pk, gold=gold),
             )
             span = Span.objects.create(
                 pk=reverts.span_id if reverts else None,
@@ -143,7 +143,7 @@ def span_update(
     new_end = end if end is not None else span.end
     with transaction.atomic():
         lock_layer(span.project, span.document, span.annotator_id, gold=span.gold)
-        others = layer_sql.layer_keys(
+        others = sql.layer_keys(
             span.project_id, span.document_id, span.annotator_id, gold=span.gold, excluding=span.pk
         )
         validate_span(
@@ -165,7 +165,7 @@ def span_delete(*, span: Span, reverts: SpanEvent | None = None) -> None:
     """Remove a span from its layer; ``reverts`` is the creation this undoes."""
     with transaction.atomic():
         history.record_deleted(span, reverts=reverts)
-        layer_sql.delete_span(span.pk)
+        sql.delete_span(span.pk)
 
 
 def spans_create(
@@ -183,7 +183,7 @@ def spans_create(
     """
     with transaction.atomic():
         status = lock_layer(project, document, annotator.pk, gold=gold)
-        layer = layer_sql.layer_keys(project.pk, document.pk, annotator.pk, gold=gold)
+        layer = sql.layer_keys(project.pk, document.pk, annotator.pk, gold=gold)
         errors: dict[str, dict[str, list[str]]] = {}
         for index, item in enumerate(items):
             item_errors = span_errors(text=document.text, project=project, layer=layer, **item)

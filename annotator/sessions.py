@@ -7,7 +7,7 @@ committed a moment before. Here a connection failure stays what it is, so that
 ``annotator.middleware.DatabaseUnavailableMiddleware`` answers a retryable 503.
 
 Every request reads its session, so that read is written in SQL, as the tagging reads are
-(``annotator.layer_sql`` says why).
+(``annotator.sql`` says why).
 """
 
 from django.contrib.sessions.backends import db
@@ -15,18 +15,22 @@ from django.contrib.sessions.backends.base import UpdateError
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
+from . import sql
+
 
 class SessionStore(db.SessionStore):
     def _get_session_from_db(self):
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        found = self.model.objects.raw(
-            "SELECT * FROM django_session WHERE session_key = %s AND expire_date > %s",
+        found = sql.select(
+            self.model,
+            "s",
+            "FROM django_session s WHERE s.session_key = %s AND s.expire_date > %s",
             [self.session_key, now],
         )
-        session = next(iter(found), None)
-        if session is None:
+        if not found:
             self._session_key = None
-        return session
+            return None
+        return found[0]
 
     def save(self, must_create: bool = False) -> None:
         try:

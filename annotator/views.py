@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from corpus.models import Document
 
-from . import curation, layer_sql, services
+from . import curation, services, sql
 from .history import EVENTS_PER_PAGE, document_history, history_rows, span_restore
 from .models import (
     Comment,
@@ -51,7 +51,7 @@ def _project(request, project_id: int) -> Project:
 
 
 def _document(project: Project, document_id: int) -> Document:
-    document = layer_sql.project_document(project.pk, document_id)
+    document = sql.project_document(project.pk, document_id)
     if document is None:
         raise Http404("No such document in this project.")
     return document
@@ -246,12 +246,12 @@ def _annotation(
     (the labels' names) and ``can_undo`` are passed in when the caller knows them.
     """
     if names is None:
-        names = {label.pk: label.name for label in layer_sql.labels(project.pk)}
+        names = {label.pk: label.name for label in sql.labels(project.pk)}
     # Plain rows, not model instances: hundreds of them on every tag.
-    spans = layer_sql.layer_rows(project.pk, document.pk, request.user.pk, gold=gold)
+    spans = sql.layer_rows(project.pk, document.pk, request.user.pk, gold=gold)
     text = document.text
     delete_url = reverse("span_remove", args=[project.pk, 0]).replace("/0/", "/{}/")
-    status = layer_sql.status(project.pk, document.pk, request.user.pk)
+    status = sql.status(project.pk, document.pk, request.user.pk)
     if can_undo is None:
         can_undo = last_change(project, document, request.user, gold=gold) is not None
     context = {
@@ -362,7 +362,7 @@ def _gold(request, project: Project) -> bool:
 
 def _labels(project: Project) -> dict[int, Label]:
     """The project's labels by id: the one asked for, and every name to draw the layer."""
-    return {label.pk: label for label in layer_sql.labels(project.pk)}
+    return {label.pk: label for label in sql.labels(project.pk)}
 
 
 @require_POST
@@ -402,7 +402,7 @@ def span_add(request, project_id: int, document_id: int):
 
 def _editable_span(request, project: Project, span_id: int) -> Span:
     """A span of the user's own layer, or of gold for reviewers; else 404 or 403."""
-    span = layer_sql.span(project.pk, span_id)
+    span = sql.span(project.pk, span_id)
     if span is None or not can_see_layer(
         request.user, project, annotator_id=span.annotator_id, gold=span.gold
     ):

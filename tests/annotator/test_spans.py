@@ -182,7 +182,7 @@ def test_delete_takes_the_rejection_and_keeps_the_comments(project, document, we
 
 
 def test_span_delete_knows_every_relation_to_a_span():
-    """``layer_sql.delete_span`` deletes in SQL what the collector would; a new model that
+    """``sql.delete_span`` deletes in SQL what the collector would; a new model that
     points to spans must be added there, or this fails before the delete would."""
     relations = {
         (relation.related_model, relation.on_delete) for relation in Span._meta.related_objects

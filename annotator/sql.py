@@ -1,15 +1,18 @@
-"""The reads every tag makes, and a span's deletion, written in SQL.
+"""The statements every tag runs, written in SQL.
 
-Each tag an analyst makes reads the project and document, the labels, locks the layer,
-reads it to check the new span, and reads it again to draw it. Building one of those
-queries with the ORM takes about 0.5 ms of CPU, five to seven times what running it takes,
-and on a two-core server that building, not the database, capped Margin at about 170 tags
-a second (``bench/load.py``). So these few statements are written out, in SQL that
-PostgreSQL and SQLite both run; models come back through ``Model.objects.raw``, which
-applies the same conversions as the ORM. Everything else stays in the ORM.
+Each tag an analyst makes reads the session, the project and document, the labels, locks
+the layer, reads it to check the new span, and reads it again to draw it. Building one of
+those queries with the ORM takes about 0.5 ms of CPU, five to seven times what running it
+takes, and on a two-core server that building, not the database, capped Margin at about
+170 tags a second (``bench/load.py``). So these few statements are written out, in SQL
+that PostgreSQL and SQLite both run. Everything else stays in the ORM.
 """
 
+import functools
+from collections.abc import Mapping, Sequence
+
 from django.db import connection
+from django.db.models import Model
 
 from corpus.models import Document
 
@@ -17,18 +20,67 @@ from .models import DocumentStatus, Label, Project, Span, Status
 from .rendering import SpanRow
 
 
-def _first(raw):
-    return next(iter(raw), None)
+@functools.cache
+def _shape(model: type[Model]) -> tuple[list[str], list[str], list]:
+    """The model's attribute names, its columns, and the converters the ORM applies to
+    them (SQLite's dates, JSON): worked out once, where ``Model.objects.raw`` would work
+    them out on every query."""
+    fields = model._meta.concrete_fields
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(model._meta.db_table)
+        functions = [
+            *connection.ops.get_db_converters(column),
+            *column.get_db_converters(connection),
+        ]
+        if functions:
+            converters.append((index, column, functions))
+    return [field.attname for field in fields], [field.column for field in fields], converters
+
+
+def select[M: Model](
+    model: type[M],
+    alias: str,
+    rest: str,
+    params: Sequence,
+    *,
+    extra: Mapping[str, str] | None = None,
+) -> list[M]:
+    """Instances of ``model`` as the ORM would make them, from ``SELECT <its columns> rest``;
+    each ``extra`` SQL expression is set on them under its name."""
+    names, columns, converters = _shape(model)
+    selected = [f'{alias}."{column}"' for column in columns] + list((extra or {}).values())
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(selected)} {rest}", params)
+        rows = cursor.fetchall()
+    instances = []
+    for row in rows:
+        values = list(row[: len(names)])
+        for index, column, functions in converters:
+            for function in functions:
+                values[index] = function(values[index], column, connection)
+        instance = model.from_db(connection.alias, names, values)
+        for name, value in zip(extra or {}, row[len(names) :], strict=True):
+            setattr(instance, name, value)
+        instances.append(instance)
+    return instances
+
+
+def _first[M: Model](instances: list[M]) -> M | None:
+    return instances[0] if instances else None
 
 
 def project_with_role(project_id: int, user_id: int) -> Project | None:
     """The project, with ``role`` the user's membership role in it (None if not a member)."""
     return _first(
-        Project.objects.raw(
-            "SELECT p.*, m.role AS role FROM annotator_project p"
+        select(
+            Project,
+            "p",
+            "FROM annotator_project p"
             " LEFT JOIN annotator_membership m ON m.project_id = p.id AND m.user_id = %s"
             " WHERE p.id = %s",
             [user_id, project_id],
+            extra={"role": "m.role"},
         )
     )
 
@@ -36,8 +88,10 @@ def project_with_role(project_id: int, user_id: int) -> Project | None:
 def project_document(project_id: int, document_id: int) -> Document | None:
     """The document, if it is one of the project's."""
     return _first(
-        Document.objects.raw(
-            "SELECT d.* FROM corpus_document d"
+        select(
+            Document,
+            "d",
+            "FROM corpus_document d"
             " JOIN annotator_project_documents pd ON pd.document_id = d.id"
             " WHERE pd.project_id = %s AND d.id = %s",
             [project_id, document_id],
@@ -48,19 +102,22 @@ def project_document(project_id: int, document_id: int) -> Document | None:
 def span(project_id: int, span_id: int) -> Span | None:
     """One span of the project, whoever's layer it is in."""
     return _first(
-        Span.objects.raw(
-            "SELECT * FROM annotator_span WHERE project_id = %s AND id = %s", [project_id, span_id]
+        select(
+            Span,
+            "s",
+            "FROM annotator_span s WHERE s.project_id = %s AND s.id = %s",
+            [project_id, span_id],
         )
     )
 
 
 def labels(project_id: int) -> list[Label]:
     """The project's labels, in their order."""
-    return list(
-        Label.objects.raw(
-            'SELECT * FROM annotator_label WHERE project_id = %s ORDER BY "order", name',
-            [project_id],
-        )
+    return select(
+        Label,
+        "l",
+        'FROM annotator_label l WHERE l.project_id = %s ORDER BY l."order", l.name',
+        [project_id],
     )
 
 
@@ -82,9 +139,11 @@ def lock_status(project_id: int, document_id: int, user_id: int) -> DocumentStat
     """
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     return _first(
-        DocumentStatus.objects.raw(
-            "SELECT * FROM annotator_documentstatus"
-            f" WHERE project_id = %s AND document_id = %s AND user_id = %s{lock}",
+        select(
+            DocumentStatus,
+            "t",
+            "FROM annotator_documentstatus t"
+            f" WHERE t.project_id = %s AND t.document_id = %s AND t.user_id = %s{lock}",
             [project_id, document_id, user_id],
         )
     )
