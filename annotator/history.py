@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from corpus.models import Document
 
+from . import sql
 from .models import Project, Span, SpanAction, SpanEvent
 
 # The request being served (not its user: DRF authenticates a token later in the request
@@ -79,7 +80,7 @@ def record_created(span: Span, *, reverts: SpanEvent | None = None) -> SpanEvent
     """Record a new span (call inside the transaction that stored it); with ``reverts``,
     the deletion it brings back."""
     event = _event(span, SpanAction.RESTORED if reverts else SpanAction.CREATED, reverts)
-    event.save()
+    sql.insert(event)
     return event
 
 
@@ -143,7 +144,7 @@ def record_changed(
         return None
     event = _event(span, action, reverts)
     event.before_start, event.before_end, event.before_label_id = start, end, label_id
-    event.save()
+    sql.insert(event)
     return event
 
 
@@ -157,7 +158,7 @@ def record_deleted(span: Span, *, reverts: SpanEvent | None = None) -> SpanEvent
         span.label_id,
     )
     event.after_start = event.after_end = event.after_label_id = None
-    event.save()
+    sql.insert(event)
     return event
 
 

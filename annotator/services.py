@@ -105,7 +105,7 @@ def span_create(
                 label=label,
                 layer=sql.layer_keys(project.pk, document.pk, annotator.pk, gold=gold),
             )
-            span = Span.objects.create(
+            span = Span(
                 pk=reverts.span_id if reverts else None,
                 project=project,
                 document=document,
@@ -116,6 +116,7 @@ def span_create(
                 end=end,
                 origin=origin,
             )
+            sql.insert(span)
             history.record_created(span, reverts=reverts)
             if status is not None:
                 _touch(status)
