@@ -129,9 +129,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # (a retryable 503) from a deleted session (400).
 SESSION_ENGINE = "annotator.sessions"
 
+# Then Django's ModelBackend, reading the signed-in user on each request in plain SQL.
 AUTHENTICATION_BACKENDS = [
     "annotator.middleware.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "annotator.middleware.UserBackend",
 ]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
