@@ -30,7 +30,7 @@ from drf_spectacular.utils import (
 )
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import (
@@ -49,6 +49,7 @@ from rest_framework.routers import SimpleRouter
 from corpus.models import Document
 
 from . import services
+from .middleware import TokenAuthentication
 from .models import DocumentStatus, Membership, Project, Span, Status
 from .pagination import SpanPagination
 from .permissions import (

@@ -14,6 +14,7 @@ from rest_framework.settings import api_settings
 
 from corpus.models import Document
 
+from . import sql
 from .models import Label, Membership, Project, Role, Span, Status
 
 
@@ -144,11 +145,10 @@ class LabelField(serializers.RelatedField):
         return self.context["project"].labels.all()
 
     def _labels(self) -> dict[Any, Label]:
-        # One query however many spans a list holds: the whole (small) label set, unordered
-        # (the model's ordering would join the project to sort by its name).
+        # One query however many spans a list holds: the whole (small) label set.
         cache = self.context.setdefault("labels", {})
         if not cache:
-            for label in self.get_queryset().order_by():
+            for label in sql.labels(self.context["project"].pk):
                 cache[label.name] = cache[label.pk] = label
         return cache
 

@@ -1,12 +1,13 @@
 """The statements every tag runs, written in SQL.
 
-Each tag an analyst makes reads the session, the project and document, the labels, locks
-the layer, reads it to check the new span, stores the span and its history event, and
-reads the layer again to draw it. Building one of
-those queries with the ORM takes about 0.5 ms of CPU, five to seven times what running it
-takes, and on a two-core server that building, not the database, capped Margin at about
-170 tags a second (``bench/load.py``). So these few statements are written out, in SQL
-that PostgreSQL and SQLite both run. Everything else stays in the ORM.
+A tag reads the session and the user (``sessions``, ``middleware.UserBackend``; an API
+call its token), the project and document, the labels; it locks the layer, reads it to
+check the new span, stores the span and its history event, and reads the layer again to
+draw it. Building one of those queries with the ORM takes about 0.5 ms of CPU, five to
+seven times what running it takes, and on a two-core server that building, not the
+database, capped Margin at about 170 tags a second (``bench/load.py``). So these few
+statements are written out, in SQL that PostgreSQL and SQLite both run; everything else
+stays in the ORM.
 """
 
 import functools
@@ -70,7 +71,7 @@ def select[M: Model](
 def insert(instance: Model) -> None:
     """Store a new instance as ``save()`` would (automatic dates and defaults filled in,
     its id set), in one written-out INSERT."""
-    meta = instance._meta
+    meta, quote = instance._meta, connection.ops.quote_name
     fields = [
         field
         for field in meta.concrete_fields
@@ -79,11 +80,11 @@ def insert(instance: Model) -> None:
     values = [
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
     ]
-    columns = ", ".join(f'"{field.column}"' for field in fields)
+    columns = ", ".join(quote(field.column) for field in fields)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {meta.db_table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-            f' RETURNING "{meta.pk.column}"',
+            f"INSERT INTO {quote(meta.db_table)} ({columns})"
+            f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}",
             values,
         )
         instance.pk = cursor.fetchone()[0]
@@ -188,12 +189,12 @@ def layer_keys(
     project_id: int, document_id: int, user_id: int, *, gold: bool, excluding: int | None = None
 ) -> list[tuple[int, int, int]]:
     """The (start, end, label_id) of the spans in one layer, to check a new span against."""
-    sql = f'SELECT start, "end", label_id FROM annotator_span WHERE {_layer_where(gold)}'
+    query = f'SELECT start, "end", label_id FROM annotator_span WHERE {_layer_where(gold)}'
     params = _layer_params(project_id, document_id, user_id, gold)
     if excluding is not None:
-        sql, params = f"{sql} AND id <> %s", [*params, excluding]
+        query, params = f"{query} AND id <> %s", [*params, excluding]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(query, params)
         return cursor.fetchall()
 
 

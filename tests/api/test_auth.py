@@ -43,6 +43,17 @@ def test_a_bad_token_is_a_401(world):
     assert client.get(f"/api/projects/{world.project.pk}/").status_code == 401
 
 
+def test_a_deactivated_users_token_stops_working(world, client_for, people):
+    client = client_for("alice")
+    assert client.get("/api/projects/").status_code == 200
+    people["alice"].is_active = False
+    people["alice"].save()
+
+    response = client.get("/api/projects/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User inactive or deleted."
+
+
 def test_a_browser_session_works_and_its_writes_need_csrf(world):
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(world.people["manager"])
