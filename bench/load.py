@@ -243,8 +243,9 @@ class Analyst:
             try:
                 response = self.connection.getresponse()
                 payload = response.read()
-            except OSError:
-                # Sent, but no answer: whether it was processed is unknown to the caller.
+            except (OSError, http.client.HTTPException):
+                # Sent, but no (whole) answer: a worker killed after its commit may have
+                # sent the headers only. Whether it was processed is unknown to the caller.
                 self.connection.close()
                 self.connection = None
                 raise
@@ -287,7 +288,7 @@ class Analyst:
         began = time.perf_counter()
         try:
             status, _, page = self.request("POST", path, body, headers)
-        except OSError as error:
+        except (OSError, http.client.HTTPException) as error:
             self.timeline.append((time.time(), None))
             self.statuses["no answer"] += 1
             self.problems.append(f"{path}: {error!r}")
