@@ -6,6 +6,7 @@ so that the next request fails to connect exactly as during a restart of the ser
 bench/load.py --fault pg-restart does the same with a real PostgreSQL restart under load.
 """
 
+import logging
 from contextlib import contextmanager
 
 import pytest
@@ -55,6 +56,17 @@ def test_a_workspace_save_during_an_outage_gets_a_retryable_503(alice, project, 
     # Back without restarting anything: the same request now saves the span.
     assert alice.post(url, form, HTTP_HX_REQUEST="true").status_code == 200
     assert Span.objects.filter(start=start, end=start + 9).count() == 1
+
+
+def test_an_outage_is_logged_as_one_warning_per_request_not_a_traceback(
+    alice, project, document, caplog
+):
+    page = reverse("workspace", args=[project.pk, document.pk])
+    with caplog.at_level(logging.WARNING), database_unreachable():
+        assert alice.get(page).status_code == 503
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", f"database unavailable: GET {page} answered 503")
+    ]
 
 
 def test_the_api_answers_json_during_an_outage(project, document, people):
