@@ -223,6 +223,13 @@ def status(project_id: int, document_id: int, user_id: int) -> str:
     return row[0] if row else Status.NEW
 
 
+def has_comments(span_id: int) -> bool:
+    """Whether anyone commented on the span (their list then shows its label and offsets)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM annotator_comment WHERE span_id = %s LIMIT 1", [span_id])
+        return cursor.fetchone() is not None
+
+
 def delete_span(span_id: int) -> None:
     """Delete a span as Django's collector would: its rejection goes with it, comments on it
     stay, unlinked. Three statements, without the collector's millisecond of bookkeeping;

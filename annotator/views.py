@@ -309,9 +309,10 @@ def _changed(
     status=200,
     names=None,
     can_undo=None,
+    comments_changed=False,
 ):
-    """After a change: the ``#annotation`` partial with the span list out of band; without
-    htmx, a redirect back to the page."""
+    """After a change: the ``#annotation`` partial with the span list out of band (and the
+    comments' list, when ``comments_changed``); without htmx, a redirect back to the page."""
     if request.htmx:
         context = _annotation(
             request,
@@ -323,6 +324,9 @@ def _changed(
             refused=refused,
             can_undo=can_undo,
         )
+        if comments_changed:
+            context |= _comments(request, project, document, gold=gold)
+            context["comments_changed"] = True
         return render(request, "annotator/workspace.html#changes", context, status=status)
     if refused:
         messages.error(request, refused)
@@ -433,7 +437,14 @@ def span_relabel(request, project_id: int, span_id: int):
         )
     notice = f"Relabelled as {label.name}: “{_quote(span.text)}”."
     return _changed(
-        request, project, span.document, gold=span.gold, notice=notice, names=names, can_undo=True
+        request,
+        project,
+        span.document,
+        gold=span.gold,
+        notice=notice,
+        names=names,
+        can_undo=True,
+        comments_changed=sql.has_comments(span.pk),
     )
 
 
@@ -441,9 +452,18 @@ def span_relabel(request, project_id: int, span_id: int):
 def span_remove(request, project_id: int, span_id: int):
     project = _project(request, project_id)
     span = _editable_span(request, project, span_id)
+    commented = sql.has_comments(span.pk)  # asked first: the deletion unlinks the comments
     services.span_delete(span=span)
     notice = f"Deleted “{_quote(span.text)}”."
-    return _changed(request, project, span.document, gold=span.gold, notice=notice, can_undo=True)
+    return _changed(
+        request,
+        project,
+        span.document,
+        gold=span.gold,
+        notice=notice,
+        can_undo=True,
+        comments_changed=commented,
+    )
 
 
 @require_POST

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from annotator.models import DocumentStatus, Span, Status
+from annotator.models import Comment, DocumentStatus, Span, Status
 from annotator.services import span_create
 from corpus.models import Document
 from tests.conftest import TRICKY_TEXT
@@ -268,3 +268,39 @@ def test_list_pages_queries_do_not_grow_with_documents(
         assert alice.get(reverse("project", args=[project.pk])).status_code == 200
     with django_assert_max_num_queries(6):
         assert alice.get(reverse("home")).status_code == 200
+
+
+def test_the_comments_follow_a_relabelled_or_deleted_span(
+    alice, project, document, people, weapons
+):
+    """A comment shows its span's label and offsets: a change to the span refreshes the
+    comments' list (out of band, the comment box left as it is); other changes do not."""
+    person = project.labels.get(name="PERSON")
+    start = TRICKY_TEXT.index("artillery")
+    span, other = (
+        span_create(
+            project=project,
+            document=document,
+            annotator=people["alice"],
+            label=weapons,
+            start=first,
+            end=first + 9,
+        )
+        for first in (start, start + 10)
+    )
+    Comment.objects.create(
+        project=project, document=document, span=span, author=people["reviewer"], body="Sure?"
+    )
+    oob = 'id="comment-list" hx-swap-oob="true"'
+
+    page = alice.post(
+        reverse("span_relabel", args=[project.pk, span.pk]), {"label": person.pk}, **HX
+    ).content.decode()
+    assert oob in page and f"on PERSON {start}–{start + 9}" in page
+    assert 'name="body"' not in page  # the box being typed in is not replaced
+
+    page = alice.post(reverse("span_remove", args=[project.pk, span.pk]), **HX).content.decode()
+    assert oob in page and "Sure?" in page and " · on " not in page
+
+    page = alice.post(reverse("span_remove", args=[project.pk, other.pk]), **HX).content.decode()
+    assert 'id="comment-list"' not in page

@@ -4,9 +4,10 @@ import re
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from annotator.models import DocumentStatus, Span, Status
+from annotator.models import Comment, DocumentStatus, Span, Status
 from annotator.services import span_create
 from corpus.models import Document
 from tests.conftest import TRICKY_TEXT
@@ -198,4 +199,34 @@ def test_enter_marks_complete_and_opens_the_next_document(page, sign_in, demo, s
     page.wait_for_url(re.compile(rf"/documents/(?!{seed.pk}/)\d+/$"))
     status = DocumentStatus.objects.get(document=seed, user__username="alice")
     assert status.status == Status.COMPLETE
+    assert page.problems == []
+
+
+def test_relabelling_a_commented_span_updates_its_comment_and_keeps_a_draft(
+    page, sign_in, demo, seed
+):
+    alice = get_user_model().objects.get(username="alice")
+    start = seed.text.index("artillery shells")
+    span = span_create(
+        project=demo,
+        document=seed,
+        annotator=alice,
+        label=demo.labels.get(name="WEAPONS"),
+        start=start,
+        end=start + len("artillery shells"),
+    )
+    reviewer = get_user_model().objects.get(username="reviewer")
+    Comment.objects.create(
+        project=demo, document=seed, span=span, author=reviewer, body="Shells or rockets?"
+    )
+    sign_in("alice", "margin-alice")
+    open_workspace(page, demo, seed)
+    assert "on WEAPONS" in page.inner_text("#comment-list")
+    page.fill("#comment-body", "Shells, per the second paragraph.")
+
+    page.click(".span-choose")
+    page.keyboard.press("2")  # TECHNOLOGY_TRANSFER
+    wait_saved(page, "Chosen: TECHNOLOGY_TRANSFER")  # relabelled, and still chosen
+    assert "on TECHNOLOGY_TRANSFER" in page.inner_text("#comment-list")
+    assert page.input_value("#comment-body") == "Shells, per the second paragraph."
     assert page.problems == []
