@@ -96,8 +96,23 @@ def _first[M: Model](instances: list[M]) -> M | None:
     return instances[0] if instances else None
 
 
+BIGGEST_ID = 2**63 - 1  # of a BigAutoField, on both databases
+
+
+def _id(value: object) -> int | None:
+    """An id from a URL, or None when no row can have it: a number past the column's range
+    is an error to the database (the ORM answers "no rows" instead, and so do we)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= BIGGEST_ID else None
+
+
 def project_with_role(project_id: int, user_id: int) -> Project | None:
     """The project, with ``role`` the user's membership role in it (None if not a member)."""
+    if _id(project_id) is None:
+        return None
     return _first(
         select(
             Project,
@@ -113,6 +128,8 @@ def project_with_role(project_id: int, user_id: int) -> Project | None:
 
 def project_document(project_id: int, document_id: int) -> Document | None:
     """The document, if it is one of the project's."""
+    if _id(document_id) is None:
+        return None
     return _first(
         select(
             Document,
@@ -127,6 +144,8 @@ def project_document(project_id: int, document_id: int) -> Document | None:
 
 def span(project_id: int, span_id: int) -> Span | None:
     """One span of the project, whoever's layer it is in."""
+    if _id(span_id) is None:
+        return None
     return _first(
         select(
             Span,
