@@ -65,6 +65,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
     scripts send it with every request."""
 
     def authenticate_credentials(self, key):
+        if "\x00" in key:  # PostgreSQL refuses NUL in text: no token can hold one
+            raise exceptions.AuthenticationFailed(gettext("Invalid token."))
         model = get_user_model()
         users = sql.select(
             model,
