@@ -11,14 +11,21 @@ Every request reads its session, so that read is written in SQL, as the tagging 
 """
 
 from django.contrib.sessions.backends import db
-from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, UpdateError
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from . import sql
 
+KEY_CHARACTERS = frozenset(VALID_KEY_CHARS)
+
 
 class SessionStore(db.SessionStore):
+    def _validate_session_key(self, key) -> bool:
+        # Only keys Django could have made: a cookie may carry anything, NUL included
+        # (an octal "\000" in a quoted cookie), which PostgreSQL refuses with an error.
+        return super()._validate_session_key(key) and set(key) <= KEY_CHARACTERS
+
     def _get_session_from_db(self):
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         found = sql.select(

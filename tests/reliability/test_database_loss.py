@@ -134,3 +134,10 @@ def test_the_session_read_finds_live_sessions_only(people):
 
     unknown = SessionStore(session_key="x" * 32)
     assert unknown.load() == {} and unknown.session_key is None
+
+
+def test_a_session_cookie_holding_nul_is_a_new_session_not_a_500(people):
+    """A quoted cookie may carry octal escapes, NUL among them; PostgreSQL refuses NUL."""
+    client = Client(HTTP_COOKIE='sessionid="abcdefgh\\000ijklmnop"')
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and "/login/" in response["Location"]
