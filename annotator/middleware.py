@@ -34,7 +34,7 @@ RETRY_AFTER_SECONDS = 5
 class LoginThrottleBackend(AxesStandaloneBackend):
     """django-axes' throttle on every login that comes over HTTP (the sign-in page, the
     API's token endpoint, the admin). A call without a request (``Client.login`` in tests, a
-    shell) has no address to throttle and is left to the ModelBackend after it."""
+    shell) has no address to throttle and is left to the UserBackend after it."""
 
     def authenticate(self, request=None, *args, **kwargs):
         if request is None:
