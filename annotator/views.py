@@ -209,7 +209,7 @@ def review(request, project_id: int, document_id: int):
 
 def _workspace(request, project: Project, document: Document, *, gold: bool = False) -> dict:
     """The whole workspace page (or, with ``gold``, the review page)."""
-    labels = list(project.labels.all())
+    labels = sql.labels(project.pk)
     context = _annotation(
         request, project, document, gold=gold, names={label.pk: label.name for label in labels}
     )
@@ -278,9 +278,10 @@ def _annotation(
 
 
 def _comments(
-    request, project: Project, document: Document, *, gold: bool, notice="", refused=""
+    request, project: Project, document: Document, *, gold: bool, notice="", refused="", draft=""
 ) -> dict:
-    """The team's notes: reviewers see all; an analyst, those on the document and their spans."""
+    """The team's notes: reviewers see all; an analyst, those on the document and their spans.
+    ``draft`` is a refused comment's text, given back to the box so that nothing is lost."""
     comments = Comment.objects.filter(project=project, document=document).select_related(
         "author", "span__label"
     )
@@ -295,6 +296,7 @@ def _comments(
         "comments": list(comments),
         "comment_notice": notice,
         "comment_refused": refused,
+        "comment_draft": draft,
     }
 
 
@@ -419,6 +421,21 @@ def _editable_span(request, project: Project, span_id: int) -> Span:
     return span
 
 
+def _span_changed(request, project: Project, span: Span, notice: str, commented: bool, names=None):
+    """After the user changed ``span``: as ``_changed``, with the comments' list too when
+    someone ``commented`` on the span (a comment shows its label and offsets)."""
+    return _changed(
+        request,
+        project,
+        span.document,
+        gold=span.gold,
+        notice=notice,
+        names=names,
+        can_undo=True,
+        comments_changed=commented,
+    )
+
+
 @require_POST
 def span_relabel(request, project_id: int, span_id: int):
     project = _project(request, project_id)
@@ -436,16 +453,7 @@ def span_relabel(request, project_id: int, span_id: int):
             request, project, span.document, _message(error), gold=span.gold, names=names
         )
     notice = f"Relabelled as {label.name}: “{_quote(span.text)}”."
-    return _changed(
-        request,
-        project,
-        span.document,
-        gold=span.gold,
-        notice=notice,
-        names=names,
-        can_undo=True,
-        comments_changed=sql.has_comments(span.pk),
-    )
+    return _span_changed(request, project, span, notice, sql.has_comments(span.pk), names=names)
 
 
 @require_POST
@@ -454,16 +462,7 @@ def span_remove(request, project_id: int, span_id: int):
     span = _editable_span(request, project, span_id)
     commented = sql.has_comments(span.pk)  # asked first: the deletion unlinks the comments
     services.span_delete(span=span)
-    notice = f"Deleted “{_quote(span.text)}”."
-    return _changed(
-        request,
-        project,
-        span.document,
-        gold=span.gold,
-        notice=notice,
-        can_undo=True,
-        comments_changed=commented,
-    )
+    return _span_changed(request, project, span, f"Deleted “{_quote(span.text)}”.", commented)
 
 
 @require_POST
@@ -623,6 +622,7 @@ def comment(request, project_id: int, document_id: int):
         gold=gold,
         notice="" if refused else "Comment added.",
         refused=refused,
+        draft=body if refused else "",
     )
     return render(
         request, "annotator/workspace.html#comments", context, status=422 if refused else 200

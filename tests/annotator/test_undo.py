@@ -113,3 +113,15 @@ def test_a_comment_answers_with_the_comments_alone(client, people, project, docu
     assert refused.status_code == 422 and "Not saved: Write something first." in (
         refused.content.decode()
     )
+
+
+def test_a_refused_comment_comes_back_in_the_box(client, people, project, document):
+    """Refused for its span (deleted meanwhile, say), the text typed is not lost."""
+    client.force_login(people["alice"])
+    url = reverse("comment", args=[project.pk, document.pk])
+    refused = client.post(url, {"body": "Keep <me>, please.", "span": 999_999}, **HX)
+    html = refused.content.decode()
+    assert refused.status_code == 422 and "Not saved: Unknown span." in html
+    assert "required>Keep &lt;me&gt;, please.</textarea>" in html
+    added = client.post(url, {"body": "Keep me."}, **HX).content.decode()
+    assert "required></textarea>" in added
