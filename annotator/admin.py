@@ -2,13 +2,18 @@
 
 Superusers see everything. A staff user who is not a superuser sees only the projects they
 manage or review (and their documents, labels, members, spans), and changes only what a
-manager may change.
+manager may change. What they may *choose* is scoped too: a form offers only the projects
+they manage and those projects' labels, documents and members, the list filters only what
+they may see, and the forms check that the chosen rows fit together (``forms``), so a
+forged POST cannot reach into another project.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import get_model_from_relation
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Model, QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,29 +22,99 @@ from corpus.admin import DocumentAdmin as CorpusDocumentAdmin
 from corpus.importers import read_upload
 from corpus.models import Document
 
-from .forms import ImportForm
-from .history import acting_as, span_restore
+from .forms import ImportForm, LabelForm, MembershipForm, MembershipFormSet, ProjectScopedForm
+from .history import span_restore
 from .models import DocumentStatus, Label, Membership, Project, Role, Span, SpanEvent
-from .permissions import can_manage
-from .services import ImportRefused, records_import, span_delete
-
-STAFF_ROLES = [Role.MANAGER, Role.REVIEWER]
+from .permissions import can_manage, can_review, managed_projects, reviewed_projects
+from .services import ImportRefused, member_set, records_import
 
 
-def _scoped_projects(request):
-    return Project.objects.filter(memberships__user=request.user, memberships__role__in=STAFF_ROLES)
+def in_projects(model: type[Model], projects: QuerySet[Project]) -> QuerySet:
+    """The rows of ``model`` that belong to these projects: the projects, their labels,
+    their documents, their members; nothing of any other model."""
+    if model is Project:
+        return projects
+    if model is Label:
+        return Label.objects.filter(project__in=projects)
+    if model is Document:
+        links = Project.documents.through.objects.filter(project__in=projects)
+        return Document.objects.filter(pk__in=links.values("document"))
+    if model is get_user_model():
+        members = Membership.objects.filter(project__in=projects)
+        return model._default_manager.filter(pk__in=members.values("user"))
+    return model._default_manager.none()
 
 
-class RoleScopedAdmin(admin.ModelAdmin):
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """The raw-id input, naming the object an id points to only when it is in ``queryset``:
+    a typed (or forged) id from another project gets no title beside it."""
+
+    def __init__(self, rel, admin_site, *, queryset: QuerySet, using=None):
+        super().__init__(rel, admin_site, using=using)
+        self.queryset = queryset
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            in_scope = self.queryset.filter(**{key: value}).exists()
+        except (ValueError, TypeError, ValidationError):
+            in_scope = False
+        return super().label_and_url_for_value(value) if in_scope else ("", "")
+
+
+class ScopedChoices:
+    """Foreign-key choices of a form, for ModelAdmins and inlines alike: a staff user who is
+    not a superuser is offered only the projects they manage, and those projects' labels,
+    documents and members. The form field refuses any other id that is posted."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            queryset = in_projects(db_field.related_model, managed_projects(request.user))
+            kwargs["queryset"] = queryset
+            if db_field.name in self.raw_id_fields:
+                kwargs["widget"] = ScopedRawIdWidget(
+                    db_field.remote_field,
+                    self.admin_site,
+                    queryset=queryset,
+                    using=kwargs.get("using"),
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            kwargs["queryset"] = in_projects(db_field.related_model, managed_projects(request.user))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class InScopeFilter(admin.RelatedFieldListFilter):
+    """A list filter on a project, label or user that lists only those in the projects the
+    staff user may see (all for a superuser), never another project's names."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        limit = {}
+        if not request.user.is_superuser:
+            scope = in_projects(get_model_from_relation(field), reviewed_projects(request.user))
+            limit = {"pk__in": scope.values("pk")}
+        return field.get_choices(include_blank=False, limit_choices_to=limit, ordering=ordering)
+
+
+def _may_open_admin(request) -> bool:
+    user = request.user
+    return (
+        user.is_active and user.is_staff and (user.is_superuser or reviewed_projects(user).exists())
+    )
+
+
+class RoleScopedAdmin(ScopedChoices, admin.ModelAdmin):
     """Base for models that live inside a project: ``project_path`` leads to it."""
 
     project_path = "project"
+    form = ProjectScopedForm
 
     def _manages(self, request, obj=None) -> bool:
-        if request.user.is_superuser:
-            return True
         if obj is None:
-            return _scoped_projects(request).filter(memberships__role=Role.MANAGER).exists()
+            return request.user.is_superuser or managed_projects(request.user).exists()
         return can_manage(request.user, self._project_of(obj))
 
     def _project_of(self, obj) -> Project:
@@ -49,14 +124,11 @@ class RoleScopedAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(**{f"{self.project_path}__in": _scoped_projects(request)}).distinct()
+        projects = reviewed_projects(request.user)
+        return queryset.filter(**{f"{self.project_path}__in": projects}).distinct()
 
     def has_module_permission(self, request) -> bool:
-        return (
-            request.user.is_active
-            and request.user.is_staff
-            and (request.user.is_superuser or _scoped_projects(request).exists())
-        )
+        return _may_open_admin(request)
 
     def has_view_permission(self, request, obj=None) -> bool:
         return self.has_module_permission(request)
@@ -71,15 +143,52 @@ class RoleScopedAdmin(admin.ModelAdmin):
         return self._manages(request, obj)
 
 
-class LabelInline(admin.TabularInline):
-    model = Label
+class ProjectInline(ScopedChoices, admin.TabularInline):
+    """Rows edited on their project's page, as the page is: its managers change them, its
+    reviewers read them. ``project`` is None on the page that creates a project, which
+    any staff user may (they become its manager)."""
+
     extra = 0
+
+    def _manages(self, request, project: Project | None) -> bool:
+        return request.user.is_staff and (project is None or can_manage(request.user, project))
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_staff and (obj is None or can_review(request.user, obj))
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._manages(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._manages(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._manages(request, obj)
+
+
+class MemberByUsername:
+    """Memberships name their member by username (``MembershipForm``); this shows it where
+    the form is read-only."""
+
+    @admin.display(description="username")
+    def username(self, membership: Membership) -> str:
+        return membership.user.get_username()
+
+
+class LabelInline(ProjectInline):
+    model = Label
+    form = ProjectScopedForm
     fields = ["name", "description", "color", "shortcut", "order"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(MemberByUsername, ProjectInline):
     model = Membership
-    extra = 0
+    form = MembershipForm
+    formset = MembershipFormSet
+    fields = ["username", "role"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
 
 
 @admin.register(Project)
@@ -118,10 +227,13 @@ class ProjectAdmin(RoleScopedAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # After the members' inline: its creator manages the project, whatever role the
+        # inline gave them.
         if not change and not request.user.is_superuser:
-            Membership.objects.get_or_create(
-                project=obj, user=request.user, defaults={"role": Role.MANAGER}
-            )
+            member_set(project=form.instance, user=request.user, role=Role.MANAGER)
 
     @admin.display(ordering="document_total", description="documents")
     def document_count(self, project: Project) -> int:
@@ -156,7 +268,7 @@ class ProjectAdmin(RoleScopedAdmin):
 
     def import_view(self, request, project_id: int):
         project = get_object_or_404(self.get_queryset(request), pk=project_id)
-        if not self.has_change_permission(request, project):
+        if not can_manage(request.user, project):
             messages.error(request, "Only a manager of this project may import documents.")
             return redirect(reverse("admin:annotator_project_change", args=[project.pk]))
         form = ImportForm(request.POST or None, request.FILES or None)
@@ -189,8 +301,9 @@ class ProjectAdmin(RoleScopedAdmin):
 
 @admin.register(Label)
 class LabelAdmin(RoleScopedAdmin):
+    form = LabelForm
     list_display = ["name", "project", "shortcut", "color", "description", "span_count"]
-    list_filter = ["project"]
+    list_filter = [("project", InScopeFilter)]
     search_fields = ["name", "description"]
 
     def get_queryset(self, request):
@@ -202,9 +315,11 @@ class LabelAdmin(RoleScopedAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(RoleScopedAdmin):
+class MembershipAdmin(MemberByUsername, RoleScopedAdmin):
+    form = MembershipForm
+    fields = ["project", "username", "role"]
     list_display = ["user", "project", "role"]
-    list_filter = ["role", "project"]
+    list_filter = ["role", ("project", InScopeFilter)]
     search_fields = ["user__username", "project__name"]
     list_select_related = ["user", "project"]
 
@@ -222,7 +337,7 @@ class SpanAdmin(RoleScopedAdmin):
         "origin",
         "updated_at",
     ]
-    list_filter = ["gold", "origin", "project", "label"]
+    list_filter = ["gold", "origin", ("project", InScopeFilter), ("label", InScopeFilter)]
     search_fields = ["document__title", "document__external_id", "annotator__username"]
     list_select_related = ["document", "label", "annotator"]
     raw_id_fields = ["document"]
@@ -240,19 +355,23 @@ class SpanAdmin(RoleScopedAdmin):
     ]
     show_full_result_count = False
 
-    # Spans are written through the workspace or the API, where they are validated
-    # against their layer; the admin reads them and may delete.
+    # A layer is changed only by its annotator (gold by reviewers), in the workspace or the
+    # API; managers read it here and restore from the history (``SpanEventAdmin``).
+    # Superusers too: the admin follows the app's one table.
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(DocumentStatus)
 class DocumentStatusAdmin(RoleScopedAdmin):
     list_display = ["document", "user", "project", "status", "updated_at", "completed_at"]
-    list_filter = ["status", "project"]
+    list_filter = ["status", ("project", InScopeFilter)]
     search_fields = ["document__title", "user__username"]
     list_select_related = ["document", "user", "project"]
     raw_id_fields = ["document"]
@@ -270,9 +389,17 @@ class SpanInline(admin.TabularInline):
         queryset = super().get_queryset(request).select_related("project", "label", "annotator")
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(project__in=_scoped_projects(request))
+        return queryset.filter(project__in=reviewed_projects(request.user))
+
+    # Read on the document's page by whoever may open it (the queryset keeps to the
+    # user's projects), never changed there.
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _may_open_admin(request)
 
     def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -284,15 +411,16 @@ class DocumentAdmin(CorpusDocumentAdmin):
     """The corpus admin, with the document's spans (read-only) and the role scope."""
 
     inlines = [SpanInline]
+    list_filter = ["created_at", ("projects", InScopeFilter)]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(projects__in=_scoped_projects(request)).distinct()
+        return queryset.filter(projects__in=reviewed_projects(request.user)).distinct()
 
     def has_module_permission(self, request) -> bool:
-        return RoleScopedAdmin.has_module_permission(self, request)
+        return _may_open_admin(request)
 
     def has_view_permission(self, request, obj=None) -> bool:
         return self.has_module_permission(request)
@@ -326,7 +454,7 @@ class SpanEventAdmin(RoleScopedAdmin):
         "after_start",
         "after_end",
     ]
-    list_filter = ["action", "gold", "project"]
+    list_filter = ["action", "gold", ("project", InScopeFilter)]
     search_fields = ["document__title", "document__external_id", "actor__username"]
     list_select_related = ["actor", "annotator", "document", "before_label", "after_label"]
     raw_id_fields = ["document"]
@@ -401,12 +529,12 @@ class SpanEventInline(admin.TabularInline):
         )
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(project__in=_scoped_projects(request))
+        return queryset.filter(project__in=reviewed_projects(request.user))
 
     # Django's model permissions are not how Margin grants access: the document's admin
     # page already decided, and the queryset keeps to the user's projects.
     def has_view_permission(self, request, obj=None) -> bool:
-        return RoleScopedAdmin.has_module_permission(self, request)
+        return _may_open_admin(request)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -416,21 +544,3 @@ class SpanEventInline(admin.TabularInline):
 
 
 DocumentAdmin.inlines = [*DocumentAdmin.inlines, SpanEventInline]
-
-
-admin.site.unregister(Span)
-
-
-@admin.register(Span)
-class SpanWithHistoryAdmin(SpanAdmin):
-    """Deleting spans in the admin goes through ``span_delete``, so it is in the history
-    (and can be restored) like a deletion in the workspace or the API."""
-
-    def delete_model(self, request, obj: Span) -> None:
-        with acting_as(request.user):
-            span_delete(span=obj)
-
-    def delete_queryset(self, request, queryset) -> None:
-        with acting_as(request.user), transaction.atomic():
-            for span in queryset.select_related("label"):
-                span_delete(span=span)

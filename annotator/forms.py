@@ -1,4 +1,18 @@
+"""Forms of the admin: a document import, and the objects that live inside a project.
+
+Which projects, labels, documents and users a staff user may choose is decided by the admin
+(``formfield_for_foreignkey``, through ``permissions``); these forms check that what was
+chosen fits together, so a forged POST cannot tie an object to another project's rows.
+"""
+
 from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.template.defaultfilters import filesizeformat
+
+from .models import Membership, Project
 
 
 class ImportForm(forms.Form):
@@ -6,3 +20,113 @@ class ImportForm(forms.Form):
         help_text="A .txt file (one document) or a .jsonl file: one {text, title?, "
         "external_id?, meta?, spans?} or doccano {text, label} object a line."
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # The same limit as the API's request body, checked before anything is read.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if upload.size > limit:
+            raise ValidationError(
+                f"“{upload.name}” is {filesizeformat(upload.size)}, larger than the import "
+                f"limit of {filesizeformat(limit)}: split it into several files."
+            )
+        return upload
+
+
+def _project_of(form: forms.ModelForm) -> Project | None:
+    """The project the form puts its object in: the chosen one when the form offers a
+    choice (None if that choice was refused), else the object's own (or the inline's
+    parent's)."""
+    if "project" in form.fields:
+        return form.cleaned_data.get("project")
+    return getattr(form.instance, "project", None)
+
+
+class ProjectScopedForm(forms.ModelForm):
+    """An object inside a project: its label, document and user must belong to that project."""
+
+    def clean(self):
+        cleaned = super().clean()
+        project = _project_of(self)
+        if project is None or project.pk is None:
+            return cleaned
+        label = cleaned.get("label")
+        if label is not None and label.project_id != project.pk:
+            self.add_error("label", f"“{label}” is not a label of “{project}”.")
+        document = cleaned.get("document")
+        if document is not None and not project.documents.filter(pk=document.pk).exists():
+            self.add_error("document", f"“{document}” is not a document of “{project}”.")
+        user = cleaned.get("user")
+        if user is not None and not project.memberships.filter(user=user).exists():
+            self.add_error("user", f"{user} is not a member of “{project}”.")
+        return cleaned
+
+
+class LabelForm(ProjectScopedForm):
+    def clean_project(self):
+        project = self.cleaned_data["project"]
+        label = self.instance
+        # Spans and their history point to the label inside its project.
+        if label.pk and project.pk != label.project_id and label.spans.exists():
+            raise ValidationError(
+                "Spans use this label: it cannot move to another project. "
+                "Make a new label in that project instead."
+            )
+        return project
+
+
+class MembershipForm(forms.ModelForm):
+    """A member named by username, as in the API: the admin lists no accounts."""
+
+    username = forms.CharField(
+        max_length=150, help_text="The username of an existing account (none is made here)."
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["project", "username", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("username", self.instance.user.get_username())
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        try:
+            return get_user_model()._default_manager.get_by_natural_key(username)
+        except get_user_model().DoesNotExist:
+            raise ValidationError(f"There is no user called {username!r}.") from None
+
+    def clean(self):
+        cleaned = super().clean()
+        user, project = cleaned.get("username"), _project_of(self)
+        if user is None:
+            return cleaned
+        self.instance.user = user
+        if project is not None and project.pk is not None:
+            others = Membership.objects.filter(project=project, user=user)
+            if others.exclude(pk=self.instance.pk).exists():
+                self.add_error(
+                    "username",
+                    f"{user} is already a member of “{project}”: change that membership instead.",
+                )
+        return cleaned
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    """Memberships on their project's page: one a person (the forms check the database,
+    this the other forms of the page)."""
+
+    def clean(self):
+        super().clean()
+        seen: set[int] = set()
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            user = getattr(form, "cleaned_data", {}).get("username")
+            if user is None:
+                continue
+            if user.pk in seen:
+                raise ValidationError(f"{user} is named twice: a person has one membership.")
+            seen.add(user.pk)

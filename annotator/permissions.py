@@ -6,7 +6,7 @@
 - superusers: as a manager in every project.
 """
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from corpus.models import Document
 
@@ -106,3 +106,25 @@ def document_for(user, project_id: int, document_id: int) -> tuple[Project, Docu
         return None
     document = sql.project_document(project.pk, document_id)
     return (project, document) if document is not None else None
+
+
+def managed_projects(user) -> QuerySet[Project]:
+    """The projects the user manages (every project for a superuser): what the admin offers
+    as a project to put a label, member or document status in."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    if user.is_superuser:
+        return Project.objects.all()
+    return Project.objects.filter(memberships__user=user, memberships__role=Role.MANAGER)
+
+
+def reviewed_projects(user) -> QuerySet[Project]:
+    """The projects whose every layer the user may read, as a reviewer or a manager (every
+    project for a superuser): what the admin lists."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    if user.is_superuser:
+        return Project.objects.all()
+    return Project.objects.filter(
+        memberships__user=user, memberships__role__in=[Role.REVIEWER, Role.MANAGER]
+    )
