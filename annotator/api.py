@@ -12,7 +12,6 @@ from functools import cached_property
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -41,7 +40,7 @@ from rest_framework.exceptions import (
     ValidationError,
 )
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -53,11 +52,16 @@ from .middleware import TokenAuthentication
 from .models import DocumentStatus, Membership, Project, Span, Status
 from .pagination import SpanPagination
 from .permissions import (
+    Action,
+    IsManager,
+    IsMember,
+    IsStaffToCreate,
+    ManagersWrite,
     can_edit_layer,
-    can_manage,
-    can_review,
+    can_see_layer,
     document_for,
     project_for,
+    require,
     visible_spans,
 )
 from .serializers import (
@@ -152,37 +156,6 @@ def _refused(error: DjangoValidationError) -> ValidationError:
     if hasattr(error, "error_dict"):
         return ValidationError(error.message_dict)
     return ValidationError({"non_field_errors": error.messages})
-
-
-# Permissions. The rules themselves live in annotator.permissions; these only apply them.
-
-
-class IsMember(BasePermission):
-    """Reaching ``view.project`` answers 404 to whoever is not a member of it."""
-
-    def has_permission(self, request, view) -> bool:
-        return view.project is not None
-
-
-class IsManager(BasePermission):
-    message = "Only the project's managers may do this."
-
-    def has_permission(self, request, view) -> bool:
-        return can_manage(request.user, view.project)
-
-
-class ManagersWrite(IsManager):
-    message = "Only the project's managers may change this."
-
-    def has_permission(self, request, view) -> bool:
-        return request.method in SAFE_METHODS or super().has_permission(request, view)
-
-
-class IsStaffToCreate(BasePermission):
-    message = "Only staff may create projects."
-
-    def has_permission(self, request, view) -> bool:
-        return view.action != "create" or request.user.is_staff
 
 
 class APIDefaults:
@@ -285,8 +258,7 @@ class ProjectViewSet(
     @action(detail=True, methods=["get"])
     def agreement(self, request, pk=None):
         project = self.get_object()
-        if not can_review(request.user, project):
-            raise PermissionDenied("Agreement is for the project's reviewers and managers.")
+        require(request.user, project, Action.REVIEW)
         # Imported here: the agreement module pulls in spaCy and scikit-learn, which the
         # rest of the API does not need at start-up.
         from .agreement import project_agreement
@@ -471,7 +443,10 @@ class DocumentViewSet(
         change = (
             services.document_complete if request.method == "POST" else services.document_reopen
         )
-        change(project=self.project, document=document, user=request.user)
+        try:
+            change(project=self.project, document=document, user=request.user)
+        except DjangoValidationError as error:
+            raise _refused(error) from None
         document = self.get_queryset().get(pk=document.pk)
         return Response(DocumentSerializer(document).data)
 
@@ -556,25 +531,32 @@ class DocumentSpanViewSet(
         spans = spans.select_related("label", "annotator").order_by("start", "end", "id")
         wanted = self.request.query_params.get("annotator") or user.username
         if self._gold():
-            if not can_review(user, project):
+            if not can_see_layer(user, project, annotator_id=None, gold=True):
                 raise PermissionDenied("The gold layer is for reviewers and managers.")
             curator = self.request.query_params.get("annotator")
             if curator and curator != "all":
-                spans = spans.filter(annotator=self._user(curator))
+                spans = spans.filter(annotator=self._member(curator))
             return spans.gold()
         if wanted == user.username:
             return spans.by(user)
-        if not can_review(user, project):
+        # Asked before the name is looked up: an annotator learns nothing about who exists.
+        if not can_see_layer(user, project, annotator_id=None, gold=False):
             raise PermissionDenied("Annotators read only their own layer.")
         if wanted == "all":
             return spans.annotations()
-        return spans.annotations().filter(annotator=self._user(wanted))
+        return spans.annotations().filter(annotator=self._member(wanted))
 
-    def _user(self, username: str):
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise ValidationError({"annotator": [f"There is no user called {username!r}."]})
-        return user
+    def _member(self, username: str) -> int:
+        """The id of a member (or past member with spans here) of this project; every other
+        name gets the same answer, so that no one learns which users exist elsewhere."""
+        found = Membership.objects.filter(project=self.project, user__username=username)
+        user_id = found.values_list("user_id", flat=True).first()
+        if user_id is None:
+            spans = Span.objects.filter(project=self.project, annotator__username=username)
+            user_id = spans.values_list("annotator_id", flat=True).first()
+        if user_id is None:
+            raise ValidationError({"annotator": [f"{username!r} is not in this project."]})
+        return user_id
 
     def create(self, request, *args, **kwargs):
         user, project, document = request.user, self.project, self.document

@@ -146,7 +146,13 @@ def comment_add(
 ) -> Comment:
     """A note for the team on the document (or on one of its spans)."""
     return Comment.objects.create(
-        project=project, document=document, author=author, body=body, span=span
+        project=project,
+        document=document,
+        author=author,
+        body=body,
+        span=span,
+        layer_annotator_id=span.annotator_id if span else None,
+        layer_gold=span.gold if span else False,
     )
 
 

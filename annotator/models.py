@@ -279,11 +279,25 @@ class Status(models.TextChoices):
     COMPLETE = "complete", "Complete"
 
 
+# Whose claims on a document take one of its ``annotators_per_document`` places (DESIGN.md,
+# "Places on a document"): the annotators'. Reviewers and managers annotate beside them.
+PLACE_ROLES = [Role.ANNOTATOR]
+
+
+class DocumentStatusQuerySet(models.QuerySet):
+    def places(self) -> "DocumentStatusQuerySet":
+        """The rows that hold a place: those of the project's annotators."""
+        holder = Membership.objects.filter(
+            project=models.OuterRef("project"), user=models.OuterRef("user"), role__in=PLACE_ROLES
+        )
+        return self.filter(models.Exists(holder))
+
+
 class DocumentStatus(models.Model):
     """Where one user is with one document of a project.
 
-    The row exists from the moment the document is offered to (or assigned to) the user:
-    it is also the claim on one of the project's ``annotators_per_document`` places.
+    The row exists from the moment the document is offered to (or assigned to) the user;
+    an annotator's row is also their claim on one of the document's places.
     """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="statuses")
@@ -297,6 +311,8 @@ class DocumentStatus(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DocumentStatusQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "document statuses"
@@ -365,6 +381,13 @@ class Comment(models.Model):
     )
     body = models.TextField(max_length=5000)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The layer of the span commented on, kept when the span is deleted: a note on one
+    # analyst's span stays for those who may read that layer, and never becomes a note
+    # on the document for everyone. Both empty for a note on the document.
+    layer_annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    layer_gold = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -1,17 +1,55 @@
-"""Who may see and edit what, in one place: the UI, the API, the admin and exports use it.
+"""Who may see and change what in a project: the one table every surface asks.
 
-- annotator: sees and edits only their own layer;
-- reviewer: reads every layer, edits gold;
-- manager: everything in the project (members, labels, export);
-- superusers: as a manager in every project.
+Pages and htmx partials (``project_view``), the API (``IsMember``, ``ManagersWrite``, …),
+the admin, exports and commands all decide through this module, so a rule is written once.
+
+- annotator: sees the project and changes only their own layer;
+- reviewer: reads every layer, changes gold, rejects spans, marks documents reviewed;
+- manager: what a reviewer does, and the project itself: settings, labels, members,
+  assignment, import, the span history (restoring from it), export;
+- superusers: a manager in every project.
+
+Nobody changes another person's layer: "manager: everything in the project" means the
+project's settings and people, not their work (DESIGN.md, "Who changes a layer").
 """
 
+from enum import StrEnum
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from corpus.models import Document
 
 from . import sql
-from .models import Project, Role
+from .models import PLACE_ROLES, Project, Role
+
+
+class Action(StrEnum):
+    SEE = "see"  # the project, its documents, labels, members and guidelines
+    ANNOTATE = "annotate"  # write in one's own layer; complete and reopen a document
+    REVIEW = "review"  # read every layer, change gold, reject, mark reviewed, agreement
+    EXPORT = "export"  # export any layer (without it: only one's own, ``mine``)
+    MANAGE = "manage"  # settings, labels, members, assignment, import, history, restore
+
+
+_MEMBER = {Action.SEE, Action.ANNOTATE}
+_REVIEWER = _MEMBER | {Action.REVIEW, Action.EXPORT}
+ALLOWED: dict[str, frozenset[Action]] = {
+    Role.ANNOTATOR: frozenset(_MEMBER),
+    Role.REVIEWER: frozenset(_REVIEWER),
+    Role.MANAGER: frozenset(_REVIEWER | {Action.MANAGE}),
+}
+
+REFUSED: dict[Action, str] = {
+    Action.SEE: "You are not a member of this project.",
+    Action.ANNOTATE: "You may not annotate in this project.",
+    Action.REVIEW: "Only the project's reviewers and managers may do this.",
+    Action.EXPORT: "Annotators may export only their own layer: use layer=mine.",
+    Action.MANAGE: "Only the project's managers may do this.",
+}
 
 
 def role_of(user, project: Project) -> str | None:
@@ -26,38 +64,54 @@ def role_of(user, project: Project) -> str | None:
     return membership.role if membership else None
 
 
+def can(user, project: Project, action: Action) -> bool:
+    return action in ALLOWED.get(role_of(user, project), ())
+
+
+def require(user, project: Project, action: Action) -> None:
+    """Raise ``PermissionDenied`` (403, saying who may) unless the user may do ``action``."""
+    if not can(user, project, action):
+        raise PermissionDenied(REFUSED[action])
+
+
 def is_member(user, project: Project) -> bool:
-    return role_of(user, project) is not None
+    return can(user, project, Action.SEE)
 
 
 def can_review(user, project: Project) -> bool:
-    return role_of(user, project) in {Role.REVIEWER, Role.MANAGER}
+    return can(user, project, Action.REVIEW)
 
 
 def can_manage(user, project: Project) -> bool:
-    return role_of(user, project) == Role.MANAGER
+    return can(user, project, Action.MANAGE)
+
+
+def takes_a_place(role: str | None) -> bool:
+    """Whether this role's claims on a document count against ``annotators_per_document``
+    (DESIGN.md, "Places on a document"): only annotators', never reviewers' or managers'."""
+    return role in PLACE_ROLES
 
 
 def can_see_layer(user, project: Project, *, annotator_id: int | None, gold: bool) -> bool:
     """May the user read this layer (an annotator's, or gold when ``gold`` is true)?"""
-    role = role_of(user, project)
-    if role is None:
-        return False
-    if role in {Role.REVIEWER, Role.MANAGER}:
+    if can(user, project, Action.REVIEW):
         return True
-    return not gold and annotator_id == user.pk
+    return can(user, project, Action.SEE) and not gold and annotator_id == user.pk
 
 
 def can_edit_layer(user, project: Project, *, annotator_id: int | None, gold: bool) -> bool:
-    """May the user write into this layer? Gold belongs to reviewers; a layer to its owner."""
-    role = role_of(user, project)
-    if role is None:
-        return False
+    """May the user write into this layer? Gold: reviewers and managers; an annotator's
+    layer: that annotator alone (managers restore from the history instead)."""
     if gold:
-        return role in {Role.REVIEWER, Role.MANAGER}
-    if annotator_id == user.pk:
-        return True
-    return role == Role.MANAGER
+        return can(user, project, Action.REVIEW)
+    return annotator_id == user.pk and can(user, project, Action.ANNOTATE)
+
+
+def can_export_layer(user, project: Project, layer: str) -> bool:
+    """Reviewers and managers export any layer; annotators only their own (``mine``)."""
+    if layer == "mine":
+        return can(user, project, Action.SEE)
+    return can(user, project, Action.EXPORT)
 
 
 def visible_spans(user) -> Q:
@@ -68,18 +122,28 @@ def visible_spans(user) -> Q:
         return Q()
     reviewing = Q(
         project__memberships__user=user,
-        project__memberships__role__in=[Role.REVIEWER, Role.MANAGER],
+        project__memberships__role__in=roles_that(Action.REVIEW),
     )
     own = Q(annotator=user, gold=False, project__memberships__user=user)
     return reviewing | own
 
 
-def can_export_layer(user, project: Project, layer: str) -> bool:
-    """Managers and reviewers export any layer; annotators only their own (``mine``)."""
-    role = role_of(user, project)
-    if role is None:
-        return False
-    return role in {Role.REVIEWER, Role.MANAGER} or layer == "mine"
+def visible_comments(user, project: Project) -> Q:
+    """A filter on the project's Comments the user may read: notes on the document, and
+    notes on spans of a layer they may read (kept so after the span is deleted)."""
+    if can(user, project, Action.REVIEW):
+        return Q()
+    return Q(layer_annotator__isnull=True, layer_gold=False) | Q(
+        layer_annotator=user.pk, layer_gold=False
+    )
+
+
+def roles_that(action: Action) -> list[str]:
+    """The roles allowed ``action``, for filters written in the database's terms."""
+    return [role for role, actions in ALLOWED.items() if action in actions]
+
+
+# Loaders: every request under /projects/<id>/ starts here.
 
 
 def project_for(user, project_id: int) -> Project | None:
@@ -106,6 +170,68 @@ def document_for(user, project_id: int, document_id: int) -> tuple[Project, Docu
         return None
     document = sql.project_document(project.pk, document_id)
     return (project, document) if document is not None else None
+
+
+def project_or_404(user, project_id: int) -> Project:
+    project = project_for(user, project_id)
+    if project is None:
+        raise Http404("No such project.")
+    return project
+
+
+def document_or_404(project: Project, document_id: int) -> Document:
+    document = sql.project_document(project.pk, document_id)
+    if document is None:
+        raise Http404("No such document in this project.")
+    return document
+
+
+def project_view(action: Action = Action.SEE):
+    """A page under ``/projects/<project_id>/``: the view gets the ``project`` (404 for
+    non-members, as if it did not exist) once the user is known to be allowed ``action``
+    (403 otherwise)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, project_id: int, **kwargs):
+            project = project_or_404(request.user, project_id)
+            require(request.user, project, action)
+            return view(request, project, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+# The same rules for DRF views that have a ``project`` (404 first, then 403).
+
+
+class IsMember(BasePermission):
+    """Reaching ``view.project`` answers 404 to whoever is not a member of it."""
+
+    def has_permission(self, request, view) -> bool:
+        return view.project is not None
+
+
+class IsManager(BasePermission):
+    message = REFUSED[Action.MANAGE]
+
+    def has_permission(self, request, view) -> bool:
+        return can_manage(request.user, view.project)
+
+
+class ManagersWrite(IsManager):
+    message = "Only the project's managers may change this."
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or super().has_permission(request, view)
+
+
+class IsStaffToCreate(BasePermission):
+    message = "Only staff may create projects."
+
+    def has_permission(self, request, view) -> bool:
+        return view.action != "create" or request.user.is_staff
 
 
 def managed_projects(user) -> QuerySet[Project]:

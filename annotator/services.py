@@ -33,7 +33,7 @@ from .models import (
     span_errors,
     validate_span,
 )
-from .permissions import role_of
+from .permissions import role_of, takes_a_place
 
 
 class BatchErrors(ValidationError):
@@ -56,19 +56,50 @@ def lock_layer(project: Project, document: Document, user_id: int, *, gold: bool
     if gold:
         sql.lock_document(document.pk)
         return None
-    # Usually the row exists (the document was offered): one locking read is enough.
+    return status_claim(project=project, document=document, user_id=user_id)
+
+
+def status_claim(*, project: Project, document: Document, user_id: int) -> DocumentStatus:
+    """The user's status row for the document, locked until the transaction ends.
+
+    Usually it exists (the document was offered): one locking read. Made when missing,
+    which for an annotator claims one of the document's places: refused when the document
+    already has its ``annotators_per_document`` annotators. Run inside a transaction.
+    """
     status = sql.lock_status(project.pk, document.pk, user_id)
-    if status is None:
-        try:
-            # A row this transaction inserts is as good as locked: a concurrent insert of
-            # the same row waits on the unique constraint until we commit.
-            with transaction.atomic():
-                status = DocumentStatus.objects.create(
-                    project=project, document=document, user_id=user_id
-                )
-        except IntegrityError:
-            status = sql.lock_status(project.pk, document.pk, user_id)
-    return status
+    if status is not None:
+        return status
+    if takes_a_place(_member_role(project, user_id)):
+        # Counted under the document's lock: two claims at once see each other.
+        sql.lock_document(document.pk)
+        if not _place_left(project, document):
+            raise ValidationError({"non_field_errors": [_full(project)]})
+    try:
+        # A row this transaction inserts is as good as locked: a concurrent insert of the
+        # same row waits on the unique constraint until we commit.
+        with transaction.atomic():
+            return DocumentStatus.objects.create(
+                project=project, document=document, user_id=user_id
+            )
+    except IntegrityError:
+        return sql.lock_status(project.pk, document.pk, user_id)
+
+
+def _member_role(project: Project, user_id: int) -> str | None:
+    """The user's membership role (not ``project.role``, which is the requester's)."""
+    memberships = Membership.objects.filter(project=project, user_id=user_id)
+    return memberships.values_list("role", flat=True).first()
+
+
+def _place_left(project: Project, document: Document) -> bool:
+    taken = DocumentStatus.objects.places().filter(project=project, document=document).count()
+    return taken < project.annotators_per_document
+
+
+def _full(project: Project) -> str:
+    n = project.annotators_per_document
+    people = "annotator" if n == 1 else f"{n} annotators"
+    return f"This document already has its {people}; ask a manager for another one."
 
 
 def _touch(status: DocumentStatus) -> None:
@@ -229,13 +260,17 @@ def document_next(*, project: Project, user) -> Document | None:
     )
     if open_status is not None:
         return open_status.document
+    mine = DocumentStatus.objects.filter(project=project, user=user).values("document")
+    if not takes_a_place(_member_role(project, user.pk)):
+        # Reviewers and managers annotate beside the annotators, claiming nothing.
+        return project.documents.exclude(pk__in=mine).order_by("id").first()
     claims = (
-        DocumentStatus.objects.filter(project=project, document=OuterRef("pk"))
+        DocumentStatus.objects.places()
+        .filter(project=project, document=OuterRef("pk"))
         .values("document")
         .annotate(total=Count("pk"))
         .values("total")
     )
-    mine = DocumentStatus.objects.filter(project=project, user=user).values("document")
     candidates = (
         project.documents.exclude(pk__in=mine)
         .annotate(claims=Coalesce(Subquery(claims), 0))
@@ -254,8 +289,7 @@ def document_next(*, project: Project, user) -> Document | None:
                 continue
             # Counted again under the lock: the first count may predate a claim that
             # another caller committed while we waited.
-            taken = DocumentStatus.objects.filter(project=project, document=document).count()
-            if taken < project.annotators_per_document:
+            if _place_left(project, document):
                 DocumentStatus.objects.create(project=project, document=document, user=user)
                 return document
     return None
@@ -264,42 +298,65 @@ def document_next(*, project: Project, user) -> Document | None:
 MAX_CLAIM_ATTEMPTS = 20
 
 
-def documents_assign(*, project: Project, documents: Iterable[Document], user) -> int:
-    """Give these documents to a member (a manager's choice, beyond the queue's rule).
+def documents_assign(
+    *, project: Project, documents: Iterable[Document], user
+) -> tuple[list[Document], list[Document]]:
+    """Give these documents to a member: the same claim ``document_next`` makes, so the
+    member is offered them first. An annotator gets only documents with a place left.
 
-    The assignment is the same claim ``document_next`` makes, so the member is offered
-    them first. Returns how many were newly assigned (already taken ones are left alone).
+    Returns the documents newly assigned and those refused because they are full (ones
+    already the member's are in neither).
     """
     with transaction.atomic():
-        taken = set(
+        places = takes_a_place(_member_role(project, user.pk))
+        documents = sorted(documents, key=lambda document: document.pk)
+        if places and connection.features.has_select_for_update:
+            # Locked in id order, as ``document_next`` claims: no deadlock between them.
+            ids = [document.pk for document in documents]
+            list(Document.objects.filter(pk__in=ids).order_by("pk").select_for_update())
+        theirs = set(
             DocumentStatus.objects.filter(project=project, user=user).values_list(
                 "document_id", flat=True
             )
         )
-        new = [
-            DocumentStatus(project=project, document=document, user=user)
-            for document in documents
-            if document.pk not in taken
-        ]
-        DocumentStatus.objects.bulk_create(new)
-    return len(new)
+        taken = dict(
+            DocumentStatus.objects.places()
+            .filter(project=project, document__in=documents)
+            .values("document")
+            .annotate(n=Count("pk"))
+            .values_list("document", "n")
+        )
+        assigned, full = [], []
+        for document in documents:
+            if document.pk in theirs:
+                continue
+            if places and taken.get(document.pk, 0) >= project.annotators_per_document:
+                full.append(document)
+            else:
+                assigned.append(document)
+        DocumentStatus.objects.bulk_create(
+            DocumentStatus(project=project, document=document, user=user) for document in assigned
+        )
+    return assigned, full
 
 
 def document_complete(*, project: Project, document: Document, user) -> DocumentStatus:
-    """Mark the document complete in the user's layer."""
-    status, _ = DocumentStatus.objects.get_or_create(project=project, document=document, user=user)
-    status.status = Status.COMPLETE
-    status.completed_at = timezone.now()
-    status.save(update_fields=["status", "completed_at", "updated_at"])
-    return status
+    """Mark the document complete in the user's layer (claiming a place if it must)."""
+    return _status_set(project, document, user, Status.COMPLETE, completed_at=timezone.now())
 
 
 def document_reopen(*, project: Project, document: Document, user) -> DocumentStatus:
     """Take the 'complete' mark back: the document is in progress again for the user."""
-    status, _ = DocumentStatus.objects.get_or_create(project=project, document=document, user=user)
-    status.status = Status.IN_PROGRESS
-    status.completed_at = None
-    status.save(update_fields=["status", "completed_at", "updated_at"])
+    return _status_set(project, document, user, Status.IN_PROGRESS, completed_at=None)
+
+
+def _status_set(project, document, user, value: str, **fields: Any) -> DocumentStatus:
+    with transaction.atomic():
+        status = status_claim(project=project, document=document, user_id=user.pk)
+        status.status = value
+        for name, field_value in fields.items():
+            setattr(status, name, field_value)
+        status.save(update_fields=["status", *fields, "updated_at"])
     return status
 
 

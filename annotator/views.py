@@ -9,7 +9,7 @@ import re
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Length
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,7 +32,18 @@ from .models import (
     Span,
     Status,
 )
-from .permissions import can_manage, can_review, can_see_layer, project_for, visible_spans
+from .permissions import (
+    Action,
+    can_edit_layer,
+    can_manage,
+    can_review,
+    can_see_layer,
+    document_or_404,
+    project_view,
+    require,
+    visible_comments,
+    visible_spans,
+)
 from .progress import progress
 from .rendering import article_html, markdown_html, span_items_html, trimmed
 from .services import BatchErrors
@@ -40,21 +51,6 @@ from .undo import last_change, undo_last
 
 DOCUMENTS_PER_PAGE = 50
 HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
-
-
-def _project(request, project_id: int) -> Project:
-    """The project if the user is a member (superusers: any), with their role; else 404."""
-    project = project_for(request.user, project_id)
-    if project is None:
-        raise Http404("No such project.")
-    return project
-
-
-def _document(project: Project, document_id: int) -> Document:
-    document = sql.project_document(project.pk, document_id)
-    if document is None:
-        raise Http404("No such document in this project.")
-    return document
 
 
 def _count(queryset) -> Subquery:
@@ -97,8 +93,8 @@ def _percent(part: int, whole: int) -> int:
 
 
 @require_GET
-def project_detail(request, project_id: int):
-    project = _project(request, project_id)
+@project_view()
+def project_detail(request, project: Project):
     my_status = DocumentStatus.objects.filter(
         project=project, document=OuterRef("pk"), user=request.user
     ).values("status")[:1]
@@ -142,11 +138,9 @@ def project_detail(request, project_id: int):
 
 
 @require_POST
-def assign(request, project_id: int):
+@project_view(Action.MANAGE)
+def assign(request, project: Project):
     """A manager gives the ticked documents to one member."""
-    project = _project(request, project_id)
-    if not can_manage(request.user, project):
-        raise PermissionDenied("Only managers assign documents.")
     member = (
         Membership.objects.filter(project=project, user__username=request.POST.get("user", ""))
         .select_related("user")
@@ -159,10 +153,20 @@ def assign(request, project_id: int):
     elif not documents:
         messages.error(request, "Tick the documents to assign first.")
     else:
-        added = services.documents_assign(project=project, documents=documents, user=member.user)
-        already = len(documents) - added
+        added, full = services.documents_assign(
+            project=project, documents=documents, user=member.user
+        )
+        already = len(documents) - len(added) - len(full)
         note = f" ({already} already theirs)" if already else ""
-        messages.success(request, f"Assigned {added} document(s) to {member.user}{note}.")
+        messages.success(request, f"Assigned {len(added)} document(s) to {member.user}{note}.")
+        if full:
+            names = ", ".join(f"“{document}”" for document in full[:5])
+            more = f" and {len(full) - 5} more" if len(full) > 5 else ""
+            people = project.annotators_per_document
+            messages.error(
+                request,
+                f"Not assigned, already with their {people} annotator(s): {names}{more}.",
+            )
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("project", args=[project.pk])
@@ -170,8 +174,8 @@ def assign(request, project_id: int):
 
 
 @require_GET
-def guidelines(request, project_id: int):
-    project = _project(request, project_id)
+@project_view()
+def guidelines(request, project: Project):
     return render(
         request,
         "annotator/guidelines.html",
@@ -180,8 +184,8 @@ def guidelines(request, project_id: int):
 
 
 @require_GET
-def next_document(request, project_id: int):
-    project = _project(request, project_id)
+@project_view()
+def next_document(request, project: Project):
     document = services.document_next(project=project, user=request.user)
     if document is None:
         messages.success(request, "Nothing left for you to annotate in this project. Well done.")
@@ -190,19 +194,17 @@ def next_document(request, project_id: int):
 
 
 @require_GET
-def workspace(request, project_id: int, document_id: int):
-    project = _project(request, project_id)
-    document = _document(project, document_id)
+@project_view()
+def workspace(request, project: Project, document_id: int):
+    document = document_or_404(project, document_id)
     return render(request, "annotator/workspace.html", _workspace(request, project, document))
 
 
 @require_GET
-def review(request, project_id: int, document_id: int):
+@project_view(Action.REVIEW)
+def review(request, project: Project, document_id: int):
     """The reviewer's page: analysts' layers side by side, and the gold layer to curate."""
-    project = _project(request, project_id)
-    if not can_review(request.user, project):
-        raise PermissionDenied("Only reviewers and managers review documents.")
-    document = _document(project, document_id)
+    document = document_or_404(project, document_id)
     context = _workspace(request, project, document, gold=True)
     return render(request, "annotator/workspace.html", context)
 
@@ -282,13 +284,11 @@ def _comments(
 ) -> dict:
     """The team's notes: reviewers see all; an analyst, those on the document and their spans.
     ``draft`` is a refused comment's text, given back to the box so that nothing is lost."""
-    comments = Comment.objects.filter(project=project, document=document).select_related(
-        "author", "span__label"
+    comments = (
+        Comment.objects.filter(project=project, document=document)
+        .filter(visible_comments(request.user, project))
+        .select_related("author", "span__label")
     )
-    if not gold:
-        comments = comments.filter(
-            Q(span__isnull=True) | Q(span__annotator=request.user, span__gold=False)
-        )
     return {
         "project": project,
         "document": document,
@@ -361,8 +361,7 @@ def _gold(request, project: Project) -> bool:
     """Whether the request writes into gold (``?layer=gold``), which only reviewers may."""
     if request.GET.get("layer") != "gold":
         return False
-    if not can_review(request.user, project):
-        raise PermissionDenied("Only reviewers and managers edit the gold layer.")
+    require(request.user, project, Action.REVIEW)
     return True
 
 
@@ -372,9 +371,9 @@ def _labels(project: Project) -> dict[int, Label]:
 
 
 @require_POST
-def span_add(request, project_id: int, document_id: int):
-    project = _project(request, project_id)
-    document = _document(project, document_id)
+@project_view(Action.ANNOTATE)
+def span_add(request, project: Project, document_id: int):
+    document = document_or_404(project, document_id)
     gold = _gold(request, project)
     labels = _labels(project)
     names = {pk: label.name for pk, label in labels.items()}
@@ -414,10 +413,9 @@ def _editable_span(request, project: Project, span_id: int) -> Span:
     ):
         raise Http404("No such span.")
     span.project = project  # the one already read, with the user's role on it
-    span.document = _document(project, span.document_id)
-    own = not span.gold and span.annotator_id == request.user.pk
-    if not (own or (span.gold and can_review(request.user, project))):
-        raise PermissionDenied("You may not change this layer.")
+    span.document = document_or_404(project, span.document_id)
+    if not can_edit_layer(request.user, project, annotator_id=span.annotator_id, gold=span.gold):
+        raise PermissionDenied("You may read this layer but not change it.")
     return span
 
 
@@ -437,8 +435,8 @@ def _span_changed(request, project: Project, span: Span, notice: str, commented:
 
 
 @require_POST
-def span_relabel(request, project_id: int, span_id: int):
-    project = _project(request, project_id)
+@project_view(Action.ANNOTATE)
+def span_relabel(request, project: Project, span_id: int):
     span = _editable_span(request, project, span_id)
     labels = _labels(project)
     names = {pk: label.name for pk, label in labels.items()}
@@ -457,8 +455,8 @@ def span_relabel(request, project_id: int, span_id: int):
 
 
 @require_POST
-def span_remove(request, project_id: int, span_id: int):
-    project = _project(request, project_id)
+@project_view(Action.ANNOTATE)
+def span_remove(request, project: Project, span_id: int):
     span = _editable_span(request, project, span_id)
     commented = sql.has_comments(span.pk)  # asked first: the deletion unlinks the comments
     services.span_delete(span=span)
@@ -466,9 +464,9 @@ def span_remove(request, project_id: int, span_id: int):
 
 
 @require_POST
-def undo(request, project_id: int, document_id: int):
-    project = _project(request, project_id)
-    document = _document(project, document_id)
+@project_view(Action.ANNOTATE)
+def undo(request, project: Project, document_id: int):
+    document = document_or_404(project, document_id)
     gold = _gold(request, project)
     try:
         notice = undo_last(project, document, request.user, gold=gold)
@@ -480,11 +478,14 @@ def undo(request, project_id: int, document_id: int):
 
 
 @require_POST
-def complete(request, project_id: int, document_id: int):
+@project_view(Action.ANNOTATE)
+def complete(request, project: Project, document_id: int):
     """Mark the document complete and go on to the next one."""
-    project = _project(request, project_id)
-    document = _document(project, document_id)
-    services.document_complete(project=project, document=document, user=request.user)
+    document = document_or_404(project, document_id)
+    try:
+        services.document_complete(project=project, document=document, user=request.user)
+    except ValidationError as error:
+        return _refuse(request, project, document, _message(error))
     following = services.document_next(project=project, user=request.user)
     if following is None:
         messages.success(request, f"“{document}” is complete. Nothing left for you here.")
@@ -496,17 +497,20 @@ def complete(request, project_id: int, document_id: int):
 
 
 @require_POST
-def reopen(request, project_id: int, document_id: int):
-    project = _project(request, project_id)
-    document = _document(project, document_id)
-    services.document_reopen(project=project, document=document, user=request.user)
+@project_view(Action.ANNOTATE)
+def reopen(request, project: Project, document_id: int):
+    document = document_or_404(project, document_id)
+    try:
+        services.document_reopen(project=project, document=document, user=request.user)
+    except ValidationError as error:
+        return _refuse(request, project, document, _message(error))
     return _changed(request, project, document, notice="Reopened: the document is in progress.")
 
 
 @require_GET
-def label_styles(request, project_id: int):
+@project_view()
+def label_styles(request, project: Project):
     """Each label's colour as CSS classes: our CSP allows no inline styles."""
-    project = _project(request, project_id)
     rules = []
     for label in project.labels.all():
         # Colours are validated on input; this guards the stylesheet against any that weren't.
@@ -521,13 +525,6 @@ def _quote(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _reviewing(request, project_id: int, document_id: int) -> tuple[Project, Document]:
-    project = _project(request, project_id)
-    if not can_review(request.user, project):
-        raise PermissionDenied("Only reviewers and managers review documents.")
-    return project, _document(project, document_id)
-
-
 def _key(value: str) -> tuple[int, int, int] | None:
     """A candidate span named as ``start:end:label_id`` by the review form."""
     parts = value.split(":")
@@ -538,9 +535,10 @@ def _key(value: str) -> tuple[int, int, int] | None:
 
 
 @require_POST
-def gold_accept(request, project_id: int, document_id: int):
+@project_view(Action.REVIEW)
+def gold_accept(request, project: Project, document_id: int):
     """Copy the chosen analysts' spans, or every agreed one, into gold."""
-    project, document = _reviewing(request, project_id, document_id)
+    document = document_or_404(project, document_id)
     agreed = request.POST.get("agreed")
     if agreed in {"majority", "unanimous"}:
         comparison = curation.compare(project, document)
@@ -569,11 +567,9 @@ def gold_accept(request, project_id: int, document_id: int):
 
 
 @require_POST
-def span_reject(request, project_id: int, span_id: int):
+@project_view(Action.REVIEW)
+def span_reject(request, project: Project, span_id: int):
     """Reject an analyst's span with a reason they will see."""
-    project = _project(request, project_id)
-    if not can_review(request.user, project):
-        raise PermissionDenied("Only reviewers and managers reject spans.")
     span = get_object_or_404(
         Span.objects.select_related("document", "label").annotations(),
         project=project,
@@ -590,11 +586,11 @@ def span_reject(request, project_id: int, span_id: int):
 
 
 @require_POST
-def comment(request, project_id: int, document_id: int):
+@project_view()
+def comment(request, project: Project, document_id: int):
     """A note for the team on the document, or on a span the author can see."""
-    project = _project(request, project_id)
-    document = _document(project, document_id)
-    gold = request.GET.get("layer") == "gold" and can_review(request.user, project)
+    document = document_or_404(project, document_id)
+    gold = _gold(request, project)
     body = request.POST.get("body", "").strip()
     span = None
     refused = ""
@@ -630,8 +626,9 @@ def comment(request, project_id: int, document_id: int):
 
 
 @require_POST
-def mark_reviewed(request, project_id: int, document_id: int):
-    project, document = _reviewing(request, project_id, document_id)
+@project_view(Action.REVIEW)
+def mark_reviewed(request, project: Project, document_id: int):
+    document = document_or_404(project, document_id)
     if request.POST.get("undo"):
         curation.document_reopen_review(project=project, document=document)
         notice = "The document is back in review."
@@ -642,21 +639,17 @@ def mark_reviewed(request, project_id: int, document_id: int):
 
 
 @require_GET
-def dashboard(request, project_id: int):
+@project_view(Action.REVIEW)
+def dashboard(request, project: Project):
     """Progress per analyst and per label, agreement, and the documents to review first."""
-    project = _project(request, project_id)
-    if not can_review(request.user, project):
-        raise PermissionDenied("The dashboard is for reviewers and managers.")
     return render(request, "annotator/dashboard.html", {"project": project, **progress(project)})
 
 
 @require_http_methods(["GET", "POST"])
-def history(request, project_id: int, document_id: int):
+@project_view(Action.MANAGE)
+def history(request, project: Project, document_id: int):
     """Managers: every change to the document's spans, and restoring a deleted span."""
-    project = _project(request, project_id)
-    if not can_manage(request.user, project):
-        raise PermissionDenied("The span history is for the project's managers.")
-    document = _document(project, document_id)
+    document = document_or_404(project, document_id)
     if request.method == "POST":
         event = get_object_or_404(
             document_history(project, document), pk=_int(request.POST.get("event"))

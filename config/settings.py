@@ -11,8 +11,14 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# `make install` writes a development .env (DEBUG=1), so that a command typed by hand in a
+# fresh shell (`manage.py import_documents`, `export`) runs as under `make`. The
+# environment wins over the file; a production machine has no .env.
+load_dotenv(BASE_DIR / ".env", override=False)
 
 
 def env_bool(name: str, default: bool = False) -> bool:

@@ -31,7 +31,10 @@ def make_user(django_user_model):
 
 @pytest.fixture
 def project(db) -> Project:
-    project = Project.objects.create(name="Arms", guidelines="Tag **weapons**.")
+    # Two places a document: alice and bob, the two annotators, share the documents.
+    project = Project.objects.create(
+        name="Arms", guidelines="Tag **weapons**.", annotators_per_document=2
+    )
     for order, (name, color) in enumerate(
         [("WEAPONS", "#b42318"), ("PERSON", "#a21caf"), ("LOCATION", "#854d0e")], start=1
     ):

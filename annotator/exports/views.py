@@ -14,7 +14,7 @@ import json
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -33,19 +33,11 @@ from rest_framework.views import APIView
 
 from ..layers import LAYER_CHOICES
 from ..models import Project, Role
-from ..permissions import can_export_layer, role_of
+from ..permissions import REFUSED, Action, can, can_export_layer, project_or_404
 from .engine import Export
 from .options import FORMAT_CHOICES, STATUS_CHOICES, BadParameter, ExportOptions, options_parse
 
-FORBIDDEN = "Annotators may export only their own layer: use layer=mine."
-
-
-def project_for(user, project_id: int) -> Project:
-    """The project if the user may see it; 404 otherwise (its existence is not revealed)."""
-    project = Project.objects.visible_to(user).with_role(user).filter(pk=project_id).first()
-    if project is None:
-        raise Http404("No such project.")
-    return project
+FORBIDDEN = REFUSED[Action.EXPORT]
 
 
 def export_response(export: Export) -> StreamingHttpResponse:
@@ -107,7 +99,7 @@ class ExportView(APIView):
     content_negotiation_class = AnyAccept
 
     def options(self, request, project_id: int) -> tuple[Project, ExportOptions]:
-        project = project_for(request.user, project_id)
+        project = project_or_404(request.user, project_id)
         try:
             options = options_parse(request.query_params, project=project, user=request.user)
         except BadParameter as error:
@@ -146,7 +138,7 @@ api_export_card = login_not_required(ExportCardView.as_view())
 @require_GET
 def export(request: HttpRequest, project_id: int) -> HttpResponse:
     """The export form; once submitted, the dataset card of that export and a download."""
-    project = project_for(request.user, project_id)
+    project = project_or_404(request.user, project_id)
     if "format" not in request.GET:
         return _page(request, project, params={}, errors={})
     options = _allowed_options(request, project)
@@ -170,7 +162,7 @@ def export(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_GET
 def export_download(request: HttpRequest, project_id: int) -> HttpResponse:
     """The file itself, streamed."""
-    project = project_for(request.user, project_id)
+    project = project_or_404(request.user, project_id)
     options = _allowed_options(request, project)
     if isinstance(options, HttpResponse):
         return options
@@ -191,7 +183,7 @@ def _allowed_options(request, project) -> ExportOptions | HttpResponse:
 
 
 def _page(request, project, *, params, errors, status=200, **extra) -> HttpResponse:
-    reviewer = role_of(request.user, project) in {Role.REVIEWER, Role.MANAGER}
+    reviewer = can(request.user, project, Action.EXPORT)
     layers = list(LAYER_CHOICES) if reviewer else ["mine"]
     if reviewer:
         layers += [

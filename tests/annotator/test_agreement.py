@@ -23,6 +23,13 @@ TEXT = "Kim sent artillery shells to Moscow."
 KIM, SENT, ARTILLERY, SHELLS, TO, MOSCOW = (0, 3), (4, 8), (9, 18), (19, 25), (26, 28), (29, 35)
 
 
+@pytest.fixture(autouse=True)
+def places_for_everyone(project):
+    """Agreement is measured over as many annotators as a test brings to one document."""
+    project.annotators_per_document = 10
+    project.save()
+
+
 @pytest.fixture
 def labels(project):
     return {label.name: label for label in project.labels.all()}

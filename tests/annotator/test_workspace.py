@@ -250,10 +250,11 @@ def test_workspace_queries_do_not_grow_with_spans(
     with django_assert_max_num_queries(14):
         assert alice.get(workspace_url(project, document)).status_code == 200
     # Constant: session, user, project, document, labels; the layer lock (on a first tag
-    # it makes the status row, in a savepoint), the layer, the insert, its history event,
-    # the status touched; the layer and status to show it (the test's transaction adds a
+    # it claims a place: the member's role and the places taken are counted, then the
+    # status row is made in a savepoint), the layer, the insert, its history event, the
+    # status touched; the layer and status to show it (the test's transaction adds a
     # savepoint pair). Nothing is written to the session.
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         response = add(alice, project, document, count * 10 + 1, count * 10 + 4, weapons, **HX)
         assert response.status_code == 200
 

@@ -102,8 +102,10 @@ CASES = [
     Case("spans-list", "POST", "401 404 201 201 201 201 201", spans, NEW_SPAN),
     Case("spans-list", "POST", "401 404 403 403 201 201 201", spans, NEW_SPAN, "layer=gold"),
     Case("span-detail", "GET", "401 404 200 404 200 200 200", alice_span),
-    Case("span-detail", "PATCH", "401 404 200 404 403 200 200", alice_span, {"label": "PERSON"}),
-    Case("span-detail", "DELETE", "401 404 204 404 403 204 204", alice_span),
+    # An annotator's layer is changed by that annotator alone (DESIGN.md, "Who changes a
+    # layer"): reviewers and managers read it; managers restore from the history.
+    Case("span-detail", "PATCH", "401 404 200 404 403 403 403", alice_span, {"label": "PERSON"}),
+    Case("span-detail", "DELETE", "401 404 204 404 403 403 403", alice_span),
     Case("span-detail", "GET", "401 404 404 404 200 200 200", gold_span, note="gold"),
     Case(
         "span-detail", "PATCH", "401 404 404 404 200 200 200", gold_span, {"end": 40}, note="gold"
