@@ -22,11 +22,26 @@ from corpus.admin import DocumentAdmin as CorpusDocumentAdmin
 from corpus.importers import read_upload
 from corpus.models import Document
 
-from .forms import ImportForm, LabelForm, MembershipForm, MembershipFormSet, ProjectScopedForm
+from .forms import (
+    ImportForm,
+    LabelForm,
+    MembershipForm,
+    MembershipFormSet,
+    ProjectScopedForm,
+    stored_if_renamed,
+)
 from .history import span_restore
-from .models import DocumentStatus, Label, Membership, Project, Role, Span, SpanEvent
+from .models import DocumentStatus, Label, Membership, Project, Span, SpanEvent
 from .permissions import can_manage, can_review, managed_projects, reviewed_projects
-from .services import ImportRefused, member_set, records_import
+from .services import (
+    NEEDS_A_MANAGER,
+    ImportRefused,
+    managers_left,
+    member_remove,
+    member_set,
+    project_create,
+    records_import,
+)
 
 
 def in_projects(model: type[Model], projects: QuerySet[Project]) -> QuerySet:
@@ -224,16 +239,20 @@ class ProjectAdmin(RoleScopedAdmin):
         return request.user.is_superuser or request.user.is_staff
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # Made as the API makes it: its creator is its manager (superusers too).
+        fields = {name: getattr(obj, name) for name in self.fields}
+        created = project_create(creator=request.user, **fields)
+        obj.pk, obj.created_by, obj.created_at = created.pk, created.created_by, created.created_at
+        obj._state.adding = False
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # After the members' inline: its creator manages the project, whatever role the
-        # inline gave them.
-        if not change and not request.user.is_superuser:
-            member_set(project=form.instance, user=request.user, role=Role.MANAGER)
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Membership:
+            formset.save_through_services(creator=None if change else request.user)
+        else:
+            super().save_formset(request, form, formset, change)
 
     @admin.display(ordering="document_total", description="documents")
     def document_count(self, project: Project) -> int:
@@ -322,6 +341,32 @@ class MembershipAdmin(MemberByUsername, RoleScopedAdmin):
     list_filter = ["role", ("project", InScopeFilter)]
     search_fields = ["user__username", "project__name"]
     list_select_related = ["user", "project"]
+
+    # Written by the services, as the API writes them: a project keeps a manager.
+
+    def save_model(self, request, obj, form, change):
+        replaced = stored_if_renamed(obj)
+        membership, _ = member_set(project=obj.project, user=obj.user, role=obj.role)
+        if replaced is not None:
+            member_remove(membership=replaced)
+        obj.pk = membership.pk
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and not managers_left(obj.project, {obj.pk: None}, lock=False):
+            return False  # its project's last manager stays until another is named
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj) -> None:
+        member_remove(membership=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for membership in queryset.select_related("project"):
+            try:
+                member_remove(membership=membership)
+            except ValidationError:
+                messages.error(
+                    request, f"{membership.user} stays in “{membership.project}”: {NEEDS_A_MANAGER}"
+                )
 
 
 @admin.register(Span)

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.template.defaultfilters import filesizeformat
 
-from .models import Membership, Project
+from . import services
+from .models import Membership, Project, Role
 
 
 class ImportForm(forms.Form):
@@ -111,22 +112,73 @@ class MembershipForm(forms.ModelForm):
                     "username",
                     f"{user} is already a member of “{project}”: change that membership instead.",
                 )
+        role = cleaned.get("role")
+        changing = self.instance.pk and role and "role" in self.changed_data
+        if (
+            changing
+            and self._in_own_form()
+            and not services.managers_left(self.instance.project, {self.instance.pk: role})
+        ):
+            self.add_error("role", services.NEEDS_A_MANAGER)
         return cleaned
+
+    def _in_own_form(self) -> bool:
+        # On the project's page the formset weighs every row's change together.
+        return not getattr(self, "in_formset", False)
 
 
 class MembershipFormSet(BaseInlineFormSet):
     """Memberships on their project's page: one a person (the forms check the database,
     this the other forms of the page)."""
 
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.in_formset = True
+        return form
+
     def clean(self):
         super().clean()
         seen: set[int] = set()
-        for form in self.forms:
+        changes: dict[int, str | None] = {}
+        for index, form in enumerate(self.forms):
+            key = form.instance.pk or -1 - index  # a new row has no id yet
             if self.can_delete and self._should_delete_form(form):
+                if form.instance.pk:
+                    changes[key] = None
                 continue
-            user = getattr(form, "cleaned_data", {}).get("username")
+            cleaned = getattr(form, "cleaned_data", {})
+            if form.has_changed() and cleaned.get("role"):
+                changes[key] = cleaned["role"]
+            user = cleaned.get("username")
             if user is None:
                 continue
             if user.pk in seen:
                 raise ValidationError(f"{user} is named twice: a person has one membership.")
             seen.add(user.pk)
+        if self.instance.pk and changes and not services.managers_left(self.instance, changes):
+            raise ValidationError(services.NEEDS_A_MANAGER)
+
+    def save_through_services(self, *, creator=None) -> None:
+        """Store the page's changes as the API would: additions and changes first, the new
+        managers' before the rest (a new manager before an old one steps down), then
+        removals. On a new project, rows naming its ``creator`` are passed over: the
+        creator is its manager, whatever the row says."""
+        memberships = self.save(commit=False)
+        memberships.sort(key=lambda membership: membership.role != Role.MANAGER)
+        for membership in memberships:
+            if creator is not None and membership.user_id == creator.pk:
+                continue
+            moved_from = stored_if_renamed(membership)
+            services.member_set(project=self.instance, user=membership.user, role=membership.role)
+            if moved_from is not None:
+                services.member_remove(membership=moved_from)
+        for membership in self.deleted_objects:
+            services.member_remove(membership=membership)
+
+
+def stored_if_renamed(membership: Membership) -> Membership | None:
+    """The stored row when the form renamed its member (to be replaced), else None."""
+    if membership.pk is None:
+        return None
+    stored = Membership.objects.select_related("project").get(pk=membership.pk)
+    return stored if stored.user_id != membership.user_id else None

@@ -665,7 +665,7 @@ def member_set(*, project: Project, user, role: str) -> tuple[Membership, bool]:
             project=project, user=user, defaults={"role": role}
         )
         if not created and membership.role != role:
-            _keep_a_manager(membership)
+            _keep_a_manager(membership, role)
             membership.role = role
             membership.save(update_fields=["role"])
     return membership, created
@@ -678,16 +678,27 @@ def member_remove(*, membership: Membership) -> None:
         membership.delete()
 
 
-def _keep_a_manager(membership: Membership) -> None:
-    if membership.role != Role.MANAGER:
-        return
-    managers = Membership.objects.select_for_update().filter(
-        project=membership.project_id, role=Role.MANAGER
-    )
-    if managers.exclude(pk=membership.pk).count() == 0:
-        raise ValidationError(
-            {"role": ["A project needs a manager: make someone else manager first."]}
-        )
+NEEDS_A_MANAGER = "A project needs a manager: make someone else manager first."
+
+
+def managers_left(
+    project: Project, changes: Mapping[int, str | None], *, lock: bool = True
+) -> bool:
+    """Whether the project still has a manager after ``changes`` (membership id → new
+    role, None for removed). Locks the managers' rows unless told not to (a page asking
+    whether to offer a button): call it inside the transaction that makes the changes."""
+    managers = Membership.objects.filter(project=project, role=Role.MANAGER)
+    if lock:
+        managers = managers.select_for_update()
+    staying = {pk for pk in managers.values_list("pk", flat=True) if pk not in changes}
+    return bool(staying) or Role.MANAGER in changes.values()
+
+
+def _keep_a_manager(membership: Membership, role: str | None = None) -> None:
+    if membership.role == Role.MANAGER and not managers_left(
+        membership.project, {membership.pk: role}
+    ):
+        raise ValidationError({"role": [NEEDS_A_MANAGER]})
 
 
 def bulk_insert(

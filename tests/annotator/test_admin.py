@@ -466,3 +466,47 @@ def test_a_reviewer_reads_the_members_by_username(client, people, project):
     bobs = project.memberships.get(user=people["bob"])
     page = client.get(reverse("admin:annotator_membership_change", args=[bobs.pk]))
     assert page.status_code == 200 and b'<div class="readonly">bob</div>' in page.content
+
+
+# Memberships are written by the services, as through the API: a project keeps a manager.
+
+
+def test_the_last_manager_is_not_demoted_in_the_membership_form(manager, people, project):
+    membership = Membership.objects.get(project=project, user=people["manager"])
+    url = reverse("admin:annotator_membership_change", args=[membership.pk])
+    response = manager.post(
+        url, {"project": project.pk, "username": "manager", "role": Role.ANNOTATOR}
+    )
+    assert response.status_code == 200
+    assert "A project needs a manager" in str(form_of(response).errors)
+    assert Membership.objects.get(pk=membership.pk).role == Role.MANAGER
+
+
+def test_the_last_manager_is_not_deleted_in_the_admin(manager, people, project):
+    membership = Membership.objects.get(project=project, user=people["manager"])
+    url = reverse("admin:annotator_membership_delete", args=[membership.pk])
+    assert manager.post(url, {"post": "yes"}).status_code == 403
+    assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_the_members_inline_keeps_a_manager_and_hands_over_in_one_save(manager, people, project):
+    url = reverse("admin:annotator_project_change", args=[project.pk])
+    rows = list(project.memberships.select_related("user").order_by("pk"))
+
+    def post(roles: dict[str, str]):
+        data = inline_post(project)
+        data |= {"memberships-TOTAL_FORMS": len(rows), "memberships-INITIAL_FORMS": len(rows)}
+        for index, row in enumerate(rows):
+            data[f"memberships-{index}-id"] = row.pk
+            data[f"memberships-{index}-username"] = row.user.username
+            data[f"memberships-{index}-role"] = roles.get(row.user.username, row.role)
+            data[f"memberships-{index}-project"] = project.pk
+        return manager.post(url, data)
+
+    refused = post({"manager": Role.REVIEWER})
+    assert refused.status_code == 200 and b"A project needs a manager" in refused.content
+    assert project.memberships.get(user=people["manager"]).role == Role.MANAGER
+    # Naming a new manager in the same save as the old one steps down is a hand-over.
+    assert post({"manager": Role.REVIEWER, "reviewer": Role.MANAGER}).status_code == 302
+    roles = dict(project.memberships.values_list("user__username", "role"))
+    assert (roles["manager"], roles["reviewer"]) == (Role.REVIEWER, Role.MANAGER)
