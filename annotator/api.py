@@ -7,6 +7,7 @@ workspace) and their ``ValidationError``s come back as 400 with field messages.
 """
 
 import json
+import math
 import re
 from functools import cached_property
 from typing import Any
@@ -37,6 +38,7 @@ from rest_framework.exceptions import (
     NotFound,
     ParseError,
     PermissionDenied,
+    Throttled,
     ValidationError,
 )
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
@@ -83,10 +85,11 @@ MAX_ITEMS = 10_000
 
 
 class JSONBodyParser(BaseParser):
-    """JSON that can be stored: bounded in size, no NaN, no NUL, no lone surrogates.
+    """JSON that can be stored: bounded in size, finite numbers, no NUL, no lone surrogates.
 
     DRF's own JSON parser accepts ``"\\u0000"`` and ``"\\ud800"``, which PostgreSQL and
-    SQLite then refuse with a 500; here they are a 400 like any other bad body.
+    SQLite then refuse with a 500, and ``NaN`` or ``1e400`` (infinity), which no JSON column
+    can hold; here they are a 400 like any other bad body.
     """
 
     media_type = "application/json"
@@ -100,9 +103,11 @@ class JSONBodyParser(BaseParser):
                 "send the documents or spans in several requests."
             )
         try:
-            data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+            data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
         except UnicodeDecodeError:
             raise ParseError("The body is not UTF-8.") from None
+        except NotFinite as error:
+            raise ParseError(str(error)) from None
         except (ValueError, RecursionError) as error:
             raise ParseError(f"Malformed JSON: {error}") from None
         problem = _unstorable(data) if _SUSPECT_ESCAPE.search(raw) else None
@@ -117,8 +122,22 @@ class JSONBodyParser(BaseParser):
 _SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
+class NotFinite(ValueError):
+    """A JSON number that is not a finite float: ``NaN``, ``Infinity``, ``1e400``."""
+
+    def __init__(self, written: str):
+        super().__init__(f"Numbers must be finite: {written[:40]} is not.")
+
+
 def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
+    raise NotFinite(name)
+
+
+def _finite(written: str) -> float:
+    number = float(written)
+    if not math.isfinite(number):  # 1e400 and the like overflow to infinity
+        raise NotFinite(written)
+    return number
 
 
 def _unstorable(data: Any) -> str | None:
@@ -647,12 +666,29 @@ class SpanViewSet(
 
 
 class TokenView(APIDefaults, ObtainAuthToken):
-    """``{"username", "password"}`` → ``{"token"}``: the header is ``Token <token>``."""
+    """``{"username", "password"}`` → ``{"token"}``: the header is ``Token <token>``.
+
+    Throttled like the sign-in pages (settings ``AXES_*``): a locked login is a 429 with a
+    JSON ``detail`` and ``Retry-After``.
+    """
 
     # No session here: a browser's session cookie would otherwise demand a CSRF token.
     authentication_classes = []
     permission_classes = []
     parser_classes = [JSONBodyParser, FormParser, MultiPartParser]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes marks the request it was given, DRF's here, so AxesMiddleware
+            # (which sees Django's) cannot answer 429 as it does for the sign-in pages.
+            if getattr(request, "axes_locked_out", False):
+                raise Throttled(
+                    wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+                    detail=settings.AXES_COOLOFF_MESSAGE,
+                ) from None
+            raise
 
 
 class DocsView(SpectacularSwaggerSplitView):

@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "annotator.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "annotator.middleware.NulCharacterMiddleware",
+    "annotator.middleware.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -128,24 +128,40 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
-# from one address, that pair is refused — the right password too — for the cool-off time.
-# The API's token endpoint authenticates through the same backend, so it is throttled too.
 # Sessions in the database (any app server answers any request), telling a lost database
 # (a retryable 503) from a deleted session (400).
 SESSION_ENGINE = "annotator.sessions"
 
+# Login throttling (django-axes) at every door: the sign-in page, the admin's and the API's
+# token endpoint all authenticate through LoginThrottleBackend, and a locked login is
+# answered 429 (JSON from the token endpoint). Two locks, each for the cool-off time
+# (15 minutes), the right password refused too:
+# - 5 wrong passwords for one username from one address lock that pair (AXES_FAILURE_LIMIT);
+#   the owner signing in from elsewhere is not locked out, and a right password before the
+#   fifth resets the pair's count;
+# - 30 failures from one address, whatever the usernames (someone trying a few passwords
+#   on many accounts), lock that address for everyone (LOGIN_ADDRESS_FAILURE_LIMIT,
+#   counted by annotator.middleware.LoginThrottleHandler). 30 leaves room for an office
+#   behind one NAT address: six colleagues each locking their own account first.
 # Then Django's ModelBackend, reading the signed-in user on each request in plain SQL.
 AUTHENTICATION_BACKENDS = [
     "annotator.middleware.LoginThrottleBackend",
     "annotator.middleware.UserBackend",
 ]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_HANDLER = "annotator.middleware.LoginThrottleHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+cooloff_minutes = int(os.environ.get("AXES_COOLOFF_MINUTES", "15"))
+AXES_COOLOFF_TIME = timedelta(minutes=cooloff_minutes)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
+AXES_COOLOFF_MESSAGE = (
+    "Locked: too many login attempts for this account or from this address. "
+    f"Try again in {cooloff_minutes} minutes."
+)
+# Behind nginx (deploy/) the address is the one nginx saw (config/proxy.py).
 if env_bool("BEHIND_PROXY", False):
     AXES_CLIENT_IP_CALLABLE = "config.proxy.client_address"
 

@@ -6,6 +6,7 @@ line they came from so that every error can name it. Nothing here touches the da
 """
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,15 @@ class Record:
 def read_text(name: str, data: bytes) -> Record:
     """One .txt file is one document, titled by its file name."""
     text = _decode(name, data)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        _check_text(f"{name}:{line}", text)
     stem = Path(name).stem
+    if not stem.isascii():
+        try:
+            stem.encode("utf-8")
+        except UnicodeEncodeError:  # Python reads a file name that is not UTF-8 so
+            raise ParseError(name, "the file name is not UTF-8: rename the file") from None
     return Record(where=name, fields={"text": text, "title": stem, "external_id": stem})
 
 
@@ -46,16 +55,69 @@ def read_jsonl(name: str, stream: IO[bytes]) -> Iterator[Record]:
         if not line:
             continue
         try:
-            value = json.loads(line)
+            value = json.loads(line, parse_constant=_not_finite, parse_float=_finite)
         except json.JSONDecodeError as error:
             raise ParseError(
                 where, f"not valid JSON ({error.msg} at column {error.colno})"
             ) from None
         except RecursionError:
             raise ParseError(where, "JSON nested too deeply") from None
+        except NotFinite as error:
+            raise ParseError(where, str(error)) from None
+        except ValueError as error:  # an integer longer than Python reads (4,300 digits)
+            raise ParseError(where, f"not valid JSON ({error})") from None
         if not isinstance(value, dict):
             raise ParseError(where, "expected a JSON object with a 'text' field")
+        if "\\u" in line:  # a NUL or a surrogate in a string can only come from an escape
+            _check_storable(where, value)
         yield Record(where=where, fields=_from_json(where, value))
+
+
+class NotFinite(ValueError):
+    """A JSON number no JSON column can hold: ``NaN``, ``Infinity``, ``1e400``."""
+
+    def __init__(self, written: str):
+        super().__init__(f"numbers must be finite: {written[:40]} is not")
+
+
+def _not_finite(written: str) -> None:
+    raise NotFinite(written)
+
+
+def _finite(written: str) -> float:
+    number = float(written)
+    if not math.isfinite(number):  # 1e400 and the like overflow to infinity
+        raise NotFinite(written)
+    return number
+
+
+def _check_storable(where: str, value: Any) -> None:
+    """Refuse NUL (PostgreSQL cannot store it) and unpaired surrogates (not text) in any
+    string of a parsed line: keys and values, at any depth, meta included."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            _check_text(where, item)
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _check_text(where: str, text: str) -> None:
+    if "\x00" in text:
+        raise ParseError(where, "contains a NUL character (\\u0000), which cannot be stored")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ParseError(
+                where,
+                f"contains an unpaired surrogate (U+{ord(text[error.start]):04X}), "
+                "which is not text",
+            ) from None
 
 
 # Fields a native export line carries that describe the export, not the document: an

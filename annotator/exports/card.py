@@ -116,7 +116,9 @@ FORMAT_NOTES = {
     "brat": "brat standoff: a .txt and an .ann per document; offsets are code points into "
     "the .txt (UTF-8). A span across a line break is written as fragments; the annotator "
     "is an AnnotatorNotes line.",
-    "csv": "CSV, one span a row, UTF-8 without BOM.",
+    "csv": "CSV, one span a row, UTF-8 without BOM. Text cells starting with = + - @ tab or "
+    "CR are prefixed with ' (OWASP CSV injection rule), so that a spreadsheet shows them as "
+    "text: for such a span, text is the span's text with that ' in front.",
 }
 
 RULES = {

@@ -1,4 +1,11 @@
-"""CSV, one span a row, for spreadsheets; Django's streaming-CSV pattern (a pseudo-buffer)."""
+"""CSV, one span a row, for spreadsheets; Django's streaming-CSV pattern (a pseudo-buffer).
+
+A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula (and
+some read a leading tab or carriage return the same way): an external id, a label or a
+tagged stretch of text written as ``=HYPERLINK(…)`` would run on the analyst's machine.
+Every text cell starting so is written with a ``'`` before it, OWASP's rule for CSV
+injection.
+"""
 
 import csv
 from collections.abc import Iterator
@@ -10,6 +17,13 @@ if TYPE_CHECKING:
     from .engine import Export
 
 HEADER = ["document_id", "external_id", "start", "end", "label", "text", "annotator", "layer"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: str) -> str:
+    """A text cell a spreadsheet shows as text: prefixed with ``'`` if it could start a
+    formula (OWASP CSV injection rule)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 class Echo:
@@ -21,7 +35,8 @@ class Echo:
 
 class Csv(Format):
     """Columns ``document_id, external_id, start, end, label, text, annotator, layer``
-    (+ ``split``); UTF-8 without a byte-order mark, RFC 4180 quoting."""
+    (+ ``split``); UTF-8 without a byte-order mark, RFC 4180 quoting, text cells that could
+    start a formula prefixed with ``'``."""
 
     name = "csv"
     extension = "csv"
@@ -36,18 +51,20 @@ class Csv(Format):
         yield writer.writerow([*HEADER, "split"] if split else HEADER).encode()
         for record in export.records():
             text = record.text
-            tail = [record.split] if split else []
+            tail = [cell(record.split)] if split else []
+            external_id = cell(record.external_id or "")
+            # Offsets and ids are numbers, written as such; every text cell goes through cell().
             rows = [
                 writer.writerow(
                     [
                         record.id,
-                        record.external_id or "",
+                        external_id,
                         span.start,
                         span.end,
-                        span.label,
-                        text[span.start : span.end],
-                        span.annotator or "",
-                        span.layer,
+                        cell(span.label),
+                        cell(text[span.start : span.end]),
+                        cell(span.annotator or ""),
+                        cell(span.layer),
                         *tail,
                     ]
                 )
