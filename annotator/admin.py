@@ -421,6 +421,16 @@ class DocumentStatusAdmin(RoleScopedAdmin):
     list_select_related = ["document", "user", "project"]
     raw_id_fields = ["document"]
 
+    # A status row is a claim on one of a document's places: made by the services only
+    # (the queue, a first tag, the project page's assignment), which keep the place rule.
+    # Managers read them here, and delete one to take a document back from someone.
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
 
 class SpanInline(admin.TabularInline):
     model = Span

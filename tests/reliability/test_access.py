@@ -159,7 +159,8 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "annotator/project": ("ok ok ok ok ok ok", "ok ok ok ok ok ok"),
     "annotator/label": ("ok ok ok ok ok ok", "ok ok ok ok ok ok"),
     "annotator/membership": ("ok ok ok ok ok ok", "ok ok ok ok ok ok"),
-    "annotator/documentstatus": ("ok ok ok ok ok ok", "ok ok ok ok ok ok"),
+    # Claims on places: made by the services (queue, first tag, assignment), read here.
+    "annotator/documentstatus": ("ok 403 ok ok ok ok", "ok 403 ok ok ok ok"),
     # Spans are read in the admin, never added, edited or deleted there: a layer is changed
     # only by its annotator; managers restore from the history (DESIGN.md "Who changes a
     # layer"), and superusers keep to the same table.
