@@ -62,6 +62,14 @@ def segments(length: int, spans: Iterable[SpanLike]) -> list[Segment]:
     return result
 
 
+def article_escape(text: str) -> str:
+    """Escaped so that the page's text is ``document.text`` exactly, carriage returns too:
+    the HTML parser turns every CR LF of the page into LF (and a lone CR into LF), which
+    would shift each offset after a line break by one. A character reference is not
+    touched by that step, so each CR is written as one."""
+    return escape(text).replace("\r", "&#13;")
+
+
 def article_html(text: str, spans: Sequence[SpanLike], label_names: dict[int, str]) -> SafeString:
     """The text as segments; highlighted ones carry their spans' ids and label classes.
 
@@ -71,7 +79,7 @@ def article_html(text: str, spans: Sequence[SpanLike], label_names: dict[int, st
     """
     parts: list[str] = []
     for segment in segments(len(text), spans):
-        piece = escape(text[segment.start : segment.end])
+        piece = article_escape(text[segment.start : segment.end])
         if not segment.covering:
             parts.append(f'<span class="seg" data-start="{segment.start}">{piece}</span>')
             continue

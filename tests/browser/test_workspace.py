@@ -230,3 +230,28 @@ def test_relabelling_a_commented_span_updates_its_comment_and_keeps_a_draft(
     assert "on TECHNOLOGY_TRANSFER" in page.inner_text("#comment-list")
     assert page.input_value("#comment-body") == "Shells, per the second paragraph."
     assert page.problems == []
+
+
+CRLF_TEXT = (
+    "Briefing: Vostochny\r\n"
+    "Kim arrived by armoured train.\r\n\r\n"
+    "Old wire copy\rended its lines with a lone CR.\r"
+    "Putin promised satellite technology transfer to Pyongyang.\r\n"
+)
+
+
+def test_offsets_count_every_carriage_return(page, sign_in, demo):
+    """The HTML parser turns CR LF into LF: a tag after n line breaks was stored n code
+    points too early. The stored text's CRs, lone ones too, count."""
+    document = Document.objects.create(text=CRLF_TEXT, title="CRLF")
+    demo.documents.add(document)
+    sign_in("alice", "margin-alice")
+    open_workspace(page, demo, document)
+    for words, key in [("armoured train", "1"), ("lone CR", "8"), ("satellite technology", "2")]:
+        drag_select(page, words)
+        page.keyboard.press(key)
+        wait_saved(page, "Saved")
+        span = Span.objects.get(start=CRLF_TEXT.index(words))
+        assert CRLF_TEXT[span.start : span.end] == words
+    assert Span.objects.count() == 3
+    assert page.problems == []
