@@ -82,6 +82,9 @@ app_name = "api"
 # A single request may carry at most this many documents or spans; bigger loads are
 # sent in several requests (each one all-or-nothing).
 MAX_ITEMS = 10_000
+# ... and an upload at most this many spans across its documents (a list of spans is
+# bounded by MAX_ITEMS): the time a worker spends checking one request stays bounded.
+MAX_SPANS = 50_000
 
 
 class JSONBodyParser(BaseParser):
@@ -446,6 +449,9 @@ class DocumentViewSet(
             raise ValidationError(
                 {"non_field_errors": [f"At most {MAX_ITEMS} documents a request."]}
             )
+        spans = (item.get("spans") if isinstance(item, dict) else None for item in items)
+        if sum(len(listed) for listed in spans if isinstance(listed, list)) > MAX_SPANS:
+            raise ValidationError({"non_field_errors": [f"At most {MAX_SPANS:,} spans a request."]})
         try:
             documents = services.documents_import(
                 project=self.project, items=items, uploader=request.user
@@ -617,8 +623,25 @@ class DocumentSpanViewSet(
                 )
             except DjangoValidationError as error:
                 raise _refused(error) from None
-        # The validated serializer shows what was stored (its fields are already built).
+        # The validated serializer shows what was stored (its fields are already built); a
+        # list as rows, the list serializer's quick path (10,000 spans: a tenth of the time).
         serializer.instance = created
+        if many:
+            rows = (
+                {
+                    "id": span.pk,
+                    "document_id": document.pk,
+                    "start": span.start,
+                    "end": span.end,
+                    "label__name": span.label.name,
+                    "annotator__username": user.username,
+                    "gold": gold,
+                    "created_at": span.created_at,
+                }
+                for span in created
+            )
+            columns = SpanListSerializer.columns
+            serializer.instance = [tuple(row[column] for column in columns) for row in rows]
         return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 

@@ -194,6 +194,22 @@ def lock_status(project_id: int, document_id: int, user_id: int) -> DocumentStat
     )
 
 
+def lock_statuses(project_id: int, layers: Sequence[tuple[int, int]]) -> None:
+    """Lock these (document id, user id) status rows as ``lock_status`` locks one, in that
+    order (PostgreSQL locks the rows as the sorted result comes; SQLite: BEGIN IMMEDIATE)."""
+    if not connection.features.has_select_for_update or not layers:
+        return
+    documents, users = (list(column) for column in zip(*layers, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.id FROM annotator_documentstatus t"
+            " JOIN unnest(%s::bigint[], %s::bigint[]) AS l(document_id, user_id)"
+            " ON t.document_id = l.document_id AND t.user_id = l.user_id"
+            " WHERE t.project_id = %s ORDER BY t.document_id, t.user_id FOR UPDATE OF t",
+            [documents, users, project_id],
+        )
+
+
 def lock_document(document_id: int) -> None:
     """Lock the document's row in the mode that still lets others insert spans into it."""
     if not connection.features.has_select_for_no_key_update:
