@@ -30,7 +30,6 @@ from .forms import (
     ProjectScopedForm,
     stored_if_renamed,
 )
-from .history import span_restore
 from .models import DocumentStatus, Label, Membership, Project, Span, SpanEvent
 from .permissions import can_manage, can_review, managed_projects, reviewed_projects
 from .services import (
@@ -41,6 +40,7 @@ from .services import (
     member_set,
     project_create,
     records_import,
+    span_restore,
 )
 
 

@@ -680,12 +680,14 @@ class SpanViewSet(
 
     def perform_update(self, serializer) -> None:
         try:
-            services.span_update(span=serializer.instance, **serializer.validated_data)
+            services.span_update(
+                span=serializer.instance, actor=self.request.user, **serializer.validated_data
+            )
         except DjangoValidationError as error:
             raise _refused(error) from None
 
     def perform_destroy(self, span: Span) -> None:
-        services.span_delete(span=span)
+        services.span_delete(span=span, actor=self.request.user)
 
 
 class TokenView(APIDefaults, ObtainAuthToken):

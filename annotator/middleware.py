@@ -29,7 +29,7 @@ from django.utils.translation import gettext
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-from . import history, sql
+from . import sql
 
 logger = logging.getLogger(__name__)
 
@@ -261,17 +261,6 @@ def _refused(request, message: str) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"detail": message}, status=400)
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
-
-
-class RequestUserMiddleware:
-    """Make the user of the request the actor of the span events it records."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        with history.serving(request):
-            return self.get_response(request)
 
 
 def _note_database_error(sender, request=None, **kwargs) -> None:

@@ -557,7 +557,7 @@ class SpanEvent(models.Model):
 
     ``before_*`` is the span as it was (empty for a creation), ``after_*`` as it became
     (empty for a deletion). ``span_id`` is a plain number: the span may be gone. A deleted
-    span can be brought back, under its own id (``history.span_restore``), and users undo
+    span can be brought back, under its own id (``services.span_restore``), and users undo
     their own changes (``undo``): the event of such a reversal points to the change it
     reversed through ``reverts``.
     """

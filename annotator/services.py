@@ -30,6 +30,7 @@ from .models import (
     Project,
     Role,
     Span,
+    SpanAction,
     SpanEvent,
     Status,
     spans_errors,
@@ -121,11 +122,14 @@ def span_create(
     gold: bool = False,
     origin: str = Origin.MANUAL,
     reverts: SpanEvent | None = None,
+    actor=None,
 ) -> Span:
     """Validate and store one span in the annotator's layer (or gold).
 
-    ``reverts`` is the deletion this brings back (an undo, or a restoration from the
-    history): the span returns under its old id, so its history stays one thread.
+    ``actor`` is who does it, for the history: the annotator unless someone else is named
+    (a manager restoring an analyst's span). ``reverts`` is the deletion this brings back
+    (an undo, or a restoration from the history): the span returns under its old id, so
+    its history stays one thread.
     """
     try:
         with transaction.atomic():
@@ -150,7 +154,7 @@ def span_create(
                 origin=origin,
             )
             sql.insert(span)
-            history.record_created(span, reverts=reverts)
+            history.record_created(span, actor_id=(actor or annotator).pk, reverts=reverts)
             if status is not None:
                 _touch(status)
     except IntegrityError as error:
@@ -169,9 +173,10 @@ def span_update(
     start: int | None = None,
     end: int | None = None,
     reverts: SpanEvent | None = None,
+    actor=None,
 ) -> Span:
-    """Relabel or move a span, checked against the rest of its layer; ``reverts`` is the
-    change this undoes."""
+    """Relabel or move a span, checked against the rest of its layer, as ``actor`` (its
+    annotator unless named); ``reverts`` is the change this undoes."""
     new_label = label if label is not None else span.label
     new_start = start if start is not None else span.start
     new_end = end if end is not None else span.end
@@ -191,15 +196,46 @@ def span_update(
         before = {"start": span.start, "end": span.end, "label_id": span.label_id}
         span.label, span.start, span.end = new_label, new_start, new_end
         span.save(update_fields=["label", "start", "end", "updated_at"])
-        history.record_changed(span, **before, reverts=reverts)
+        actor_id = actor.pk if actor else span.annotator_id
+        history.record_changed(span, actor_id=actor_id, **before, reverts=reverts)
     return span
 
 
-def span_delete(*, span: Span, reverts: SpanEvent | None = None) -> None:
-    """Remove a span from its layer; ``reverts`` is the creation this undoes."""
+def span_delete(*, span: Span, reverts: SpanEvent | None = None, actor=None) -> None:
+    """Remove a span from its layer, as ``actor`` (its annotator unless named); ``reverts``
+    is the creation this undoes."""
     with transaction.atomic():
-        history.record_deleted(span, reverts=reverts)
+        actor_id = actor.pk if actor else span.annotator_id
+        history.record_deleted(span, actor_id=actor_id, reverts=reverts)
         sql.delete_span(span.pk)
+
+
+def span_restore(*, event: SpanEvent, user) -> Span:
+    """Bring back the span a deletion event removed, under its old id, validated again
+    through ``span_create`` (its label must still exist, and it must fit its layer as it
+    is now)."""
+    if event.action != SpanAction.DELETED:
+        raise ValidationError("Only a deleted span can be restored.")
+    if event.before_label is None:
+        raise ValidationError("Its label has been deleted since: the span cannot come back.")
+    if event.annotator is None:
+        raise ValidationError("Its annotator's account has been deleted since.")
+    with transaction.atomic():
+        # Locked so that two managers restoring the same span make one span, not two.
+        event = SpanEvent.objects.select_for_update().get(pk=event.pk)
+        if SpanEvent.objects.filter(reverts=event).exists():
+            raise ValidationError("This span has already been restored.")
+        return span_create(
+            project=event.project,
+            document=event.document,
+            annotator=event.annotator,
+            label=event.before_label,
+            start=event.before_start,
+            end=event.before_end,
+            gold=event.gold,
+            reverts=event,
+            actor=user,
+        )
 
 
 def spans_create(
@@ -210,8 +246,10 @@ def spans_create(
     items: Sequence[Mapping[str, Any]],
     gold: bool = False,
     origin: str = Origin.MANUAL,
+    actor=None,
 ) -> list[Span]:
-    """Store a list of spans ({start, end, label: Label|None}) in one layer, all or nothing.
+    """Store a list of spans ({start, end, label: Label|None}) in one layer, all or nothing,
+    as ``actor`` (the annotator unless named).
 
     Errors come back by item index: ``{"0": {"end": [...]}}``.
     """
@@ -229,7 +267,7 @@ def spans_create(
             [(item["label"].pk, item["start"], item["end"], *same) for item in items],
             now=now,
         )
-        history.record_many_created(ids)
+        history.record_many_created(ids, actor_id=(actor or annotator).pk)
         if not gold and ids:
             _touch(status)
     return _stored_spans(
@@ -594,7 +632,7 @@ def documents_import(
                 for span in p.spans
             ],
         )
-        history.record_many_created(span_ids)
+        history.record_many_created(span_ids, actor_id=uploader.pk)
         # A reused document's layers have their status already (``_layers_lock``).
         _statuses_in_progress(
             project,

@@ -55,7 +55,7 @@ def undo_last(project: Project, document: Document, user, *, gold: bool) -> str 
         if span is None and event.action != SpanAction.DELETED:
             raise ValidationError("Cannot undo: that span is gone.")
         if event.action == SpanAction.CREATED:
-            services.span_delete(span=span, reverts=event)
+            services.span_delete(span=span, reverts=event, actor=user)
             return "Undone: the new span is removed."
         label = event.before_label
         if label is None:
@@ -70,9 +70,15 @@ def undo_last(project: Project, document: Document, user, *, gold: bool) -> str 
                 end=event.before_end,
                 gold=gold,
                 reverts=event,
+                actor=user,
             )
             return f"Undone: the {label.name} span is back."
         services.span_update(
-            span=span, label=label, start=event.before_start, end=event.before_end, reverts=event
+            span=span,
+            label=label,
+            start=event.before_start,
+            end=event.before_end,
+            reverts=event,
+            actor=user,
         )
         return f"Undone: the span is {label.name} again."

@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from corpus.models import Document
 
 from . import curation, services, sql
-from .history import EVENTS_PER_PAGE, document_history, history_rows, span_restore
+from .history import EVENTS_PER_PAGE, document_history, history_rows
 from .models import (
     Comment,
     DocumentStatus,
@@ -445,7 +445,7 @@ def span_relabel(request, project: Project, span_id: int):
         refused = "Unknown label for this project."
         return _refuse(request, project, span.document, refused, gold=span.gold, names=names)
     try:
-        services.span_update(span=span, label=label)
+        services.span_update(span=span, label=label, actor=request.user)
     except ValidationError as error:
         return _refuse(
             request, project, span.document, _message(error), gold=span.gold, names=names
@@ -459,7 +459,7 @@ def span_relabel(request, project: Project, span_id: int):
 def span_remove(request, project: Project, span_id: int):
     span = _editable_span(request, project, span_id)
     commented = sql.has_comments(span.pk)  # asked first: the deletion unlinks the comments
-    services.span_delete(span=span)
+    services.span_delete(span=span, actor=request.user)
     return _span_changed(request, project, span, f"Deleted “{_quote(span.text)}”.", commented)
 
 
@@ -655,7 +655,7 @@ def history(request, project: Project, document_id: int):
             document_history(project, document), pk=_int(request.POST.get("event"))
         )
         try:
-            span = span_restore(event=event, user=request.user)
+            span = services.span_restore(event=event, user=request.user)
         except ValidationError as error:
             messages.error(request, f"Not restored: {_message(error)}")
         else:

@@ -6,9 +6,14 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from annotator.history import span_restore
 from annotator.models import Span, SpanAction, SpanEvent
-from annotator.services import documents_import, span_create, span_delete, spans_create
+from annotator.services import (
+    documents_import,
+    span_create,
+    span_delete,
+    span_restore,
+    spans_create,
+)
 from tests.conftest import TRICKY_TEXT
 
 HX = {"HTTP_HX_REQUEST": "true"}
