@@ -1,4 +1,5 @@
-"""Review: every analyst's layer of a document side by side, and curation into gold.
+"""Review: every analyst's layer of a document side by side (curating them into gold is
+written by ``services.review``).
 
 The agreement shown here is the export's: ``layers.majority_spans`` decides what "most
 agree" means, over the annotators who completed the document, so what a reviewer accepts
@@ -9,13 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 
 from corpus.models import Document
 
-from . import services
 from .layers import majority_spans
-from .models import Comment, DocumentStatus, Label, Project, Rejection, Review, Span, Status
+from .models import DocumentStatus, Label, Project, Span, Status
 
 Key = tuple[int, int, int]  # (start, end, label_id): spans agree when these are equal
 
@@ -113,58 +112,3 @@ def compare(project: Project, document: Document) -> Comparison:
             rejection = getattr(span, "rejection", None) if span else None
             candidate.cells.append(Cell(span, rejection.reason if rejection else ""))
     return Comparison(analysts, list(candidates.values()), completed)
-
-
-def gold_accept(*, project: Project, document: Document, reviewer, keys: list[Key]) -> list[Span]:
-    """Copy these spans into gold (those not there yet), all or nothing."""
-    labels = {label.pk: label for label in project.labels.all()}
-    stored = set(
-        Span.objects.filter(project=project, document=document, gold=True).values_list(
-            "start", "end", "label_id"
-        )
-    )
-    items = [
-        {"start": start, "end": end, "label": labels.get(label_id)}
-        for start, end, label_id in dict.fromkeys(keys)
-        if (start, end, label_id) not in stored
-    ]
-    return services.spans_create(
-        project=project, document=document, annotator=reviewer, items=items, gold=True
-    )
-
-
-def span_reject(*, span: Span, reviewer, reason: str) -> Rejection:
-    """Reject an analyst's span; the analyst sees the reason beside it."""
-    rejection, _ = Rejection.objects.update_or_create(
-        span=span, defaults={"reviewer": reviewer, "reason": reason}
-    )
-    return rejection
-
-
-def comment_add(
-    *, project: Project, document: Document, author, body: str, span: Span | None = None
-) -> Comment:
-    """A note for the team on the document (or on one of its spans)."""
-    return Comment.objects.create(
-        project=project,
-        document=document,
-        author=author,
-        body=body,
-        span=span,
-        layer_annotator_id=span.annotator_id if span else None,
-        layer_gold=span.gold if span else False,
-    )
-
-
-def document_mark_reviewed(*, project: Project, document: Document, reviewer) -> Review:
-    """Mark the document's gold layer as curated."""
-    with transaction.atomic():
-        review, _ = Review.objects.update_or_create(
-            project=project, document=document, defaults={"reviewer": reviewer}
-        )
-    return review
-
-
-def document_reopen_review(*, project: Project, document: Document) -> None:
-    """Take the 'reviewed' mark back."""
-    Review.objects.filter(project=project, document=document).delete()

@@ -554,7 +554,7 @@ def gold_accept(request, project: Project, document_id: int):
     if not keys:
         return _refuse(request, project, document, "No spans to accept.", gold=True)
     try:
-        accepted = curation.gold_accept(
+        accepted = services.gold_accept(
             project=project, document=document, reviewer=request.user, keys=keys
         )
     except BatchErrors as refused:
@@ -580,7 +580,7 @@ def span_reject(request, project: Project, span_id: int):
         return _refuse(
             request, project, span.document, "Give a reason: the analyst will read it.", gold=True
         )
-    curation.span_reject(span=span, reviewer=request.user, reason=reason[:2000])
+    services.span_reject(span=span, reviewer=request.user, reason=reason[:2000])
     notice = f"Rejected {span.label.name} “{_quote(span.text)}” of {span.annotator}."
     return _changed(request, project, span.document, gold=True, notice=notice)
 
@@ -604,7 +604,7 @@ def comment(request, project: Project, document_id: int):
     if not body:
         refused = "Write something first."
     if not refused:
-        curation.comment_add(
+        services.comment_add(
             project=project, document=document, author=request.user, body=body[:5000], span=span
         )
     if not request.htmx:
@@ -630,10 +630,10 @@ def comment(request, project: Project, document_id: int):
 def mark_reviewed(request, project: Project, document_id: int):
     document = document_or_404(project, document_id)
     if request.POST.get("undo"):
-        curation.document_reopen_review(project=project, document=document)
+        services.document_reopen_review(project=project, document=document)
         notice = "The document is back in review."
     else:
-        curation.document_mark_reviewed(project=project, document=document, reviewer=request.user)
+        services.document_mark_reviewed(project=project, document=document, reviewer=request.user)
         notice = "Marked reviewed: its gold layer counts as complete in exports."
     return _changed(request, project, document, gold=True, notice=notice)
 

@@ -2,9 +2,8 @@
 
 import pytest
 
-from annotator.curation import document_mark_reviewed
 from annotator.models import DocumentStatus, Status
-from annotator.services import document_complete, span_create
+from annotator.services import document_complete, document_mark_reviewed, span_create
 from corpus.models import Document
 
 PLAIN_TEXT = "Kim Jong Un met Vladimir Putin in Vostochny. They spoke about artillery shells."

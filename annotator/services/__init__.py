@@ -1,0 +1,73 @@
+"""The only writers: every change to projects, documents, spans and claims is made here,
+each in one transaction, by keyword-only functions that name the acting user.
+
+The workspace views, the API, the admin and the commands all call these, so a span is
+validated the same way whichever door it comes through (``models.spans_errors``). One
+module a domain; this package names them all, so callers say ``services.span_create``.
+"""
+
+from .assignment import (
+    document_complete,
+    document_next,
+    document_reopen,
+    documents_assign,
+    status_claim,
+)
+from .documents import ImportRefused, documents_import, records_import
+from .projects import (
+    NEEDS_A_MANAGER,
+    LabelInUse,
+    label_delete,
+    managers_left,
+    member_remove,
+    member_set,
+    project_create,
+)
+from .review import (
+    comment_add,
+    document_mark_reviewed,
+    document_reopen_review,
+    gold_accept,
+    span_reject,
+)
+from .rows import bulk_insert
+from .spans import (
+    BatchErrors,
+    lock_layer,
+    span_create,
+    span_delete,
+    span_restore,
+    span_update,
+    spans_create,
+)
+
+__all__ = [
+    "NEEDS_A_MANAGER",
+    "BatchErrors",
+    "ImportRefused",
+    "LabelInUse",
+    "bulk_insert",
+    "comment_add",
+    "document_complete",
+    "document_mark_reviewed",
+    "document_next",
+    "document_reopen",
+    "document_reopen_review",
+    "documents_assign",
+    "documents_import",
+    "gold_accept",
+    "label_delete",
+    "lock_layer",
+    "managers_left",
+    "member_remove",
+    "member_set",
+    "project_create",
+    "records_import",
+    "span_create",
+    "span_delete",
+    "span_reject",
+    "span_restore",
+    "span_update",
+    "spans_create",
+    "status_claim",
+]

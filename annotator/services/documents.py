@@ -1,0 +1,353 @@
+"""Documents and their import: all or nothing, spans checked like any other, the
+layers written locked as a tag locks them."""
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from corpus.importers import ParseError, Record
+from corpus.models import Document, text_hash
+
+from .. import history, sql
+from ..models import (
+    DocumentStatus,
+    Origin,
+    Project,
+    Role,
+    Span,
+    Status,
+    spans_errors,
+)
+from ..permissions import role_of
+from .rows import bulk_insert
+from .spans import BatchErrors
+
+
+def documents_import(
+    *, project: Project, items: Sequence[Mapping[str, Any]], uploader
+) -> list[Document]:
+    """Add documents (with optional pre-annotated spans) to a project, all or nothing.
+
+    Each item: ``text``, and optionally ``title``, ``external_id``, ``meta``, ``source``
+    and ``spans`` — a list of ``{start, end, label}`` where label is a name or an id, with
+    an optional ``annotator`` username (managers only) for other people's work. A document
+    whose ``external_id`` is already stored with the same text is reused, not duplicated.
+    Raises ``BatchErrors`` with every problem, by item index, and stores nothing then.
+
+    Spans are checked with ``models.spans_errors``, a layer at a time; a reused document's
+    layers are first locked as a tag locks one (``_layers_lock``), then read, so that a tag
+    at the same moment is checked against the import or the import against the tag.
+    """
+    labels = {label.name: label for label in project.labels.all()}
+    labels_by_id = {label.pk: label for label in labels.values()}
+    external_ids = [
+        item["external_id"]
+        for item in items
+        if isinstance(item, Mapping) and isinstance(item.get("external_id"), str)
+    ]
+    existing = {
+        document.external_id: document
+        for document in Document.objects.filter(external_id__in=external_ids)
+    }
+    usernames = {
+        span.get("annotator")
+        for item in items
+        if isinstance(item, Mapping) and isinstance(item.get("spans"), list)
+        for span in item["spans"]
+        if isinstance(span, Mapping) and isinstance(span.get("annotator"), str)
+    }
+    users = {
+        user.username: user
+        for user in get_user_model().objects.filter(
+            username__in=[name for name in usernames if isinstance(name, str)],
+            memberships__project=project,
+        )
+    }
+    uploader_is_manager = role_of(uploader, project) == Role.MANAGER
+
+    errors: dict[str, dict[str, list[str]]] = {}
+    plan: list[_Planned] = []
+    seen_external_ids: set[str] = set()
+    for index, item in enumerate(items):
+        item_errors: dict[str, list[str]] = {}
+
+        def add(field: str, message: str, item_errors=item_errors) -> None:
+            item_errors.setdefault(field, []).append(message)
+
+        if not isinstance(item, Mapping):
+            errors[str(index)] = {"non_field_errors": ["Expected an object with a 'text'."]}
+            continue
+        unknown = set(item) - {"text", "title", "external_id", "meta", "source", "spans"}
+        for field in sorted(unknown):
+            add(field, "Unknown field.")
+        text = item.get("text")
+        if not isinstance(text, str):
+            add("text", "Required: the document text as a string.")
+        elif text == "":
+            add("text", "Empty text is refused.")
+        elif "\x00" in text:
+            add("text", "Contains a NUL character, which cannot be stored.")
+        title = item.get("title", "")
+        if title is None:
+            title = ""
+        if not isinstance(title, str) or len(title) > 500:
+            add("title", "Must be a string of at most 500 characters.")
+        source = item.get("source", "")
+        if not isinstance(source, str) or len(source) > 500:
+            add("source", "Must be a string of at most 500 characters.")
+        meta = item.get("meta", {})
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, Mapping):
+            add("meta", "Must be an object.")
+        external_id = item.get("external_id")
+        if external_id == "":
+            external_id = None
+        document = None
+        if external_id is not None:
+            if not isinstance(external_id, str) or len(external_id) > 255:
+                add("external_id", "Must be a string of at most 255 characters.")
+            elif external_id in seen_external_ids:
+                add("external_id", f"'{external_id}' appears twice in this import.")
+            else:
+                seen_external_ids.add(external_id)
+                document = existing.get(external_id)
+                if document and isinstance(text, str) and document.content_hash != text_hash(text):
+                    add(
+                        "external_id",
+                        f"'{external_id}' is already used by a document with different text; "
+                        "a changed text is a new document with a new external_id.",
+                    )
+        raw_spans = item.get("spans", [])
+        if raw_spans is None:
+            raw_spans = []
+        if not isinstance(raw_spans, list):
+            add("spans", "Must be a list of {start, end, label} objects.")
+            raw_spans = []
+        if item_errors:
+            errors[str(index)] = item_errors
+            continue
+
+        reused = document is not None
+        if document is None:
+            document = Document(
+                title=title, text=text, external_id=external_id, source=source, meta=dict(meta)
+            )
+        planned = _Planned(index, document, reused)
+        for number, raw in enumerate(raw_spans):
+            if not isinstance(raw, Mapping):
+                planned.messages[number] = ["expected an object with start, end, label."]
+                continue
+            annotator_id = uploader.pk
+            name = raw.get("annotator")
+            if name is not None and name != uploader.username:
+                if not uploader_is_manager:
+                    planned.messages[number] = [
+                        "only a manager may import spans for another annotator."
+                    ]
+                    continue
+                annotator = users.get(name) if isinstance(name, str) else None
+                if annotator is None:
+                    planned.messages[number] = [
+                        f"annotator {name!r} is not a member of this project."
+                    ]
+                    continue
+                annotator_id = annotator.pk
+            raw_label = raw.get("label")
+            label = (
+                labels_by_id.get(raw_label)
+                if isinstance(raw_label, int) and not isinstance(raw_label, bool)
+                else labels.get(raw_label)
+                if isinstance(raw_label, str)
+                else None
+            )
+            item = {"start": raw.get("start"), "end": raw.get("end"), "label": label}
+            item["quoted"] = raw.get("text")
+            planned.spans.append(_PlannedSpan(number, annotator_id, raw_label, item))
+        plan.append(planned)
+
+    with transaction.atomic():
+        # Locked before they are read; in (document, user) order, as every import does.
+        reused_layers = sorted(
+            {(p.document.pk, span.annotator_id) for p in plan if p.reused for span in p.spans}
+        )
+        _layers_lock(project, reused_layers)
+        stored: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+        for document_id, annotator_id, *extent in Span.objects.filter(
+            project=project, document__in={document for document, _ in reused_layers}, gold=False
+        ).values_list("document_id", "annotator_id", "start", "end", "label_id"):
+            stored.setdefault((document_id, annotator_id), []).append(tuple(extent))
+        for planned in plan:
+            _spans_check(project, planned, stored)
+            if planned.messages:
+                errors[str(planned.index)] = {
+                    "spans": [
+                        f"span {number}: {message}"
+                        for number in sorted(planned.messages)
+                        for message in planned.messages[number]
+                    ]
+                }
+        if errors:
+            raise BatchErrors(dict(sorted(errors.items(), key=lambda pair: int(pair[0]))))
+
+        _documents_insert([p.document for p in plan if not p.reused])
+        reused_ids = {p.document.pk for p in plan if p.reused}
+        # Only a reused document can be in the project already (no m2m_changed receivers
+        # to skip: the links are rows like the others).
+        linked = set(project.documents.filter(pk__in=reused_ids).values_list("pk", flat=True))
+        bulk_insert(
+            Project.documents.through,
+            ["project", "document"],
+            [(project.pk, p.document.pk) for p in plan if p.document.pk not in linked],
+        )
+        # 200,000 spans are 200,000 rows, not model instances.
+        span_ids = bulk_insert(
+            Span,
+            ["project", "document", "label", "annotator", "start", "end", "origin"],
+            [
+                (project.pk, p.document.pk, *span.columns, Origin.IMPORTED)
+                for p in plan
+                for span in p.spans
+            ],
+        )
+        history.record_many_created(span_ids, actor_id=uploader.pk)
+        # A reused document's layers have their status already (``_layers_lock``).
+        _statuses_in_progress(
+            project,
+            {(p.document.pk, span.annotator_id) for p in plan if not p.reused for span in p.spans},
+        )
+    return [p.document for p in plan]
+
+
+class _PlannedSpan(NamedTuple):
+    number: int  # in its document's list
+    annotator_id: int
+    raw_label: object  # as given: a name or an id
+    item: dict[str, Any]  # for ``spans_errors``
+
+    @property
+    def columns(self) -> tuple[int, int, int, int]:
+        """Its label, annotator, start and end, as a Span row holds them."""
+        item = self.item
+        return item["label"].pk, self.annotator_id, item["start"], item["end"]
+
+
+@dataclasses.dataclass
+class _Planned:
+    """A document of an import whose own fields passed: its spans, and the messages
+    about them by span number."""
+
+    index: int
+    document: Document
+    reused: bool
+    spans: list[_PlannedSpan] = dataclasses.field(default_factory=list)
+    messages: dict[int, list[str]] = dataclasses.field(default_factory=dict)
+
+
+def _spans_check(
+    project: Project, planned: _Planned, stored: Mapping[tuple[int, int], list]
+) -> None:
+    """Validate a planned document's spans, a layer at a time, against the layer as stored
+    (reused documents); add their messages to ``planned.messages``."""
+    layers: dict[int, list[_PlannedSpan]] = {}
+    for span in planned.spans:
+        layers.setdefault(span.annotator_id, []).append(span)
+    for annotator_id, spans in layers.items():
+        layer = stored.get((planned.document.pk, annotator_id), []) if planned.reused else []
+        found = spans_errors(
+            text=planned.document.text,
+            project=project,
+            items=[span.item for span in spans],
+            layer=layer,
+        )
+        for position, problems in found.items():
+            span = spans[position]
+            if span.item["label"] is None and "label" in problems:
+                problems["label"] = [f"Unknown label {span.raw_label!r} for this project."]
+            planned.messages[span.number] = [
+                f"{'' if name == 'non_field_errors' else f'{name}: '}{message}"
+                for name, messages in problems.items()
+                for message in messages
+            ]
+
+
+def _layers_lock(project: Project, layers: Sequence[tuple[int, int]]) -> None:
+    """Lock analysts' layers, (document id, user id) sorted, as ``lock_layer`` locks one.
+
+    Through their status rows: those missing are made first (``ON CONFLICT DO NOTHING``:
+    a row a tag makes at the same moment is waited for, then left as it is), then every
+    one is locked, in the same order, so that two imports never wait on each other in a
+    circle; a tag locks one layer only.
+    """
+    if not layers:
+        return
+    DocumentStatus.objects.bulk_create(
+        [
+            DocumentStatus(
+                project=project, document_id=document, user_id=user, status=Status.IN_PROGRESS
+            )
+            for document, user in layers
+        ],
+        ignore_conflicts=True,
+    )
+    sql.lock_statuses(project.pk, layers)
+
+
+def _documents_insert(documents: Sequence[Document]) -> None:
+    # As save() would: the hash, the creation time, and the ids, in the instances.
+    now = timezone.now()
+    for document in documents:
+        document.content_hash = text_hash(document.text)
+        document.created_at = now
+    fields = ["title", "text", "external_id", "source", "meta", "content_hash", "created_at"]
+    rows = [[getattr(document, name) for name in fields] for document in documents]
+    for document, pk in zip(documents, bulk_insert(Document, fields, rows), strict=True):
+        document.pk = pk
+        document._state.adding = False
+        document._state.db = connection.alias
+
+
+def _statuses_in_progress(project: Project, layers: Iterable[tuple[int, int]]) -> None:
+    # Layers of documents this import stores: no one else can have made their status rows.
+    bulk_insert(
+        DocumentStatus,
+        ["project", "document", "user", "status"],
+        [(project.pk, document, user, Status.IN_PROGRESS) for document, user in sorted(layers)],
+    )
+
+
+class ImportRefused(ValueError):
+    """A file import refused; ``problems`` are messages naming the file and line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems[:5]))
+        self.problems = problems
+
+
+def records_import(*, project: Project, records: Iterable[Record], uploader) -> list[Document]:
+    """Import records read from files (``corpus.importers``), all or nothing.
+
+    Raises ``ImportRefused`` naming each bad file and line; nothing is stored then.
+    """
+    try:
+        records = list(records)
+    except ParseError as error:
+        raise ImportRefused([str(error)]) from None
+    if not records:
+        raise ImportRefused(["nothing to import: the files hold no documents"])
+    try:
+        return documents_import(
+            project=project, items=[record.fields for record in records], uploader=uploader
+        )
+    except BatchErrors as refused:
+        problems = [
+            f"{records[int(index)].where}: {field}: {message}"
+            for index, fields in refused.errors.items()
+            for field, messages in fields.items()
+            for message in messages
+        ]
+        raise ImportRefused(problems) from None

@@ -1,0 +1,65 @@
+"""Review: gold curated from the analysts' layers, rejections, comments, reviewed marks."""
+
+from django.db import transaction
+
+from corpus.models import Document
+
+from ..models import Comment, Project, Rejection, Review, Span
+from .spans import spans_create
+
+Key = tuple[int, int, int]  # (start, end, label_id), as ``curation.compare`` names them
+
+
+def gold_accept(*, project: Project, document: Document, reviewer, keys: list[Key]) -> list[Span]:
+    """Copy these spans into gold (those not there yet), all or nothing."""
+    labels = {label.pk: label for label in project.labels.all()}
+    stored = set(
+        Span.objects.filter(project=project, document=document, gold=True).values_list(
+            "start", "end", "label_id"
+        )
+    )
+    items = [
+        {"start": start, "end": end, "label": labels.get(label_id)}
+        for start, end, label_id in dict.fromkeys(keys)
+        if (start, end, label_id) not in stored
+    ]
+    return spans_create(
+        project=project, document=document, annotator=reviewer, items=items, gold=True
+    )
+
+
+def span_reject(*, span: Span, reviewer, reason: str) -> Rejection:
+    """Reject an analyst's span; the analyst sees the reason beside it."""
+    rejection, _ = Rejection.objects.update_or_create(
+        span=span, defaults={"reviewer": reviewer, "reason": reason}
+    )
+    return rejection
+
+
+def comment_add(
+    *, project: Project, document: Document, author, body: str, span: Span | None = None
+) -> Comment:
+    """A note for the team on the document (or on one of its spans)."""
+    return Comment.objects.create(
+        project=project,
+        document=document,
+        author=author,
+        body=body,
+        span=span,
+        layer_annotator_id=span.annotator_id if span else None,
+        layer_gold=span.gold if span else False,
+    )
+
+
+def document_mark_reviewed(*, project: Project, document: Document, reviewer) -> Review:
+    """Mark the document's gold layer as curated."""
+    with transaction.atomic():
+        review, _ = Review.objects.update_or_create(
+            project=project, document=document, defaults={"reviewer": reviewer}
+        )
+    return review
+
+
+def document_reopen_review(*, project: Project, document: Document) -> None:
+    """Take the 'reviewed' mark back."""
+    Review.objects.filter(project=project, document=document).delete()
