@@ -166,7 +166,7 @@ class InputGuardMiddleware:
     PostgreSQL cannot store NUL, no database stores a lone surrogate, and several views read
     form fields directly (comments, rejection reasons, the sign-in form): without this such
     input reaches the database and comes back as a 500, or bytes that are not UTF-8 turn
-    silently into U+FFFD. JSON bodies are the API parser's (``api.JSONBodyParser``); file
+    silently into U+FFFD. JSON bodies are the API parser's (``api.parsers.JSONBodyParser``); file
     contents are the importers' (``corpus.importers``).
 
     Cheap on the hot path: a urlencoded form (every workspace write) is checked on its raw

@@ -218,7 +218,7 @@ REST_FRAMEWORK = {
         "annotator.middleware.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "annotator.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "annotator.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # ?format= belongs to the export endpoint, not to DRF's renderer negotiation.
     "URL_FORMAT_OVERRIDE": None,

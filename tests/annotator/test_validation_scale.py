@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from annotator import api
+from annotator.api import views as api
 from annotator.models import Label, Project, Span, span_errors, spans_errors
 from annotator.services import documents_import, spans_create
 from corpus.models import Document

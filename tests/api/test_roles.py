@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from annotator import api
+from annotator.api import urls as api
 from annotator.models import DocumentStatus, Label, Membership, Project, Span
 from corpus.models import Document
 from tests.api.conftest import ROLES

@@ -14,8 +14,8 @@ from rest_framework.settings import api_settings
 
 from corpus.models import Document
 
-from . import sql
-from .models import Label, Membership, Project, Role, Span, Status
+from .. import sql
+from ..models import Label, Membership, Project, Role, Span, Status
 
 
 class LabelSerializer(serializers.ModelSerializer):

@@ -1,24 +1,13 @@
-"""The REST API of shared/API.md, on Django REST Framework.
+"""The API's views: projects, labels, members, documents, spans, the token, the docs."""
 
-One router. Every view reaches rows through ``get_queryset()`` scoped to the user: a
-project the user is not a member of is a 404 for it and everything under it; a role that
-may not do something gets 403. Writes go through ``services`` (the same validation as the
-workspace) and their ``ValidationError``s come back as 400 with field messages.
-"""
-
-import json
-import math
-import re
 from functools import cached_property
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -28,7 +17,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -36,24 +25,21 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import (
     APIException,
     NotFound,
-    ParseError,
     PermissionDenied,
     Throttled,
     ValidationError,
 )
-from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.routers import SimpleRouter
 
 from corpus.models import Document
 
-from . import services
-from .middleware import TokenAuthentication
-from .models import DocumentStatus, Membership, Project, Span, Status
-from .pagination import SpanPagination
-from .permissions import (
+from .. import services
+from ..middleware import TokenAuthentication
+from ..models import DocumentStatus, Membership, Project, Span, Status
+from ..permissions import (
     Action,
     IsManager,
     IsMember,
@@ -66,6 +52,8 @@ from .permissions import (
     require,
     visible_spans,
 )
+from .pagination import SpanPagination
+from .parsers import JSONBodyParser
 from .serializers import (
     DocumentDetailSerializer,
     DocumentInputSerializer,
@@ -77,94 +65,12 @@ from .serializers import (
     SpanSerializer,
 )
 
-app_name = "api"
-
 # A single request may carry at most this many documents or spans; bigger loads are
 # sent in several requests (each one all-or-nothing).
 MAX_ITEMS = 10_000
 # ... and an upload at most this many spans across its documents (a list of spans is
 # bounded by MAX_ITEMS): the time a worker spends checking one request stays bounded.
 MAX_SPANS = 50_000
-
-
-class JSONBodyParser(BaseParser):
-    """JSON that can be stored: bounded in size, finite numbers, no NUL, no lone surrogates.
-
-    DRF's own JSON parser accepts ``"\\u0000"`` and ``"\\ud800"``, which PostgreSQL and
-    SQLite then refuse with a 500, and ``NaN`` or ``1e400`` (infinity), which no JSON column
-    can hold; here they are a 400 like any other bad body.
-    """
-
-    media_type = "application/json"
-
-    def parse(self, stream, media_type=None, parser_context=None) -> Any:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raw = stream.read(limit + 1)
-        if len(raw) > limit:
-            raise ParseError(
-                f"The request body is larger than {limit // (1024 * 1024)} MB; "
-                "send the documents or spans in several requests."
-            )
-        try:
-            data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
-        except UnicodeDecodeError:
-            raise ParseError("The body is not UTF-8.") from None
-        except NotFinite as error:
-            raise ParseError(str(error)) from None
-        except (ValueError, RecursionError) as error:
-            raise ParseError(f"Malformed JSON: {error}") from None
-        problem = _unstorable(data) if _SUSPECT_ESCAPE.search(raw) else None
-        if problem:
-            raise ParseError(problem)
-        return data
-
-
-# A NUL or a surrogate can only come from a \u escape: strict JSON refuses raw control
-# characters in strings, and UTF-8 cannot encode surrogates. A body without such an escape
-# (nearly every body, however large) needs no walk through all its strings.
-_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
-
-
-class NotFinite(ValueError):
-    """A JSON number that is not a finite float: ``NaN``, ``Infinity``, ``1e400``."""
-
-    def __init__(self, written: str):
-        super().__init__(f"Numbers must be finite: {written[:40]} is not.")
-
-
-def _no_constant(name: str) -> None:
-    raise NotFinite(name)
-
-
-def _finite(written: str) -> float:
-    number = float(written)
-    if not math.isfinite(number):  # 1e400 and the like overflow to infinity
-        raise NotFinite(written)
-    return number
-
-
-def _unstorable(data: Any) -> str | None:
-    """Why the parsed body cannot be stored (a NUL or a lone surrogate), or None."""
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if item.isascii():
-                if "\x00" in item:
-                    return "Text may not contain NUL (\\u0000) characters."
-                continue
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return "Text may not contain unpaired surrogates (e.g. a lone \\ud800)."
-            if "\x00" in item:
-                return "Text may not contain NUL (\\u0000) characters."
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return None
 
 
 class Conflict(APIException):
@@ -283,7 +189,7 @@ class ProjectViewSet(
         require(request.user, project, Action.REVIEW)
         # Imported here: the agreement module pulls in spaCy and scikit-learn, which the
         # rest of the API does not need at start-up.
-        from .agreement import project_agreement
+        from ..agreement import project_agreement
 
         return Response(project_agreement(project))
 
@@ -722,27 +628,3 @@ class DocsView(SpectacularSwaggerSplitView):
 
     url_name = "api:schema"
     template_name = "api/docs.html"
-
-
-router = SimpleRouter()
-router.register("projects", ProjectViewSet, basename="project")
-PROJECT = r"projects/(?P<project_pk>[0-9]+)"
-router.register(f"{PROJECT}/labels", LabelViewSet, basename="label")
-router.register(f"{PROJECT}/members", MemberViewSet, basename="member")
-router.register(f"{PROJECT}/documents", DocumentViewSet, basename="document")
-router.register(
-    rf"{PROJECT}/documents/(?P<document_pk>[0-9]+)/spans", DocumentSpanViewSet, basename="spans"
-)
-router.register("spans", SpanViewSet, basename="span")
-
-urlpatterns = [
-    *router.urls,
-    path("auth/token/", TokenView.as_view(), name="token"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", DocsView.as_view(), name="docs"),
-]
-
-# The API answers for itself (401/403 in JSON); LoginRequiredMiddleware would send
-# token-authenticated and anonymous requests to the login page instead.
-for pattern in urlpatterns:
-    login_not_required(pattern.callback)

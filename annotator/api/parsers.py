@@ -1,0 +1,92 @@
+"""JSON in: refused with a 400 that names the problem when it cannot be stored."""
+
+import json
+import math
+import re
+from typing import Any
+
+from django.conf import settings
+from rest_framework.exceptions import (
+    ParseError,
+)
+from rest_framework.parsers import BaseParser
+
+
+class JSONBodyParser(BaseParser):
+    """JSON that can be stored: bounded in size, finite numbers, no NUL, no lone surrogates.
+
+    DRF's own JSON parser accepts ``"\\u0000"`` and ``"\\ud800"``, which PostgreSQL and
+    SQLite then refuse with a 500, and ``NaN`` or ``1e400`` (infinity), which no JSON column
+    can hold; here they are a 400 like any other bad body.
+    """
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> Any:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read(limit + 1)
+        if len(raw) > limit:
+            raise ParseError(
+                f"The request body is larger than {limit // (1024 * 1024)} MB; "
+                "send the documents or spans in several requests."
+            )
+        try:
+            data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
+        except UnicodeDecodeError:
+            raise ParseError("The body is not UTF-8.") from None
+        except NotFinite as error:
+            raise ParseError(str(error)) from None
+        except (ValueError, RecursionError) as error:
+            raise ParseError(f"Malformed JSON: {error}") from None
+        problem = _unstorable(data) if _SUSPECT_ESCAPE.search(raw) else None
+        if problem:
+            raise ParseError(problem)
+        return data
+
+
+# A NUL or a surrogate can only come from a \u escape: strict JSON refuses raw control
+# characters in strings, and UTF-8 cannot encode surrogates. A body without such an escape
+# (nearly every body, however large) needs no walk through all its strings.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+class NotFinite(ValueError):
+    """A JSON number that is not a finite float: ``NaN``, ``Infinity``, ``1e400``."""
+
+    def __init__(self, written: str):
+        super().__init__(f"Numbers must be finite: {written[:40]} is not.")
+
+
+def _no_constant(name: str) -> None:
+    raise NotFinite(name)
+
+
+def _finite(written: str) -> float:
+    number = float(written)
+    if not math.isfinite(number):  # 1e400 and the like overflow to infinity
+        raise NotFinite(written)
+    return number
+
+
+def _unstorable(data: Any) -> str | None:
+    """Why the parsed body cannot be stored (a NUL or a lone surrogate), or None."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if item.isascii():
+                if "\x00" in item:
+                    return "Text may not contain NUL (\\u0000) characters."
+                continue
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "Text may not contain unpaired surrogates (e.g. a lone \\ud800)."
+            if "\x00" in item:
+                return "Text may not contain NUL (\\u0000) characters."
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None

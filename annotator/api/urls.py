@@ -1,0 +1,42 @@
+"""``/api/``: one router, the token, the schema and its docs."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from .views import (
+    DocsView,
+    DocumentSpanViewSet,
+    DocumentViewSet,
+    LabelViewSet,
+    MemberViewSet,
+    ProjectViewSet,
+    SpanViewSet,
+    TokenView,
+)
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("projects", ProjectViewSet, basename="project")
+PROJECT = r"projects/(?P<project_pk>[0-9]+)"
+router.register(f"{PROJECT}/labels", LabelViewSet, basename="label")
+router.register(f"{PROJECT}/members", MemberViewSet, basename="member")
+router.register(f"{PROJECT}/documents", DocumentViewSet, basename="document")
+router.register(
+    rf"{PROJECT}/documents/(?P<document_pk>[0-9]+)/spans", DocumentSpanViewSet, basename="spans"
+)
+router.register("spans", SpanViewSet, basename="span")
+
+urlpatterns = [
+    *router.urls,
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(), name="docs"),
+]
+
+# The API answers for itself (401/403 in JSON); LoginRequiredMiddleware would send
+# token-authenticated and anonymous requests to the login page instead.
+for pattern in urlpatterns:
+    login_not_required(pattern.callback)
