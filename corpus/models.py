@@ -12,7 +12,11 @@ def text_hash(text: str) -> str:
 
 class DocumentQuerySet(models.QuerySet):
     def get_by_natural_key(self, external_id: str) -> "Document":
-        return self.get(external_id=external_id)
+        # An external id is unique within a project, not across them: the oldest one.
+        document = self.filter(external_id=external_id).order_by("pk").first()
+        if document is None:
+            raise self.model.DoesNotExist(f"No document {external_id!r}.")
+        return document
 
     def with_length(self) -> "DocumentQuerySet":
         return self.annotate(length=models.functions.Length("text"))
@@ -23,11 +27,14 @@ class Document(models.Model):
 
     title = models.CharField(max_length=500, blank=True)
     text = models.TextField()
-    external_id = models.CharField(
+    # Unique within each project (the import keeps that, under the project's lock), not
+    # across projects: one project's ids must not tell another's manager anything.
+    # None, not "", for a document without one (it was unique across projects until 0002).
+    external_id = models.CharField(  # noqa: DJ001
         max_length=255,
-        unique=True,
         null=True,
         blank=True,
+        db_index=True,
         help_text="Your own identifier for the document (a URL, a file name, an id).",
     )
     source = models.CharField(max_length=500, blank=True)

@@ -30,6 +30,17 @@ from .spans import BatchErrors
 def documents_import(
     *, project: Project, items: Sequence[Mapping[str, Any]], uploader
 ) -> list[Document]:
+    """Add documents (with optional pre-annotated spans) to a project, all or nothing: see
+    ``_documents_import``. Imports into one project run one at a time (its row is locked,
+    in the mode that leaves tags free), so an ``external_id`` stays unique in it."""
+    with transaction.atomic():
+        list(Project.objects.select_for_update(no_key=True).filter(pk=project.pk).values("pk"))
+        return _documents_import(project=project, items=items, uploader=uploader)
+
+
+def _documents_import(
+    *, project: Project, items: Sequence[Mapping[str, Any]], uploader
+) -> list[Document]:
     """Add documents (with optional pre-annotated spans) to a project, all or nothing.
 
     Each item: ``text``, and optionally ``title``, ``external_id``, ``meta``, ``source``
@@ -49,9 +60,10 @@ def documents_import(
         for item in items
         if isinstance(item, Mapping) and isinstance(item.get("external_id"), str)
     ]
+    # This project's documents only: another project's ids are neither reused nor named.
     existing = {
         document.external_id: document
-        for document in Document.objects.filter(external_id__in=external_ids)
+        for document in project.documents.filter(external_id__in=external_ids)
     }
     usernames = {
         span.get("annotator")

@@ -147,15 +147,15 @@ def test_a_bad_line_is_named_and_nothing_is_stored(
 def test_reimporting_the_same_external_id_and_text_reuses_the_document(project, people):
     from annotator.models import Project
 
+    item = {"text": "same", "external_id": "e1"}
+    first = documents_import(project=project, uploader=people["manager"], items=[item])
+    again = documents_import(project=project, uploader=people["manager"], items=[item])
+    assert first == again and Document.objects.count() == 1
+    # Another project's ids are its own: the same id there is another document.
     other = Project.objects.create(name="Other")
-    documents_import(
-        project=project, uploader=people["manager"], items=[{"text": "same", "external_id": "e1"}]
-    )
-    documents_import(
-        project=other, uploader=people["root"], items=[{"text": "same", "external_id": "e1"}]
-    )
-    assert Document.objects.count() == 1
-    assert other.documents.get().external_id == "e1"
+    documents_import(project=other, uploader=people["root"], items=[item])
+    assert Document.objects.count() == 2
+    assert other.documents.get().external_id == "e1" and project.documents.count() == 1
 
 
 def test_an_external_id_with_different_text_is_refused(project, people):

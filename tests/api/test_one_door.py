@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from annotator.models import Comment, Span
 from annotator.services import span_delete
+from corpus.models import Document
 
 
 def _comments_seen_by(client, user, project, document) -> str:
@@ -69,3 +70,21 @@ def test_the_annotator_filter_tells_no_user_apart_from_a_stranger(world, people,
     api.force_authenticate(people["alice"])
     assert api.get(url, {"annotator": "stranger"}).status_code == 403
     assert api.get(url, {"annotator": "nobody-at-all"}).status_code == 403
+
+
+@pytest.mark.parametrize("text", ["Secret words.", "Other words."])
+def test_an_external_id_of_another_project_is_neither_named_nor_reused(world, people, text):
+    """The external-id check told a manager which ids other projects hold (and a same-text
+    upload linked the other project's document into theirs)."""
+    api = APIClient()
+    api.force_authenticate(people["manager"])
+    url = f"/api/projects/{world.project.pk}/documents/"
+    response = api.post(url, {"text": text, "external_id": "secret"}, format="json")
+    assert response.status_code == 201, response.content
+    mine = Document.objects.get(pk=response.json()["ids"][0])
+    secret = Document.objects.get(title="Secret")
+    assert mine.pk != secret.pk and mine.external_id == "secret"
+    assert list(secret.projects.all()) == [world.elsewhere]
+    # Within one project the id still names one document.
+    again = api.post(url, {"text": "Changed.", "external_id": "secret"}, format="json")
+    assert again.status_code == 400 and "different text" in str(again.json())
