@@ -6,11 +6,12 @@ line they came from so that every error can name it. Nothing here touches the da
 """
 
 import json
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+from .storable import NotFinite, json_loads, text_problem, value_problem
 
 TEXT_SUFFIXES = {".txt", ".text"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -55,7 +56,7 @@ def read_jsonl(name: str, stream: IO[bytes]) -> Iterator[Record]:
         if not line:
             continue
         try:
-            value = json.loads(line, parse_constant=_not_finite, parse_float=_finite)
+            value = json_loads(line)
         except json.JSONDecodeError as error:
             raise ParseError(
                 where, f"not valid JSON ({error.msg} at column {error.colno})"
@@ -73,51 +74,18 @@ def read_jsonl(name: str, stream: IO[bytes]) -> Iterator[Record]:
         yield Record(where=where, fields=_from_json(where, value))
 
 
-class NotFinite(ValueError):
-    """A JSON number no JSON column can hold: ``NaN``, ``Infinity``, ``1e400``."""
-
-    def __init__(self, written: str):
-        super().__init__(f"numbers must be finite: {written[:40]} is not")
-
-
-def _not_finite(written: str) -> None:
-    raise NotFinite(written)
-
-
-def _finite(written: str) -> float:
-    number = float(written)
-    if not math.isfinite(number):  # 1e400 and the like overflow to infinity
-        raise NotFinite(written)
-    return number
-
-
 def _check_storable(where: str, value: Any) -> None:
-    """Refuse NUL (PostgreSQL cannot store it) and unpaired surrogates (not text) in any
-    string of a parsed line: keys and values, at any depth, meta included."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            _check_text(where, item)
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+    """Refuse what cannot be stored in any string of a parsed line: keys and values, at
+    any depth, meta included."""
+    problem = value_problem(value)
+    if problem:
+        raise ParseError(where, problem)
 
 
 def _check_text(where: str, text: str) -> None:
-    if "\x00" in text:
-        raise ParseError(where, "contains a NUL character (\\u0000), which cannot be stored")
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as error:
-            raise ParseError(
-                where,
-                f"contains an unpaired surrogate (U+{ord(text[error.start]):04X}), "
-                "which is not text",
-            ) from None
+    problem = text_problem(text)
+    if problem:
+        raise ParseError(where, problem)
 
 
 # Fields a native export line carries that describe the export, not the document: an

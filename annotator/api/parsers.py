@@ -1,7 +1,5 @@
 """JSON in: refused with a 400 that names the problem when it cannot be stored."""
 
-import json
-import math
 import re
 from typing import Any
 
@@ -10,6 +8,8 @@ from rest_framework.exceptions import (
     ParseError,
 )
 from rest_framework.parsers import BaseParser
+
+from corpus.storable import NotFinite, json_loads, value_problem
 
 
 class JSONBodyParser(BaseParser):
@@ -31,16 +31,16 @@ class JSONBodyParser(BaseParser):
                 "send the documents or spans in several requests."
             )
         try:
-            data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
+            data = json_loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
             raise ParseError("The body is not UTF-8.") from None
         except NotFinite as error:
-            raise ParseError(str(error)) from None
+            raise ParseError(f"Numbers {str(error).removeprefix('numbers ')}.") from None
         except (ValueError, RecursionError) as error:
             raise ParseError(f"Malformed JSON: {error}") from None
-        problem = _unstorable(data) if _SUSPECT_ESCAPE.search(raw) else None
+        problem = value_problem(data) if _SUSPECT_ESCAPE.search(raw) else None
         if problem:
-            raise ParseError(problem)
+            raise ParseError(f"Text {problem}.")
         return data
 
 
@@ -48,45 +48,3 @@ class JSONBodyParser(BaseParser):
 # characters in strings, and UTF-8 cannot encode surrogates. A body without such an escape
 # (nearly every body, however large) needs no walk through all its strings.
 _SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
-
-
-class NotFinite(ValueError):
-    """A JSON number that is not a finite float: ``NaN``, ``Infinity``, ``1e400``."""
-
-    def __init__(self, written: str):
-        super().__init__(f"Numbers must be finite: {written[:40]} is not.")
-
-
-def _no_constant(name: str) -> None:
-    raise NotFinite(name)
-
-
-def _finite(written: str) -> float:
-    number = float(written)
-    if not math.isfinite(number):  # 1e400 and the like overflow to infinity
-        raise NotFinite(written)
-    return number
-
-
-def _unstorable(data: Any) -> str | None:
-    """Why the parsed body cannot be stored (a NUL or a lone surrogate), or None."""
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if item.isascii():
-                if "\x00" in item:
-                    return "Text may not contain NUL (\\u0000) characters."
-                continue
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return "Text may not contain unpaired surrogates (e.g. a lone \\ud800)."
-            if "\x00" in item:
-                return "Text may not contain NUL (\\u0000) characters."
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return None
