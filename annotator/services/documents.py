@@ -15,6 +15,7 @@ from corpus.models import Document, text_hash
 from .. import history, sql
 from ..models import (
     DocumentStatus,
+    Membership,
     Origin,
     Project,
     Role,
@@ -22,7 +23,7 @@ from ..models import (
     Status,
     spans_errors,
 )
-from ..permissions import role_of
+from ..permissions import role_of, takes_a_place
 from .rows import bulk_insert
 from .spans import BatchErrors
 
@@ -187,6 +188,7 @@ def _documents_import(
         reused_layers = sorted(
             {(p.document.pk, span.annotator_id) for p in plan if p.reused for span in p.spans}
         )
+        _places_check(project, plan)
         _layers_lock(project, reused_layers)
         stored: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
         for document_id, annotator_id, *extent in Span.objects.filter(
@@ -198,7 +200,7 @@ def _documents_import(
             if planned.messages:
                 errors[str(planned.index)] = {
                     "spans": [
-                        f"span {number}: {message}"
+                        f"span {number}: {message}" if number >= 0 else message
                         for number in sorted(planned.messages)
                         for message in planned.messages[number]
                     ]
@@ -285,6 +287,43 @@ def _spans_check(
                 for name, messages in problems.items()
                 for message in messages
             ]
+
+
+def _places_check(project: Project, plan: Sequence[_Planned]) -> None:
+    """Spans imported into annotators' layers claim places on their documents, as a first
+    tag would: a document may not end up with more annotators than the project's
+    ``annotators_per_document`` (a manager's own layer claims nothing). Adds a message to
+    each planned document that would."""
+    annotator_ids = {span.annotator_id for planned in plan for span in planned.spans}
+    roles = dict(
+        Membership.objects.filter(project=project, user__in=annotator_ids).values_list(
+            "user_id", "role"
+        )
+    )
+    reused = sorted(planned.document.pk for planned in plan if planned.reused)
+    if reused and connection.features.has_select_for_no_key_update:
+        # Counted under the documents' locks, in id order, as the queue claims them.
+        list(Document.objects.filter(pk__in=reused).order_by("pk").select_for_update(no_key=True))
+    holders: dict[int, set[int]] = {}
+    for document_id, user_id in (
+        DocumentStatus.objects.places()
+        .filter(project=project, document__in=reused)
+        .values_list("document_id", "user_id")
+    ):
+        holders.setdefault(document_id, set()).add(user_id)
+    limit = project.annotators_per_document
+    for planned in plan:
+        held = holders.get(planned.document.pk, set())
+        claiming = {
+            span.annotator_id
+            for span in planned.spans
+            if takes_a_place(roles.get(span.annotator_id))
+        }
+        if claiming - held and len(held | claiming) > limit:
+            planned.messages.setdefault(-1, []).append(
+                f"The document would have {len(held | claiming)} annotators; the project "
+                f"takes {limit} a document: raise its annotators per document to import this."
+            )
 
 
 def _layers_lock(project: Project, layers: Sequence[tuple[int, int]]) -> None:

@@ -111,7 +111,11 @@ def test_doccano_merges_identical_spans_of_several_annotators(annotated):
 
 
 def _fresh_project(project, annotated) -> Project:
-    fresh = Project.objects.create(name="Round trip", allow_overlap=True)
+    fresh = Project.objects.create(
+        name="Round trip",
+        allow_overlap=True,
+        annotators_per_document=project.annotators_per_document,
+    )
     for label in project.labels.all():
         Label.objects.create(project=fresh, name=label.name, order=label.order)
     for name, role in [

@@ -3,10 +3,12 @@ from django.core.exceptions import ValidationError
 
 from annotator.models import DocumentStatus, Membership, Role, Span
 from annotator.services import (
+    BatchErrors,
     document_complete,
     document_next,
     document_reopen,
     documents_assign,
+    documents_import,
     span_create,
 )
 from corpus.models import Document
@@ -135,3 +137,31 @@ def test_assigning_a_full_document_to_an_annotator_is_refused(project, people, t
         project=project, documents=three_documents, user=people["reviewer"]
     )
     assert (len(assigned), full) == (3, [])
+
+
+def test_an_import_into_annotators_layers_claims_places_as_tags_would(project, people):
+    """A manager importing two analysts' work into a one-annotator project is refused,
+    naming the rule; their own layer and a reviewer's claim nothing."""
+    project.annotators_per_document = 1
+    project.save()
+    label = project.labels.first().name
+
+    def upload(*layers: str | None):
+        spans = [
+            {"start": 4 * n, "end": 4 * n + 3, "label": label}
+            | ({"annotator": name} if name else {})
+            for n, name in enumerate(layers)
+        ]
+        item = {"text": "Kim sent big shells", "external_id": "e1", "spans": spans}
+        return documents_import(project=project, uploader=people["manager"], items=[item])
+
+    with pytest.raises(BatchErrors) as refused:
+        upload("alice", "bob")
+    assert "would have 2 annotators" in refused.value.errors["0"]["spans"][0]
+    assert not Document.objects.exists()
+    [document] = upload("alice", "reviewer", None)  # None: the manager's own layer
+    assert DocumentStatus.objects.places().filter(document=document).count() == 1
+    # Imported again (the same document, reused), bob's work would take a second place.
+    with pytest.raises(BatchErrors):
+        upload("bob")
+    assert upload(None, "alice") == [document]  # alice holds the place already
