@@ -178,6 +178,15 @@ def test_unknown_project_is_a_clear_error(tmp_path, db):
         call_command("import_documents", str(tmp_path / "a.txt"), project="nope")
 
 
+def test_spans_go_only_to_a_member_of_the_project(tmp_path, project, people):
+    (tmp_path / "a.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(CommandError, match="outsider is not a member"):
+        call_command(
+            "import_documents", str(tmp_path / "a.txt"), project=str(project.pk), user="outsider"
+        )
+    assert not Document.objects.exists()
+
+
 def test_a_missing_path_is_a_clear_error(tmp_path, project, people, capsys):
     with pytest.raises(CommandError, match="nothing was stored"):
         run_import(tmp_path / "missing.jsonl", project=project)

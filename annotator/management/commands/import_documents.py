@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from annotator.models import Project
+from annotator.permissions import is_member
 from annotator.services import ImportRefused, records_import
 from corpus.importers import read_path
 
@@ -62,6 +63,9 @@ def _uploader(project: Project, username: str | None):
         user = users.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user named {username!r}.")
+        if not is_member(user, project):
+            # Their layer would hold spans no page of the project shows.
+            raise CommandError(f"{username} is not a member of “{project}”: add them first.")
         return user
     user = users.filter(memberships__project=project, memberships__role="manager").first()
     user = user or users.filter(is_superuser=True).first()
