@@ -22,6 +22,7 @@ from corpus.admin import DocumentAdmin as CorpusDocumentAdmin
 from corpus.importers import read_upload
 from corpus.models import Document
 
+from .api.uploads import ImportRefused, records_upload
 from .forms import (
     ImportForm,
     LabelForm,
@@ -34,12 +35,10 @@ from .models import DocumentStatus, Label, Membership, Project, Span, SpanEvent
 from .permissions import can_manage, can_review, managed_projects, reviewed_projects
 from .services import (
     NEEDS_A_MANAGER,
-    ImportRefused,
     managers_left,
     member_remove,
     member_set,
     project_create,
-    records_import,
     span_restore,
 )
 
@@ -295,7 +294,7 @@ class ProjectAdmin(RoleScopedAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                documents = records_import(
+                documents = records_upload(
                     project=project,
                     records=read_upload(upload.name, upload.open("rb")),
                     uploader=request.user,

@@ -111,7 +111,7 @@ class DocumentDetailSerializer(DocumentSerializer):
 
 
 class ImportedSpanSerializer(serializers.Serializer):
-    """A pre-annotation in a document upload (documented here, checked by the service)."""
+    """A pre-annotation in a document upload, as the schema shows it."""
 
     start = serializers.IntegerField(min_value=0)
     end = serializers.IntegerField(min_value=1)
@@ -121,15 +121,95 @@ class ImportedSpanSerializer(serializers.Serializer):
     )
 
 
-class DocumentInputSerializer(serializers.Serializer):
-    """One document of an upload; ``services.documents_import`` validates the batch."""
+@extend_schema_field(ImportedSpanSerializer(many=True))
+class ImportedSpansField(serializers.ListField):
+    """Pre-annotations, each checked by the service against the text, the labels and the
+    layers, and named by its number in the list when refused."""
 
-    text = serializers.CharField(trim_whitespace=False)
-    title = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    external_id = serializers.CharField(required=False, allow_null=True, max_length=255)
-    meta = serializers.DictField(required=False)
-    source = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    spans = ImportedSpanSerializer(many=True, required=False)
+
+class TextField(serializers.CharField):
+    """A string as given: no whitespace trimmed, no number turned into text."""
+
+    def __init__(self, *, max_length: int | None = None, **kwargs):
+        messages = {
+            "invalid": "Must be a string"
+            + (f" of at most {max_length} characters." if max_length else ".")
+        }
+        messages["max_length"] = messages["invalid"]
+        super().__init__(
+            trim_whitespace=False,
+            max_length=max_length,
+            error_messages=messages | kwargs.pop("error_messages", {}),
+            **kwargs,
+        )
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class DocumentInputSerializer(serializers.Serializer):
+    """One document of an upload: its own fields are checked here; what depends on stored
+    rows (its external id, its spans against the text, the labels and the layers) is
+    checked by ``services.documents_import``, which stores the upload all or nothing."""
+
+    text = TextField(
+        error_messages={
+            "required": "Required: the document text as a string.",
+            "null": "Required: the document text as a string.",
+            "invalid": "Required: the document text as a string.",
+            "blank": "Empty text is refused.",
+        }
+    )
+    title = TextField(required=False, allow_blank=True, allow_null=True, max_length=500)
+    external_id = TextField(required=False, allow_blank=True, allow_null=True, max_length=255)
+    meta = serializers.DictField(
+        required=False, allow_null=True, error_messages={"not_a_dict": "Must be an object."}
+    )
+    source = TextField(required=False, allow_blank=True, max_length=500)
+    spans = ImportedSpansField(
+        required=False,
+        allow_null=True,
+        error_messages={"not_a_list": "Must be a list of {{start, end, label}} objects."},
+    )
+
+    def to_internal_value(self, data: object) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Expected an object with a 'text'."]}
+            )
+        unknown = {name: ["Unknown field."] for name in sorted(set(data) - set(self.fields))}
+        try:
+            validated = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError(error.detail | unknown) from None
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        # None and "" read as absent, as the contract's optional fields are.
+        for name, empty in [("title", ""), ("meta", {}), ("spans", []), ("source", "")]:
+            if validated.get(name) is None:
+                validated[name] = empty
+        if not validated.get("external_id"):
+            validated["external_id"] = None
+        return validated
+
+
+def upload_checked(items: list) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[str]]]]:
+    """An upload's documents with their own fields checked: the validated documents, and
+    the problems by index (``{"<index>": {field: [messages]}}``), empty when there are
+    none. The API, the admin's upload and the import command all check them here."""
+    checked, errors = [], {}
+    for index, item in enumerate(items):
+        serializer = DocumentInputSerializer(data=item)
+        if serializer.is_valid():
+            checked.append(serializer.validated_data)
+        else:
+            errors[str(index)] = {
+                field: [str(message) for message in messages]
+                for field, messages in serializer.errors.items()
+            }
+    return checked, errors
 
 
 @extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}]})

@@ -64,6 +64,7 @@ from .serializers import (
     SpanListSerializer,
     SpanSerializer,
 )
+from .uploads import documents_upload
 
 # A single request may carry at most this many documents or spans; bigger loads are
 # sent in several requests (each one all-or-nothing).
@@ -359,9 +360,7 @@ class DocumentViewSet(
         if sum(len(listed) for listed in spans if isinstance(listed, list)) > MAX_SPANS:
             raise ValidationError({"non_field_errors": [f"At most {MAX_SPANS:,} spans a request."]})
         try:
-            documents = services.documents_import(
-                project=self.project, items=items, uploader=request.user
-            )
+            documents = documents_upload(project=self.project, items=items, uploader=request.user)
         except services.BatchErrors as refused:
             return Response({"errors": refused.errors}, status=status.HTTP_400_BAD_REQUEST)
         ids = [document.pk for document in documents]

@@ -13,7 +13,7 @@ from .assignment import (
     documents_assign,
     status_claim,
 )
-from .documents import ImportRefused, documents_import, records_import
+from .documents import documents_import
 from .projects import (
     NEEDS_A_MANAGER,
     LabelInUse,
@@ -44,7 +44,6 @@ from .spans import (
 __all__ = [
     "NEEDS_A_MANAGER",
     "BatchErrors",
-    "ImportRefused",
     "LabelInUse",
     "bulk_insert",
     "comment_add",
@@ -62,7 +61,6 @@ __all__ = [
     "member_remove",
     "member_set",
     "project_create",
-    "records_import",
     "span_create",
     "span_delete",
     "span_reject",

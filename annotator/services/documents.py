@@ -9,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from corpus.importers import ParseError, Record
 from corpus.models import Document, text_hash
 
 from .. import history, sql
@@ -44,11 +43,13 @@ def _documents_import(
 ) -> list[Document]:
     """Add documents (with optional pre-annotated spans) to a project, all or nothing.
 
-    Each item: ``text``, and optionally ``title``, ``external_id``, ``meta``, ``source``
-    and ``spans`` — a list of ``{start, end, label}`` where label is a name or an id, with
-    an optional ``annotator`` username (managers only) for other people's work. A document
-    whose ``external_id`` is already stored with the same text is reused, not duplicated.
-    Raises ``BatchErrors`` with every problem, by item index, and stores nothing then.
+    Each item's own fields come checked (``api.serializers.DocumentInputSerializer``):
+    ``text``, ``title``, ``external_id`` (None for none), ``meta``, ``source`` and
+    ``spans`` — a list of ``{start, end, label}`` where label is a name or an id, with an
+    optional ``annotator`` username (managers only) for other people's work. A document of
+    the project whose ``external_id`` is stored with the same text is reused, not
+    duplicated. Raises ``BatchErrors`` with every problem, by item index, and stores
+    nothing then.
 
     Spans are checked with ``models.spans_errors``, a layer at a time; a reused document's
     layers are first locked as a tag locks one (``_layers_lock``), then read, so that a tag
@@ -56,28 +57,23 @@ def _documents_import(
     """
     labels = {label.name: label for label in project.labels.all()}
     labels_by_id = {label.pk: label for label in labels.values()}
-    external_ids = [
-        item["external_id"]
-        for item in items
-        if isinstance(item, Mapping) and isinstance(item.get("external_id"), str)
-    ]
     # This project's documents only: another project's ids are neither reused nor named.
     existing = {
         document.external_id: document
-        for document in project.documents.filter(external_id__in=external_ids)
+        for document in project.documents.filter(
+            external_id__in=[item["external_id"] for item in items if item.get("external_id")]
+        )
     }
     usernames = {
         span.get("annotator")
         for item in items
-        if isinstance(item, Mapping) and isinstance(item.get("spans"), list)
-        for span in item["spans"]
+        for span in item.get("spans") or []
         if isinstance(span, Mapping) and isinstance(span.get("annotator"), str)
     }
     users = {
         user.username: user
         for user in get_user_model().objects.filter(
-            username__in=[name for name in usernames if isinstance(name, str)],
-            memberships__project=project,
+            username__in=usernames, memberships__project=project
         )
     }
     uploader_is_manager = role_of(uploader, project) == Role.MANAGER
@@ -86,69 +82,32 @@ def _documents_import(
     plan: list[_Planned] = []
     seen_external_ids: set[str] = set()
     for index, item in enumerate(items):
-        item_errors: dict[str, list[str]] = {}
-
-        def add(field: str, message: str, item_errors=item_errors) -> None:
-            item_errors.setdefault(field, []).append(message)
-
-        if not isinstance(item, Mapping):
-            errors[str(index)] = {"non_field_errors": ["Expected an object with a 'text'."]}
-            continue
-        unknown = set(item) - {"text", "title", "external_id", "meta", "source", "spans"}
-        for field in sorted(unknown):
-            add(field, "Unknown field.")
-        text = item.get("text")
-        if not isinstance(text, str):
-            add("text", "Required: the document text as a string.")
-        elif text == "":
-            add("text", "Empty text is refused.")
-        elif "\x00" in text:
-            add("text", "Contains a NUL character, which cannot be stored.")
-        title = item.get("title", "")
-        if title is None:
-            title = ""
-        if not isinstance(title, str) or len(title) > 500:
-            add("title", "Must be a string of at most 500 characters.")
-        source = item.get("source", "")
-        if not isinstance(source, str) or len(source) > 500:
-            add("source", "Must be a string of at most 500 characters.")
-        meta = item.get("meta", {})
-        if meta is None:
-            meta = {}
-        if not isinstance(meta, Mapping):
-            add("meta", "Must be an object.")
-        external_id = item.get("external_id")
-        if external_id == "":
-            external_id = None
+        text, external_id = item["text"], item.get("external_id")
         document = None
         if external_id is not None:
-            if not isinstance(external_id, str) or len(external_id) > 255:
-                add("external_id", "Must be a string of at most 255 characters.")
-            elif external_id in seen_external_ids:
-                add("external_id", f"'{external_id}' appears twice in this import.")
+            problem = None
+            if external_id in seen_external_ids:
+                problem = f"'{external_id}' appears twice in this import."
             else:
                 seen_external_ids.add(external_id)
                 document = existing.get(external_id)
-                if document and isinstance(text, str) and document.content_hash != text_hash(text):
-                    add(
-                        "external_id",
+                if document and document.content_hash != text_hash(text):
+                    problem = (
                         f"'{external_id}' is already used by a document with different text; "
-                        "a changed text is a new document with a new external_id.",
+                        "a changed text is a new document with a new external_id."
                     )
-        raw_spans = item.get("spans", [])
-        if raw_spans is None:
-            raw_spans = []
-        if not isinstance(raw_spans, list):
-            add("spans", "Must be a list of {start, end, label} objects.")
-            raw_spans = []
-        if item_errors:
-            errors[str(index)] = item_errors
-            continue
-
+            if problem:
+                errors[str(index)] = {"external_id": [problem]}
+                continue
+        raw_spans = item.get("spans") or []
         reused = document is not None
         if document is None:
             document = Document(
-                title=title, text=text, external_id=external_id, source=source, meta=dict(meta)
+                title=item.get("title") or "",
+                text=text,
+                external_id=external_id,
+                source=item.get("source") or "",
+                meta=dict(item.get("meta") or {}),
             )
         planned = _Planned(index, document, reused)
         for number, raw in enumerate(raw_spans):
@@ -369,36 +328,3 @@ def _statuses_in_progress(project: Project, layers: Iterable[tuple[int, int]]) -
         ["project", "document", "user", "status"],
         [(project.pk, document, user, Status.IN_PROGRESS) for document, user in sorted(layers)],
     )
-
-
-class ImportRefused(ValueError):
-    """A file import refused; ``problems`` are messages naming the file and line."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems[:5]))
-        self.problems = problems
-
-
-def records_import(*, project: Project, records: Iterable[Record], uploader) -> list[Document]:
-    """Import records read from files (``corpus.importers``), all or nothing.
-
-    Raises ``ImportRefused`` naming each bad file and line; nothing is stored then.
-    """
-    try:
-        records = list(records)
-    except ParseError as error:
-        raise ImportRefused([str(error)]) from None
-    if not records:
-        raise ImportRefused(["nothing to import: the files hold no documents"])
-    try:
-        return documents_import(
-            project=project, items=[record.fields for record in records], uploader=uploader
-        )
-    except BatchErrors as refused:
-        problems = [
-            f"{records[int(index)].where}: {field}: {message}"
-            for index, fields in refused.errors.items()
-            for field, messages in fields.items()
-            for message in messages
-        ]
-        raise ImportRefused(problems) from None

@@ -3,9 +3,9 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from annotator.api.uploads import ImportRefused, records_upload
 from annotator.models import Project
 from annotator.permissions import is_member
-from annotator.services import ImportRefused, records_import
 from corpus.importers import read_path
 
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 yield from read_path(path)
 
         try:
-            documents = records_import(project=target, records=records(), uploader=uploader)
+            documents = records_upload(project=target, records=records(), uploader=uploader)
         except ImportRefused as refused:
             for problem in refused.problems:
                 self.stderr.write(problem)
