@@ -303,3 +303,35 @@ def test_ids_past_the_databases_range_are_not_found(client, site, people, role):
             continue
         response = client.post(url, form(row, site)) if row.method == "POST" else client.get(url)
         assert response.status_code in {302, 403, 404, 405}, f"{row.method} {url}: {response}"
+
+
+def _outcome_of(status: int) -> str:
+    return "ok" if 200 <= status < 400 else str(status)
+
+
+def test_this_walk_and_the_api_table_say_the_same_of_the_same_request():
+    """``tests/api/test_roles.py`` checks every API method in depth, this walk every route;
+    where both speak of one request they must agree (two tables once gave a manager opposite
+    answers for editing an analyst's span). The roles are the same seven, in one order."""
+    from annotator.api import urls as api_urls
+    from tests.api import test_roles
+
+    assert test_roles.ROLES == ROLES
+    compared = 0
+    for pattern in api_urls.urlpatterns:
+        route = f"api/{pattern.pattern}"
+        row = EXPECT[route]
+        for case in test_roles.CASES:
+            if case.name != pattern.name or case.query or case.note:
+                continue  # another request (a filter, gold's span instead of alice's)
+            if case.method != row.method and case.name != "span-detail":
+                continue
+            if case.method == row.method:
+                expected = row.expect.split()
+            else:
+                # The workspace's writes to alice's span, as the API's PATCH and DELETE.
+                expected = ["401", *ALICES_SPAN_WRITE.split()[1:]]
+            got = [_outcome_of(case.status_for(role)) for role in ROLES]
+            assert got == expected, f"{case.id}: {got} here, {expected} in the walk"
+            compared += 1
+    assert compared >= 15
