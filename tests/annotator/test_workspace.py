@@ -305,3 +305,14 @@ def test_the_comments_follow_a_relabelled_or_deleted_span(
 
     page = alice.post(reverse("span_remove", args=[project.pk, other.pk]), **HX).content.decode()
     assert 'id="comment-list"' not in page
+
+
+def test_previous_and_next_are_this_projects_neighbours(alice, project):
+    first, other, middle, last = (Document.objects.create(text=f"doc {n}") for n in range(4))
+    project.documents.add(first, middle, last)  # ``other`` is in no project of alice's
+    page = alice.get(workspace_url(project, middle)).content.decode()
+    assert f'href="{workspace_url(project, first)}"' in page
+    assert f'href="{workspace_url(project, last)}"' in page
+    assert f"/documents/{other.pk}/" not in page
+    edge = alice.get(workspace_url(project, first)).content.decode()
+    assert 'id="previous-document"' not in edge and 'id="next-document"' in edge
