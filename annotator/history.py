@@ -53,6 +53,43 @@ def record_many_created(span_ids: Sequence[int], *, actor_id: int) -> None:
     if not span_ids:
         return
     quote = connection.ops.quote_name
+    span = Span._meta
+    insert, values = _created_events(quote(span.db_table), actor_id)
+    insert = f"{insert} WHERE {quote(span.pk.column)} "
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"{insert}= ANY(%s)", [*values, list(span_ids)])
+            return
+        for first in range(0, len(span_ids), 2000):
+            batch = span_ids[first : first + 2000]
+            cursor.execute(f"{insert}IN ({', '.join(['%s'] * len(batch))})", [*values, *batch])
+
+
+def insert_recorded(span_insert: str, params: Sequence, *, actor_id: int) -> list[int]:
+    """Run ``span_insert``, an ``INSERT INTO`` the spans' table ``… SELECT …`` (PostgreSQL),
+    and record each span it stores as ``record_many_created`` would, in the same statement
+    (``WITH s AS (INSERT … RETURNING …) INSERT INTO`` the events ``SELECT … FROM s``);
+    the spans' ids, in the order they were stored (the order of the ``SELECT``, in which the
+    ids are drawn). The events are made in that order too, as by ``record_many_created``.
+    """
+    quote = connection.ops.quote_name
+    span = Span._meta
+    returning = ", ".join(quote(field.column) for field in span.concrete_fields)
+    events, values = _created_events("s", actor_id)
+    pk = quote(span.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH s AS ({span_insert} RETURNING {returning}), e AS ({events})"
+            f" SELECT {pk} FROM s ORDER BY {pk}",
+            [*params, *values],
+        )
+        return [value for (value,) in cursor.fetchall()]
+
+
+def _created_events(source: str, actor_id: int) -> tuple[str, list]:
+    """``INSERT INTO`` the events ``SELECT`` a ``created`` event ``FROM source`` (rows with
+    the spans' columns) a row, and its parameters: by ``actor_id``, at this moment."""
+    quote = connection.ops.quote_name
     event, span = SpanEvent._meta, Span._meta
     columns = ", ".join(
         quote(event.get_field(name).column)
@@ -70,7 +107,7 @@ def record_many_created(span_ids: Sequence[int], *, actor_id: int) -> None:
             "at",
         )
     )
-    source = ", ".join(quote(span.get_field(name).column) for name in ("project", "document", "id"))
+    taken = ", ".join(quote(span.get_field(name).column) for name in ("project", "document", "id"))
     start, end, label, annotator, gold = (
         quote(span.get_field(name).column)
         for name in ("start", "end", "label", "annotator", "gold")
@@ -78,17 +115,10 @@ def record_many_created(span_ids: Sequence[int], *, actor_id: int) -> None:
     now = event.get_field("at").get_db_prep_save(timezone.now(), connection)
     insert = (
         f"INSERT INTO {quote(event.db_table)} ({columns}) "
-        f"SELECT {source}, %s, %s, {annotator}, {gold}, "
-        f"{start}, {end}, {label}, %s FROM {quote(span.db_table)} WHERE {quote(span.pk.column)} "
+        f"SELECT {taken}, %s, %s, {annotator}, {gold}, "
+        f"{start}, {end}, {label}, %s FROM {source}"
     )
-    values = [SpanAction.CREATED, actor_id, now]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"{insert}= ANY(%s)", [*values, list(span_ids)])
-            return
-        for first in range(0, len(span_ids), 2000):
-            batch = span_ids[first : first + 2000]
-            cursor.execute(f"{insert}IN ({', '.join(['%s'] * len(batch))})", [*values, *batch])
+    return insert, [SpanAction.CREATED, actor_id, now]
 
 
 def record_changed(

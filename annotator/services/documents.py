@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from corpus.models import Document, text_hash
 
-from .. import history, sql
+from .. import sql
 from ..models import (
     DocumentStatus,
     Membership,
@@ -23,7 +23,7 @@ from ..models import (
     spans_errors,
 )
 from ..permissions import role_of, takes_a_place
-from .rows import bulk_insert
+from .rows import bulk_insert, spans_insert
 from .spans import BatchErrors
 
 
@@ -177,17 +177,14 @@ def _documents_import(
             ["project", "document"],
             [(project.pk, p.document.pk) for p in plan if p.document.pk not in linked],
         )
-        # 200,000 spans are 200,000 rows, not model instances.
-        span_ids = bulk_insert(
-            Span,
-            ["project", "document", "label", "annotator", "start", "end", "origin"],
-            [
-                (project.pk, p.document.pk, *span.columns, Origin.IMPORTED)
-                for p in plan
-                for span in p.spans
-            ],
+        # 200,000 spans are 200,000 rows, not model instances; stored with their history.
+        rows = [(p.document.pk, *span.columns) for p in plan for span in p.spans]
+        names = ["document", "label", "annotator", "start", "end"]
+        spans_insert(
+            dict(zip(names, zip(*rows, strict=True) if rows else [()] * 5, strict=True)),
+            {"project": project.pk, "origin": Origin.IMPORTED},
+            actor_id=uploader.pk,
         )
-        history.record_many_created(span_ids, actor_id=uploader.pk)
         # A reused document's layers have their status already (``_layers_lock``).
         _statuses_in_progress(
             project,

@@ -5,11 +5,21 @@ import random
 import time
 
 import pytest
+from django.db.models.signals import post_init
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from annotator.api import views as api
-from annotator.models import Label, Project, Span, span_errors, spans_errors
+from annotator.models import (
+    Label,
+    Project,
+    Span,
+    SpanAction,
+    SpanEvent,
+    span_errors,
+    spans_errors,
+)
 from annotator.services import documents_import, spans_create
 from corpus.models import Document
 
@@ -165,3 +175,152 @@ def test_the_span_limit_of_an_upload_is_fifty_thousand(project, people):
     response = client_of(people["manager"]).post(url, items, format="json")
 
     assert response.json() == {"non_field_errors": ["At most 50,000 spans a request."]}
+
+
+# A list is stored with its history in one statement on PostgreSQL (``rows.spans_insert``),
+# and its instances are made without ``Model.__init__`` (``spans._stored_spans``): the same
+# rows, events and instances as one span at a time would give, in the list's order.
+
+
+def test_a_list_is_stored_in_its_order_with_one_created_event_a_span(
+    project, people, django_assert_num_queries
+):
+    document = Document.objects.create(text="x" * 1000)
+    project.documents.add(document)
+    labels = list(project.labels.order_by("order"))
+    alice, manager = people["alice"], people["manager"]
+    # Not in the order of their offsets: the ids follow the list.
+    starts = [500, 10, 300, 40, 0, 990]
+    items = [
+        {"start": start, "end": start + 7, "label": labels[number % 3]}
+        for number, start in enumerate(starts)
+    ]
+    before = timezone.now()
+    spans = spans_create(
+        project=project, document=document, annotator=alice, items=items, actor=manager
+    )
+    after = timezone.now()
+
+    ids = [span.pk for span in spans]
+    assert ids == sorted(ids) and len(set(ids)) == len(items)
+    rows = {row["id"]: row for row in Span.objects.filter(pk__in=ids).values()}
+    for span, item in zip(spans, items, strict=True):
+        # The instance is the stored row, dates included.
+        assert {field.attname: getattr(span, field.attname) for field in Span._meta.fields} == (
+            rows[span.pk]
+        )
+        assert (span.start, span.end, span.label_id) == (
+            item["start"],
+            item["end"],
+            item["label"].pk,
+        )
+        assert not span._state.adding and span._state.db == "default"
+    stamps = {span.created_at for span in spans} | {span.updated_at for span in spans}
+    assert len(stamps) == 1 and before <= stamps.pop() <= after
+    with django_assert_num_queries(0):  # its related objects are set, not fetched
+        assert [span.label for span in spans] == [item["label"] for item in items]
+        assert {(span.project, span.document, span.annotator) for span in spans} == {
+            (project, document, alice)
+        }
+
+    events = list(SpanEvent.objects.filter(span_id__in=ids).order_by("id"))
+    assert [event.span_id for event in events] == ids  # one a span, made in the same order
+    for event, span in zip(events, spans, strict=True):
+        assert (event.action, event.actor_id, event.annotator_id, event.gold) == (
+            SpanAction.CREATED,
+            manager.pk,
+            alice.pk,
+            False,
+        )
+        assert (event.project_id, event.document_id) == (project.pk, document.pk)
+        assert (event.after_start, event.after_end, event.after_label_id) == (
+            span.start,
+            span.end,
+            span.label_id,
+        )
+        assert (event.before_start, event.before_end, event.before_label_id) == (None,) * 3
+        assert event.reverts_id is None and span.created_at <= event.at <= after
+
+
+def test_a_gold_list_is_stored_as_gold_with_its_events(project, people):
+    document = Document.objects.create(text="y" * 100)
+    project.documents.add(document)
+    label = project.labels.get(name="PERSON")
+    reviewer = people["reviewer"]
+    items = [{"start": 20, "end": 25, "label": label}, {"start": 0, "end": 5, "label": label}]
+    spans = spans_create(
+        project=project, document=document, annotator=reviewer, items=items, gold=True
+    )
+    stored = list(Span.objects.filter(document=document).order_by("id"))
+    assert [(span.pk, span.start, span.gold, span.origin) for span in stored] == [
+        (spans[0].pk, 20, True, "manual"),
+        (spans[1].pk, 0, True, "manual"),
+    ]
+    events = SpanEvent.objects.filter(document=document).order_by("id")
+    assert [(event.span_id, event.gold, event.actor_id) for event in events] == [
+        (span.pk, True, reviewer.pk) for span in stored
+    ]
+
+
+def test_a_receiver_of_post_init_still_sees_each_span_of_a_list(project, people):
+    document = Document.objects.create(text="z" * 100)
+    project.documents.add(document)
+    label = project.labels.get(name="PERSON")
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Span)
+    try:
+        spans = spans_create(
+            project=project,
+            document=document,
+            annotator=people["alice"],
+            items=[{"start": 0, "end": 5, "label": label}, {"start": 9, "end": 12, "label": label}],
+        )
+    finally:
+        post_init.disconnect(receiver, sender=Span)
+    assert all(any(span is other for other in seen) for span in spans)
+    assert [(span.start, span.label) for span in spans] == [(0, label), (9, label)]
+
+
+def test_an_import_stores_its_spans_in_order_with_their_events(project, people):
+    manager = people["manager"]
+    items = [
+        {
+            "text": "a" * 100,
+            "spans": [
+                {"start": 50, "end": 60, "label": "PERSON", "annotator": "alice"},
+                {"start": 0, "end": 5, "label": "WEAPONS"},
+            ],
+        },
+        {
+            "text": "b" * 100,
+            "spans": [{"start": 20, "end": 30, "label": "LOCATION", "annotator": "bob"}],
+        },
+        {"text": "c" * 100},
+    ]
+    before = timezone.now()
+    documents = documents_import(project=project, items=items, uploader=manager)
+    spans = list(Span.objects.filter(document__in=documents).order_by("id"))
+    assert [
+        (span.document_id, span.start, span.end, span.label.name, span.annotator.username)
+        for span in spans
+    ] == [
+        (documents[0].pk, 50, 60, "PERSON", "alice"),
+        (documents[0].pk, 0, 5, "WEAPONS", "manager"),
+        (documents[1].pk, 20, 30, "LOCATION", "bob"),
+    ]
+    assert {(span.origin, span.gold, span.project_id) for span in spans} == {
+        ("imported", False, project.pk)
+    }
+    assert all(before <= span.created_at == span.updated_at for span in spans)
+    events = SpanEvent.objects.filter(document__in=documents).order_by("id")
+    made = ["span_id", "actor_id", "annotator_id", "document_id", "after_start", "after_end"]
+    assert [event.action for event in events] == [SpanAction.CREATED] * 3
+    assert [tuple(getattr(event, name) for name in made) for event in events] == [
+        (span.pk, manager.pk, span.annotator_id, span.document_id, span.start, span.end)
+        for span in spans
+    ]
+    assert [event.after_label_id for event in events] == [span.label_id for span in spans]
