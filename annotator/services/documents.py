@@ -41,7 +41,7 @@ def documents_import(
 def _documents_import(
     *, project: Project, items: Sequence[Mapping[str, Any]], uploader
 ) -> list[Document]:
-    """Add documents (with optional pre-annotated spans) to a project, all or nothing.
+    """(Inside ``documents_import``'s transaction.) Add documents (with optional pre-annotated spans) to a project, all or nothing.
 
     Each item's own fields come checked (``api.serializers.DocumentInputSerializer``):
     ``text``, ``title``, ``external_id`` (None for none), ``meta``, ``source`` and
@@ -142,54 +142,53 @@ def _documents_import(
             planned.spans.append(_PlannedSpan(number, annotator_id, raw_label, item))
         plan.append(planned)
 
-    with transaction.atomic():
-        # Locked before they are read; in (document, user) order, as every import does.
-        reused_layers = sorted(
-            {(p.document.pk, span.annotator_id) for p in plan if p.reused for span in p.spans}
-        )
-        _places_check(project, plan)
-        _layers_lock(project, reused_layers)
-        stored: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-        for document_id, annotator_id, *extent in Span.objects.filter(
-            project=project, document__in={document for document, _ in reused_layers}, gold=False
-        ).values_list("document_id", "annotator_id", "start", "end", "label_id"):
-            stored.setdefault((document_id, annotator_id), []).append(tuple(extent))
-        for planned in plan:
-            _spans_check(project, planned, stored)
-            if planned.messages:
-                errors[str(planned.index)] = {
-                    "spans": [
-                        f"span {number}: {message}" if number >= 0 else message
-                        for number in sorted(planned.messages)
-                        for message in planned.messages[number]
-                    ]
-                }
-        if errors:
-            raise BatchErrors(dict(sorted(errors.items(), key=lambda pair: int(pair[0]))))
+    # Locked before they are read; in (document, user) order, as every import does.
+    reused_layers = sorted(
+        {(p.document.pk, span.annotator_id) for p in plan if p.reused for span in p.spans}
+    )
+    _places_check(project, plan)
+    _layers_lock(project, reused_layers)
+    stored: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    for document_id, annotator_id, *extent in Span.objects.filter(
+        project=project, document__in={document for document, _ in reused_layers}, gold=False
+    ).values_list("document_id", "annotator_id", "start", "end", "label_id"):
+        stored.setdefault((document_id, annotator_id), []).append(tuple(extent))
+    for planned in plan:
+        _spans_check(project, planned, stored)
+        if planned.messages:
+            errors[str(planned.index)] = {
+                "spans": [
+                    f"span {number}: {message}" if number >= 0 else message
+                    for number in sorted(planned.messages)
+                    for message in planned.messages[number]
+                ]
+            }
+    if errors:
+        raise BatchErrors(dict(sorted(errors.items(), key=lambda pair: int(pair[0]))))
 
-        _documents_insert([p.document for p in plan if not p.reused])
-        reused_ids = {p.document.pk for p in plan if p.reused}
-        # Only a reused document can be in the project already (no m2m_changed receivers
-        # to skip: the links are rows like the others).
-        linked = set(project.documents.filter(pk__in=reused_ids).values_list("pk", flat=True))
-        bulk_insert(
-            Project.documents.through,
-            ["project", "document"],
-            [(project.pk, p.document.pk) for p in plan if p.document.pk not in linked],
-        )
-        # 200,000 spans are 200,000 rows, not model instances; stored with their history.
-        rows = [(p.document.pk, *span.columns) for p in plan for span in p.spans]
-        names = ["document", "label", "annotator", "start", "end"]
-        spans_insert(
-            dict(zip(names, zip(*rows, strict=True) if rows else [()] * 5, strict=True)),
-            {"project": project.pk, "origin": Origin.IMPORTED},
-            actor_id=uploader.pk,
-        )
-        # A reused document's layers have their status already (``_layers_lock``).
-        _statuses_in_progress(
-            project,
-            {(p.document.pk, span.annotator_id) for p in plan if not p.reused for span in p.spans},
-        )
+    _documents_insert([p.document for p in plan if not p.reused])
+    reused_ids = {p.document.pk for p in plan if p.reused}
+    # Only a reused document can be in the project already (no m2m_changed receivers
+    # to skip: the links are rows like the others).
+    linked = set(project.documents.filter(pk__in=reused_ids).values_list("pk", flat=True))
+    bulk_insert(
+        Project.documents.through,
+        ["project", "document"],
+        [(project.pk, p.document.pk) for p in plan if p.document.pk not in linked],
+    )
+    # 200,000 spans are 200,000 rows, not model instances; stored with their history.
+    rows = [(p.document.pk, *span.columns) for p in plan for span in p.spans]
+    names = ["document", "label", "annotator", "start", "end"]
+    spans_insert(
+        dict(zip(names, zip(*rows, strict=True) if rows else [()] * 5, strict=True)),
+        {"project": project.pk, "origin": Origin.IMPORTED},
+        actor_id=uploader.pk,
+    )
+    # A reused document's layers have their status already (``_layers_lock``).
+    _statuses_in_progress(
+        project,
+        {(p.document.pk, span.annotator_id) for p in plan if not p.reused for span in p.spans},
+    )
     return [p.document for p in plan]
 
 

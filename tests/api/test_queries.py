@@ -120,9 +120,10 @@ def test_a_bulk_upload_costs_the_same_queries_for_5_and_50_documents(
     url = reverse("api:document-list", args=[world.project.pk])
     client = client_for("manager")
 
-    # The token, project, labels, stored documents and users; then each table written
-    # (PostgreSQL: ids drawn, then COPY) and the events copied from the spans.
-    with django_assert_max_num_queries(16):
+    # The token, project (and its lock: one import at a time), labels, stored documents,
+    # users and their roles (places); then each table written (PostgreSQL: ids drawn, then
+    # COPY; the spans with their events in one statement).
+    with django_assert_max_num_queries(18):
         response = client.post(url, body, format="json")
 
     assert response.status_code == 201
