@@ -234,23 +234,21 @@ class IsStaffToCreate(BasePermission):
         return view.action != "create" or request.user.is_staff
 
 
-def managed_projects(user) -> QuerySet[Project]:
-    """The projects the user manages (every project for a superuser): what the admin offers
-    as a project to put a label, member or document status in."""
-    if not user.is_authenticated:
-        return Project.objects.none()
-    if user.is_superuser:
-        return Project.objects.all()
-    return Project.objects.filter(memberships__user=user, memberships__role=Role.MANAGER)
-
-
-def reviewed_projects(user) -> QuerySet[Project]:
-    """The projects whose every layer the user may read, as a reviewer or a manager (every
-    project for a superuser): what the admin lists."""
+def projects_where(user, action: Action) -> QuerySet[Project]:
+    """The projects in which the user may do ``action`` (every one for a superuser): the
+    admin lists those where they review and offers those where they manage."""
     if not user.is_authenticated:
         return Project.objects.none()
     if user.is_superuser:
         return Project.objects.all()
     return Project.objects.filter(
-        memberships__user=user, memberships__role__in=[Role.REVIEWER, Role.MANAGER]
-    )
+        memberships__user=user, memberships__role__in=roles_that(action)
+    ).distinct()
+
+
+def managed_projects(user) -> QuerySet[Project]:
+    return projects_where(user, Action.MANAGE)
+
+
+def reviewed_projects(user) -> QuerySet[Project]:
+    return projects_where(user, Action.REVIEW)

@@ -41,7 +41,8 @@ def documents_import(
 def _documents_import(
     *, project: Project, items: Sequence[Mapping[str, Any]], uploader
 ) -> list[Document]:
-    """(Inside ``documents_import``'s transaction.) Add documents (with optional pre-annotated spans) to a project, all or nothing.
+    """Add documents (with optional pre-annotated spans) to a project, all or nothing;
+    inside ``documents_import``'s transaction.
 
     Each item's own fields come checked (``api.serializers.DocumentInputSerializer``):
     ``text``, ``title``, ``external_id`` (None for none), ``meta``, ``source`` and
