@@ -17,12 +17,11 @@ from ..models import (
     Membership,
     Origin,
     Project,
-    Role,
     Span,
     Status,
     spans_errors,
 )
-from ..permissions import role_of, takes_a_place
+from ..permissions import can_manage, takes_a_place
 from .rows import bulk_insert, spans_insert
 from .spans import BatchErrors
 
@@ -77,7 +76,7 @@ def _documents_import(
             username__in=usernames, memberships__project=project
         )
     }
-    uploader_is_manager = role_of(uploader, project) == Role.MANAGER
+    uploader_is_manager = can_manage(uploader, project)
 
     errors: dict[str, dict[str, list[str]]] = {}
     plan: list[_Planned] = []
