@@ -1,6 +1,5 @@
-"""Request-wide concerns: who is acting (for the span history), the database going away,
-input that is not text or cannot be stored, throttled logins, and reading the signed-in
-user (session or API token).
+"""Request-wide concerns: the database going away, input that is not text or cannot be
+stored, throttled logins, and reading the signed-in user (session or API token).
 
 ``DatabaseUnavailableMiddleware`` turns a lost database connection (PostgreSQL restarting,
 a failover) into a 503 that says "retry" — JSON for the API, a short message for the
@@ -28,6 +27,8 @@ from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
+
+from corpus.storable import text_problem
 
 from . import sql
 
@@ -121,14 +122,11 @@ class TokenAuthentication(authentication.TokenAuthentication):
         return users[0], Token(key=key, user=users[0])
 
 
-NUL_REFUSED = (
-    "Refused: the request contains a NUL character (\\u0000), which cannot be stored. "
-    "Nothing was saved."
-)
-SURROGATE_REFUSED = (
-    "Refused: the request contains an unpaired surrogate (such as \\ud800), which is not "
-    "text and cannot be stored. Nothing was saved."
-)
+def _refusal(problem: str) -> str:
+    return f"Refused: the request {problem}. Nothing was saved."
+
+
+NUL_REFUSED = _refusal(text_problem("\x00"))
 NOT_UTF8_REFUSED = "Refused: the form is not valid UTF-8 text. Nothing was saved."
 CHARSET_REFUSED = (
     "Refused: the form is sent in the charset {charset!r}; Margin reads forms in UTF-8 "
@@ -243,13 +241,9 @@ def _multipart_problem(request) -> str | None:
 def _fields_problem(fields) -> str | None:
     for key, values in fields:
         for text in (key, *values):
-            if "\x00" in text:
-                return NUL_REFUSED
-            if not text.isascii():
-                try:
-                    text.encode("utf-8")
-                except UnicodeEncodeError:
-                    return SURROGATE_REFUSED
+            problem = text_problem(text)  # the importers' and the API's rule too
+            if problem:
+                return _refusal(problem)
     return None
 
 
