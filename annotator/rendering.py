@@ -1,9 +1,10 @@
-"""HTML for the workspace: the article with its spans highlighted, and guidelines.
+"""What the workspace draws: the article cut into pieces at span boundaries, the span list's
+rows, and guidelines.
 
-The article is rendered in Python rather than in a template loop because it is the hot
-path of every tag an analyst makes (a 20,000-character text with 500 spans is about a
-thousand segments), and because every character must reach the page exactly: the
-browser's text must equal ``document.text`` so that offsets can be converted back.
+The HTML itself is in the workspace template's partials (``article-pieces``, ``span-row``);
+this module works out what they show. Every character must reach the page exactly: the
+browser's text must equal ``document.text`` so that offsets can be converted back, which is
+what ``article_escape`` (the ``article_text`` filter) is for.
 """
 
 import itertools
@@ -44,22 +45,33 @@ class Segment:
     ending: tuple[SpanLike, ...]  # the spans that end with this segment
 
 
-def segments(length: int, spans: Iterable[SpanLike]) -> list[Segment]:
-    """Cut [0, length) at every span boundary; each piece knows the spans over it."""
-    spans = sorted(spans, key=lambda s: (s.start, -s.end))
-    cuts = sorted({0, length, *(s.start for s in spans), *(s.end for s in spans)})
+def segments(
+    length: int, spans: Iterable[SpanLike], *, start: int = 0, end: int | None = None
+) -> list[Segment]:
+    """Cut [start, end) (by default the whole text, [0, length)) at every span boundary
+    inside it; each piece knows the spans over it. The pieces of a stretch whose ends are
+    boundaries are the same as those of the whole text there: the workspace redraws only
+    the stretch a change touched."""
+    end = length if end is None else end
+    spans = sorted((s for s in spans if s.start < end and s.end > start), key=_reading)
+    inside = (edge for s in spans for edge in (s.start, s.end) if start < edge < end)
+    cuts = sorted({start, end, *inside})
     result: list[Segment] = []
     active: list[SpanLike] = []
     upcoming = 0
-    for start, end in itertools.pairwise(cuts):
-        active = [s for s in active if s.end > start]
-        while upcoming < len(spans) and spans[upcoming].start <= start:
-            if spans[upcoming].end > start:
+    for left, right in itertools.pairwise(cuts):
+        active = [s for s in active if s.end > left]
+        while upcoming < len(spans) and spans[upcoming].start <= left:
+            if spans[upcoming].end > left:
                 active.append(spans[upcoming])
             upcoming += 1
         covering = tuple(sorted(active, key=lambda s: (s.end - s.start, s.start)))
-        result.append(Segment(start, end, covering, tuple(s for s in covering if s.end == end)))
+        result.append(Segment(left, right, covering, tuple(s for s in covering if s.end == right)))
     return result
+
+
+def _reading(span: SpanLike) -> tuple[int, int]:
+    return span.start, -span.end
 
 
 def article_escape(text: str) -> str:
@@ -70,64 +82,84 @@ def article_escape(text: str) -> str:
     return escape(text).replace("\r", "&#13;")
 
 
-def article_html(text: str, spans: Sequence[SpanLike], label_names: dict[int, str]) -> SafeString:
-    """The text as segments; highlighted ones carry their spans' ids and label classes.
+@dataclass(frozen=True)
+class Piece:
+    """One segment of the article as the ``article-pieces`` partial draws it.
 
-    ``data-start`` is the segment's offset in code points: the workspace script counts
-    from there. Label names are shown by CSS (``data-end-labels``) so that they are
-    visible to readers but not part of the selectable text.
+    ``start`` is in code points: the workspace script counts from there. Label names are
+    shown by CSS (``ending``, as ``data-end-labels``) so that they are visible to readers
+    but not part of the selectable text.
     """
-    parts: list[str] = []
-    for segment in segments(len(text), spans):
-        piece = article_escape(text[segment.start : segment.end])
-        if not segment.covering:
-            parts.append(f'<span class="seg" data-start="{segment.start}">{piece}</span>')
+
+    start: int
+    text: str
+    label_id: int | None = None  # the innermost span's label (its colour)
+    second_id: int | None = None  # the next span's, when spans are stacked here
+    ids: str = ""  # the covering spans' ids, innermost first
+    names: str = ""  # their labels in reading order (the tooltip)
+    ending: str = ""  # the labels of the spans that end here
+
+
+def article_pieces(
+    text: str,
+    spans: Sequence[SpanLike],
+    label_names: dict[int, str],
+    *,
+    start: int = 0,
+    end: int | None = None,
+) -> list[Piece]:
+    """The article (or its stretch [start, end)) as pieces, highlighted where spans are."""
+    pieces = []
+    for segment in segments(len(text), spans, start=start, end=end):
+        piece = text[segment.start : segment.end]
+        covering = segment.covering
+        if not covering:
+            pieces.append(Piece(segment.start, piece))
             continue
-        first = segment.covering[0]
-        classes = f"seg hl c1-{first.label_id}"
-        if len(segment.covering) > 1:
-            classes += f" c2-{segment.covering[1].label_id} stacked"
-        ids = " ".join(str(s.id) for s in segment.covering)
-        names = " ".join(
-            escape(label_names.get(s.label_id, "?"))
-            for s in sorted(segment.covering, key=lambda s: s.start)
+        pieces.append(
+            Piece(
+                start=segment.start,
+                text=piece,
+                label_id=covering[0].label_id,
+                second_id=covering[1].label_id if len(covering) > 1 else None,
+                ids=" ".join(str(s.id) for s in covering),
+                names=" ".join(
+                    label_names.get(s.label_id, "?") for s in sorted(covering, key=_reading)
+                ),
+                ending=" · ".join(label_names.get(s.label_id, "?") for s in segment.ending),
+            )
         )
-        ending = " · ".join(escape(label_names.get(s.label_id, "?")) for s in segment.ending)
-        end_attr = f' data-end-labels="{ending}"' if ending else ""
-        parts.append(
-            f'<mark class="{classes}" data-start="{segment.start}" data-spans="{ids}"'
-            f' title="{names}"{end_attr}>{piece}</mark>'
-        )
-    return mark_safe("".join(parts))
+    return pieces
 
 
-def span_items_html(
-    text: str, spans: Sequence[SpanRow], label_names: dict[int, str], delete_url: str
-) -> SafeString:
-    """The span list's rows: choose a span (to relabel or delete it by key), or delete it.
+@dataclass(frozen=True)
+class Row:
+    """One row of the span list (the ``span-row`` partial): choose the span, to relabel or
+    delete it by key, or delete it."""
 
-    ``delete_url`` has a ``{}`` where the span id goes. Rendered here for the same reason
-    as the article: hundreds of rows, re-rendered after every tag.
-    """
-    rows = []
-    for span in spans:
-        label = escape(label_names.get(span.label_id, "?"))
-        quoted = escape(_shortened(text[span.start : span.end]))
-        rejected = (
-            f'<p class="rejected"><strong>Rejected by review:</strong> {escape(span.rejected)}</p>'
-            if span.rejected
-            else ""
+    id: int
+    start: int
+    end: int
+    label_id: int
+    label: str
+    quoted: str
+    rejected: str | None
+
+
+def span_rows(text: str, spans: Iterable[SpanRow], label_names: dict[int, str]) -> list[Row]:
+    """The span list's rows, in the order given (reading order)."""
+    return [
+        Row(
+            span.id,
+            span.start,
+            span.end,
+            span.label_id,
+            label_names.get(span.label_id, "?"),
+            _shortened(text[span.start : span.end]),
+            span.rejected,
         )
-        rows.append(
-            f'<li class="span-row" data-span="{span.id}">'
-            f'<button type="button" class="span-choose c1-{span.label_id}" data-span="{span.id}"'
-            f' aria-label="Choose {label} span “{quoted}” at {span.start}–{span.end}">'
-            f'<span class="chip">{label}</span> <span class="span-text">{quoted}</span></button>'
-            f'<button type="button" class="span-delete" hx-post="{delete_url.format(span.id)}"'
-            f' hx-target="#annotation" hx-swap="outerHTML"'
-            f' aria-label="Delete {label} span “{quoted}”">✕</button>{rejected}</li>'
-        )
-    return mark_safe("".join(rows))
+        for span in spans
+    ]
 
 
 def _shortened(text: str, limit: int = 80) -> str:

@@ -15,6 +15,8 @@ from corpus.models import Document
 
 from . import services
 from .models import Project, Span, SpanAction, SpanEvent
+from .patches import Change
+from .rendering import SpanRow
 
 # How far back the stack is read: far more changes than anyone undoes one by one.
 DEPTH = 500
@@ -40,8 +42,11 @@ def last_change(project: Project, document: Document, user, *, gold: bool) -> Sp
     return None
 
 
-def undo_last(project: Project, document: Document, user, *, gold: bool) -> str | None:
-    """Reverse the user's last change to the layer; returns what was done, or None."""
+def undo_last(
+    project: Project, document: Document, user, *, gold: bool
+) -> tuple[str, Change] | None:
+    """Reverse the user's last change to the layer; returns what was done (in words, and
+    the span it touched), or None."""
     with transaction.atomic():
         # Two undos at once (a key held down) take the changes one after the other.
         services.lock_layer(project, document, user.pk, gold=gold)
@@ -56,12 +61,12 @@ def undo_last(project: Project, document: Document, user, *, gold: bool) -> str 
             raise ValidationError("Cannot undo: that span is gone.")
         if event.action == SpanAction.CREATED:
             services.span_delete(span=span, reverts=event, actor=user)
-            return "Undone: the new span is removed."
+            return "Undone: the new span is removed.", Change(before=(span,))
         label = event.before_label
         if label is None:
             raise ValidationError("Cannot undo: that label has been deleted since.")
         if event.action == SpanAction.DELETED:
-            services.span_create(
+            restored = services.span_create(
                 project=project,
                 document=document,
                 annotator=event.annotator or user,  # gold: the reviewer who curated it
@@ -72,7 +77,8 @@ def undo_last(project: Project, document: Document, user, *, gold: bool) -> str 
                 reverts=event,
                 actor=user,
             )
-            return f"Undone: the {label.name} span is back."
+            return f"Undone: the {label.name} span is back.", Change(after=(restored,))
+        before = SpanRow(span.pk, span.start, span.end, span.label_id)
         services.span_update(
             span=span,
             label=label,
@@ -81,4 +87,4 @@ def undo_last(project: Project, document: Document, user, *, gold: bool) -> str 
             reverts=event,
             actor=user,
         )
-        return f"Undone: the span is {label.name} again."
+        return f"Undone: the span is {label.name} again.", Change(before=(before,), after=(span,))

@@ -16,11 +16,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from corpus.models import Document
 
-from . import curation, services, sql
+from . import curation, patches, services, sql
 from .history import EVENTS_PER_PAGE, document_history, history_rows
 from .models import (
     Comment,
@@ -45,7 +45,7 @@ from .permissions import (
     visible_spans,
 )
 from .progress import progress
-from .rendering import article_html, markdown_html, span_items_html, trimmed
+from .rendering import SpanRow, article_pieces, markdown_html, span_rows, trimmed
 from .services import BatchErrors
 from .undo import last_change, undo_last
 
@@ -245,42 +245,56 @@ def _annotation(
     notice: str = "",
     refused: str = "",
     can_undo: bool | None = None,
+    spans: list[SpanRow] | None = None,
 ) -> dict:
     """What a change can alter: the article, the span list, the status line and actions
     (``#annotation`` and ``#span-list``), and on the review page the comparison.
-
-    This is answered after every tag an analyst makes, so it reads only that: ``names``
-    (the labels' names) and ``can_undo`` are passed in when the caller knows them.
+    ``names`` (the labels' names), ``can_undo`` and the layer's ``spans`` are passed in
+    when the caller knows them.
     """
     if names is None:
         names = {label.pk: label.name for label in sql.labels(project.pk)}
-    # Plain rows, not model instances: hundreds of them on every tag.
-    spans = sql.layer_rows(project.pk, document.pk, request.user.pk, gold=gold)
+    if spans is None:
+        # Plain rows, not model instances: hundreds of them.
+        spans = sql.layer_rows(project.pk, document.pk, request.user.pk, gold=gold)
     text = document.text
-    delete_url = reverse("span_remove", args=[project.pk, 0]).replace("/0/", "/{}/")
-    status = sql.status(project.pk, document.pk, request.user.pk)
-    if can_undo is None:
-        can_undo = last_change(project, document, request.user, gold=gold) is not None
+    context = {
+        **_actions(request, project, document, gold=gold, notice=notice, refused=refused),
+        "pieces": article_pieces(text, spans, names),
+        "layer": patches.digest(spans),
+        "span_count": len(spans),
+        "rows": span_rows(text, spans, names),
+    }
+    if can_undo is not None:
+        context["can_undo"] = can_undo
+    if gold:
+        context["comparison"] = curation.compare(project, document)
+    return context
+
+
+def _actions(
+    request, project: Project, document: Document, *, gold: bool, notice="", refused="", **known
+) -> dict:
+    """The status line and the document's actions (its state, undo, complete or reopen)."""
     context = {
         "project": project,
         "document": document,
         "gold": gold,
-        "article": article_html(text, spans, names),
-        "span_count": len(spans),
-        "span_items": span_items_html(text, spans, names, delete_url),
-        "status": status,
-        "is_complete": status == Status.COMPLETE,
-        "can_undo": can_undo,
         "notice": notice,
         "refused": refused,
+        **known,
     }
+    if "can_undo" not in known:
+        context["can_undo"] = last_change(project, document, request.user, gold=gold) is not None
     if gold:
-        context["comparison"] = curation.compare(project, document)
         context["reviewed"] = (
             Review.objects.filter(project=project, document=document)
             .select_related("reviewer")
             .first()
         )
+    else:
+        status = sql.status(project.pk, document.pk, request.user.pk)
+        context |= {"status": status, "is_complete": status == Status.COMPLETE}
     return context
 
 
@@ -317,6 +331,7 @@ def _changed(
     names=None,
     can_undo=None,
     comments_changed=False,
+    spans=None,
 ):
     """After a change: the ``#annotation`` partial with the span list out of band (and the
     comments' list, when ``comments_changed``); without htmx, a redirect back to the page."""
@@ -330,6 +345,7 @@ def _changed(
             notice=notice,
             refused=refused,
             can_undo=can_undo,
+            spans=spans,
         )
         if comments_changed:
             context |= _comments(request, project, document, gold=gold)
@@ -344,9 +360,69 @@ def _changed(
     )
 
 
+def _patched(
+    request,
+    project: Project,
+    document: Document,
+    change: patches.Change,
+    *,
+    names: dict[int, str] | None = None,
+    notice: str = "",
+    refused: str = "",
+    status: int = 200,
+    can_undo: bool | None = None,
+    comments_changed: bool = False,
+):
+    """After a change to the user's own layer: only what it altered (``patches``), when the
+    page showed the layer as it was just before; else as ``_changed``."""
+    if not request.htmx:
+        return _changed(request, project, document, notice=notice, refused=refused)
+    if names is None:
+        names = {label.pk: label.name for label in sql.labels(project.pk)}
+    spans = sql.layer_rows(project.pk, document.pk, request.user.pk, gold=False)
+    if request.POST.get("layer") != patches.digest_before(spans, change):
+        return _changed(
+            request,
+            project,
+            document,
+            notice=notice,
+            refused=refused,
+            status=status,
+            names=names,
+            can_undo=can_undo,
+            comments_changed=comments_changed,
+            spans=spans,
+        )
+    known = {} if can_undo is None else {"can_undo": can_undo}
+    context = _actions(
+        request, project, document, gold=False, notice=notice, refused=refused, **known
+    )
+    context |= {"layer": patches.digest(spans), "span_count": len(spans)}
+    if change.ids:
+        start, end = patches.stretch(spans, change, len(document.text))
+        changed = [span for span in spans if span.id in change.ids]
+        context |= {
+            "stretch": (start, end),
+            "pieces": article_pieces(document.text, spans, names, start=start, end=end),
+            "removed": " ".join(map(str, sorted(change.ids))),
+            "rows": span_rows(document.text, changed, names),
+        }
+    if comments_changed:
+        context |= _comments(request, project, document, gold=False)
+        context["comments_changed"] = True
+    response = render(request, "annotator/workspace.html#patch", context, status=status)
+    return reswap(retarget(response, "#patch"), "innerHTML")
+
+
 def _refuse(request, project, document, message: str, *, gold: bool = False, names=None):
     """A refusal shown in place (422), the page otherwise unchanged."""
-    return _changed(request, project, document, gold=gold, refused=message, status=422, names=names)
+    if gold:
+        return _changed(
+            request, project, document, gold=True, refused=message, status=422, names=names
+        )
+    return _patched(
+        request, project, document, patches.Change(), refused=message, status=422, names=names
+    )
 
 
 def _message(error: ValidationError) -> str:
@@ -405,9 +481,12 @@ def span_add(request, project: Project, document_id: int):
     except ValidationError as error:
         return _refuse(request, project, document, _message(error), gold=gold, names=names)
     notice = f"Saved {span.label.name}: “{_quote(span.text)}”."
-    return _changed(
-        request, project, document, gold=gold, notice=notice, names=names, can_undo=True
-    )
+    if gold:
+        return _changed(
+            request, project, document, gold=True, notice=notice, names=names, can_undo=True
+        )
+    change = patches.Change(after=(span,))
+    return _patched(request, project, document, change, notice=notice, names=names, can_undo=True)
 
 
 def _editable_span(request, project: Project, span_id: int) -> Span:
@@ -424,14 +503,34 @@ def _editable_span(request, project: Project, span_id: int) -> Span:
     return span
 
 
-def _span_changed(request, project: Project, span: Span, notice: str, commented: bool, names=None):
-    """After the user changed ``span``: as ``_changed``, with the comments' list too when
-    someone ``commented`` on the span (a comment shows its label and offsets)."""
-    return _changed(
+def _span_changed(
+    request,
+    project: Project,
+    span: Span,
+    change: patches.Change,
+    notice: str,
+    commented: bool,
+    names=None,
+):
+    """After the user changed ``span``: as ``_patched`` (``_changed`` for gold), with the
+    comments' list too when someone ``commented`` on the span (a comment shows its label
+    and offsets)."""
+    if span.gold:
+        return _changed(
+            request,
+            project,
+            span.document,
+            gold=True,
+            notice=notice,
+            names=names,
+            can_undo=True,
+            comments_changed=commented,
+        )
+    return _patched(
         request,
         project,
         span.document,
-        gold=span.gold,
+        change,
         notice=notice,
         names=names,
         can_undo=True,
@@ -449,6 +548,7 @@ def span_relabel(request, project: Project, span_id: int):
     if label is None:
         refused = "Unknown label for this project."
         return _refuse(request, project, span.document, refused, gold=span.gold, names=names)
+    before = SpanRow(span.pk, span.start, span.end, span.label_id)
     try:
         services.span_update(span=span, label=label, actor=request.user)
     except ValidationError as error:
@@ -456,7 +556,9 @@ def span_relabel(request, project: Project, span_id: int):
             request, project, span.document, _message(error), gold=span.gold, names=names
         )
     notice = f"Relabelled as {label.name}: “{_quote(span.text)}”."
-    return _span_changed(request, project, span, notice, sql.has_comments(span.pk), names=names)
+    change = patches.Change(before=(before,), after=(span,))
+    commented = sql.has_comments(span.pk)
+    return _span_changed(request, project, span, change, notice, commented, names=names)
 
 
 @require_POST
@@ -465,7 +567,8 @@ def span_remove(request, project: Project, span_id: int):
     span = _editable_span(request, project, span_id)
     commented = sql.has_comments(span.pk)  # asked first: the deletion unlinks the comments
     services.span_delete(span=span, actor=request.user)
-    return _span_changed(request, project, span, f"Deleted “{_quote(span.text)}”.", commented)
+    notice = f"Deleted “{_quote(span.text)}”."
+    return _span_changed(request, project, span, patches.Change(before=(span,)), notice, commented)
 
 
 @require_POST
@@ -474,12 +577,15 @@ def undo(request, project: Project, document_id: int):
     document = document_or_404(project, document_id)
     gold = _gold(request, project)
     try:
-        notice = undo_last(project, document, request.user, gold=gold)
+        undone = undo_last(project, document, request.user, gold=gold)
     except ValidationError as error:
         return _refuse(request, project, document, _message(error), gold=gold)
-    if notice is None:
+    if undone is None:
         return _refuse(request, project, document, "Nothing to undo.", gold=gold)
-    return _changed(request, project, document, gold=gold, notice=notice)
+    notice, change = undone
+    if gold:
+        return _changed(request, project, document, gold=True, notice=notice)
+    return _patched(request, project, document, change, notice=notice)
 
 
 @require_POST

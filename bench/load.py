@@ -50,6 +50,7 @@ ROW = re.compile(
 )
 CSRF_FORM = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CSRF_HX = re.compile(r'"X-CSRFToken": "([^"]+)"')
+LAYER = re.compile(r'data-layer="([0-9a-f]+)"')
 
 
 def server_env(database: str, port_hosts: str) -> dict:
@@ -275,6 +276,9 @@ class Analyst:
         # The token the page hands to htmx (hx-headers on <body>), as the workspace sends it.
         self.csrf = CSRF_HX.search(page).group(1)
         self.labels = [int(x) for x in re.findall(r'data-label="(\d+)"', page)]
+        # The digest of the layer the page shows, sent with each change as the workspace
+        # does: the answer then carries only what changed (annotator/patches.py).
+        self.digest = LAYER.search(page).group(1)
         # The text, to choose words to tag: the page holds it in segments, the API whole.
         status, _, detail = self.request(
             "GET", f"/api/projects/{self.project}/documents/{self.document}/"
@@ -287,14 +291,19 @@ class Analyst:
         headers = {"HX-Request": "true", "X-CSRFToken": self.csrf}
         began = time.perf_counter()
         try:
-            status, _, page = self.request("POST", path, body, headers)
+            status, _, page = self.request("POST", path, {**body, "layer": self.digest}, headers)
         except (OSError, http.client.HTTPException) as error:
             self.timeline.append((time.time(), None))
             self.statuses["no answer"] += 1
+            self.digest = ""
             self.problems.append(f"{path}: {error!r}")
             return None, ""
         self.latencies.append(time.perf_counter() - began)
         self.timeline.append((time.time(), status))
+        if digest := LAYER.search(page):
+            self.digest = digest.group(1)
+        elif status != 422:
+            self.digest = ""  # unknown: the next answer is whole, and brings it back
         self.statuses[status] += 1
         return status, page
 

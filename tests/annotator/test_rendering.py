@@ -1,6 +1,10 @@
+import random
 from dataclasses import dataclass
 
-from annotator.rendering import article_html, segments, trimmed
+from django.template.loader import render_to_string
+
+from annotator.patches import Change, stretch
+from annotator.rendering import article_pieces, segments, trimmed
 
 
 @dataclass
@@ -26,6 +30,11 @@ def test_segments_cover_the_text_exactly_once():
     assert [tuple(s.id for s in p.ending) for p in parts] == [(), (), (3,), (1,), (2,), ()]
 
 
+def article_html(text, spans, names, **stretch):
+    pieces = article_pieces(text, spans, names, **stretch)
+    return render_to_string("annotator/workspace.html#article-pieces", {"pieces": pieces})
+
+
 def test_article_html_escapes_and_marks():
     html = article_html("<b>&x", [S(7, 3, 5, 1)], {1: "WEAPONS"})
     assert html == (
@@ -38,3 +47,37 @@ def test_article_html_escapes_and_marks():
 def test_trimmed_drops_surrounding_whitespace_including_nbsp():
     text = " \u00a0word\n "
     assert trimmed(text, 0, len(text)) == (2, 6)
+
+
+def test_carriage_returns_reach_the_page_as_references():
+    assert article_html("a\r\nb\rc", [], {}) == (
+        '<span class="seg" data-start="0">a&#13;\nb&#13;c</span>'
+    )
+
+
+def test_a_changed_stretch_is_drawn_as_the_whole_article_draws_it_there():
+    """What a change answers with must fit the page: the pieces of the stretch it redraws
+    are exactly the whole article's pieces between the same two offsets."""
+    rng = random.Random(7)
+    length = 300
+    for _ in range(200):
+        spans = []
+        for pk in range(1, rng.randint(2, 25)):
+            start = rng.randrange(length - 1)
+            spans.append(S(pk, start, rng.randint(start + 1, min(length, start + 30)), pk % 3))
+        changed = rng.choice(spans)
+        old = S(changed.id, rng.randrange(length - 1), 0, 9)
+        old.end = rng.randint(old.start + 1, length)
+        change = rng.choice(
+            [Change(after=(changed,)), Change(before=(changed,)), Change((old,), (changed,))]
+        )
+        now = [s for s in spans if s.id != changed.id or change.after]
+        was = [s for s in now if s.id not in change.ids] + list(change.before)
+        start, end = stretch(now, change, length)
+        whole_before = segments(length, was)
+        whole_after = segments(length, now)
+        part = segments(length, now, start=start, end=end)
+        # The stretch begins and ends where both the page (before) and the answer cut.
+        assert start in {p.start for p in whole_before} and start in {p.start for p in whole_after}
+        assert end in {p.end for p in whole_before} | {length}
+        assert part == [p for p in whole_after if start <= p.start and p.end <= end]

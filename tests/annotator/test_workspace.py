@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -19,12 +21,11 @@ def workspace_url(project, document):
     return reverse("workspace", args=[project.pk, document.pk])
 
 
-def add(client, project, document, start, end, label, **extra):
-    return client.post(
-        reverse("span_add", args=[project.pk, document.pk]),
-        {"start": start, "end": end, "label": label.pk},
-        **extra,
-    )
+def add(client, project, document, start, end, label, layer=None, **extra):
+    form = {"start": start, "end": end, "label": label.pk}
+    if layer is not None:
+        form["layer"] = layer  # the page's digest of the layer it shows
+    return client.post(reverse("span_add", args=[project.pk, document.pk]), form, **extra)
 
 
 def test_anonymous_users_are_sent_to_sign_in(client, project, document):
@@ -258,6 +259,75 @@ def test_workspace_queries_do_not_grow_with_spans(
     with django_assert_max_num_queries(20):
         response = add(alice, project, document, count * 10 + 1, count * 10 + 4, weapons, **HX)
         assert response.status_code == 200
+
+
+def page_layer(client, project, document) -> str:
+    """The digest of the layer the page shows, which the workspace sends with each change."""
+    page = client.get(workspace_url(project, document)).content.decode()
+    return re.search(r'id="article"[^>]* data-layer="([0-9a-f]+)"', page).group(1)
+
+
+@pytest.mark.parametrize("count", [5, 500])
+def test_a_change_answers_with_only_what_it_altered(
+    alice, project, people, weapons, django_assert_max_num_queries, count
+):
+    """On a long article with many spans, a tag, relabel, delete and undo each answer with
+    the stretch of the article around the span (without its text, which the page holds),
+    its row, the status line and actions: a few KB, the same for 5 spans or 500."""
+    document = Document.objects.create(text="abcdefghij" * 2000)
+    project.documents.add(document)
+    many_spans(project, document, people["alice"], weapons, count)
+    layer = page_layer(alice, project, document)
+    start = count * 10 + 1
+    with django_assert_max_num_queries(20):
+        response = add(alice, project, document, start, start + 3, weapons, layer=layer, **HX)
+    assert response.status_code == 200 and response["HX-Retarget"] == "#patch"
+    answer = response.content.decode()
+    assert len(response.content) < 4096
+    span = Span.objects.get(start=start)
+    assert answer.count('class="span-row"') == 1 and f'data-span="{span.pk}"' in answer
+    assert "abcdefghij" not in answer and 'id="save-status"' in answer
+    layer = re.search(r'<template data-layer="([0-9a-f]+)"', answer).group(1)
+
+    url = reverse("span_relabel", args=[project.pk, span.pk])
+    other = project.labels.exclude(pk=weapons.pk).first()
+    response = alice.post(url, {"label": other.pk, "layer": layer}, **HX)
+    assert response["HX-Retarget"] == "#patch" and len(response.content) < 4096
+    layer = re.search(r'<template data-layer="([0-9a-f]+)"', response.content.decode()).group(1)
+    url = reverse("span_remove", args=[project.pk, span.pk])
+    response = alice.post(url, {"layer": layer}, **HX)
+    assert response["HX-Retarget"] == "#patch" and len(response.content) < 4096
+    answer = response.content.decode()
+    assert f'data-remove="{span.pk}"' in answer and 'class="span-row"' not in answer
+    layer = re.search(r'<template data-layer="([0-9a-f]+)"', answer).group(1)
+    response = alice.post(reverse("undo", args=[project.pk, document.pk]), {"layer": layer}, **HX)
+    assert response["HX-Retarget"] == "#patch" and len(response.content) < 4096
+    assert "is back" in response.content.decode()
+    assert Span.objects.filter(document=document).count() == count + 1
+
+
+def test_a_change_from_a_page_out_of_step_answers_with_the_whole_layer(
+    alice, project, document, people, weapons
+):
+    """The page's layer changed behind it (another tab, an API script): the answer is the
+    whole annotation, so that the page shows what is stored."""
+    layer = page_layer(alice, project, document)
+    span_create(
+        project=project, document=document, annotator=people["alice"], label=weapons, start=0, end=5
+    )
+    response = add(alice, project, document, 20, 36, weapons, layer=layer, **HX)
+    assert response.status_code == 200 and "HX-Retarget" not in response
+    assert response.content.decode().count('class="span-row"') == 2
+    # No digest at all (a client that does not know of patches) answers whole, too.
+    response = add(alice, project, document, 40, 44, weapons, **HX)
+    assert "HX-Retarget" not in response and 'id="annotation"' in response.content.decode()
+
+
+def test_a_refusal_answers_with_the_status_line_alone(alice, project, document, weapons):
+    layer = page_layer(alice, project, document)
+    response = add(alice, project, document, 20, 20, weapons, layer=layer, **HX)
+    assert response.status_code == 422 and response["HX-Retarget"] == "#patch"
+    assert "Not saved" in response.content.decode() and "<template" not in response.content.decode()
 
 
 @pytest.mark.parametrize("count", [3, 60])

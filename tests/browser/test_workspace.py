@@ -226,7 +226,8 @@ def test_relabelling_a_commented_span_updates_its_comment_and_keeps_a_draft(
 
     page.click(".span-choose")
     page.keyboard.press("2")  # TECHNOLOGY_TRANSFER
-    wait_saved(page, "Chosen: TECHNOLOGY_TRANSFER")  # relabelled, and still chosen
+    wait_saved(page, "Relabelled as TECHNOLOGY_TRANSFER")
+    assert page.locator(".span-row.active").count() == 1  # and still chosen
     assert "on TECHNOLOGY_TRANSFER" in page.inner_text("#comment-list")
     assert page.input_value("#comment-body") == "Shells, per the second paragraph."
     assert page.problems == []
@@ -254,4 +255,90 @@ def test_offsets_count_every_carriage_return(page, sign_in, demo):
         span = Span.objects.get(start=CRLF_TEXT.index(words))
         assert CRLF_TEXT[span.start : span.end] == words
     assert Span.objects.count() == 3
+    assert page.problems == []
+
+
+def same_as_a_fresh_page(page) -> None:
+    """The article and span list the page shows after its changes were patched in are
+    those the server draws for the page afresh, to the attribute."""
+    shown, fresh = page.evaluate(
+        """async () => {
+            const drawn = (element) => {
+                // The chosen span is marked "active" by the script, not by the server.
+                const copy = element.cloneNode(true);
+                for (const el of copy.querySelectorAll(".active")) el.classList.remove("active");
+                return copy.innerHTML.replaceAll(' class=""', "");
+            };
+            const parts = (root) => [
+                drawn(root.getElementById("article")),
+                root.getElementById("article").dataset.layer,
+                drawn(root.getElementById("spans")),
+                root.getElementById("span-count").textContent,
+            ];
+            const html = await (await fetch(location.href)).text();
+            return [parts(document), parts(new DOMParser().parseFromString(html, "text/html"))];
+        }"""
+    )
+    assert shown == fresh
+
+
+def test_a_change_redraws_only_itself_and_leaves_the_page_as_drawn_afresh(
+    page, sign_in, demo, seed
+):
+    sign_in("alice", "margin-alice")
+    open_workspace(page, demo, seed)
+    answers = []
+    page.on(
+        "response",
+        lambda r: (
+            answers.append((r.headers.get("hx-retarget"), len(r.body())))
+            if r.request.method == "POST"
+            else None
+        ),
+    )
+    for words, key in [("artillery shells", "1"), ("rare visit", "3"), ("Vladivostok", "8")]:
+        drag_select(page, words)
+        page.keyboard.press(key)
+        wait_saved(page, "Saved")
+        same_as_a_fresh_page(page)
+    page.click(".span-choose >> nth=1")
+    page.keyboard.press("2")  # relabel
+    wait_saved(page, "Relabelled as TECHNOLOGY_TRANSFER")
+    same_as_a_fresh_page(page)
+    page.click(".span-delete >> nth=0")
+    wait_saved(page, "Deleted")
+    same_as_a_fresh_page(page)
+    page.keyboard.press("Control+z")
+    wait_saved(page, "is back")
+    same_as_a_fresh_page(page)
+    drag_select(page, "shells for use")
+    page.keyboard.press("2")
+    wait_saved(page, "Not saved")
+    same_as_a_fresh_page(page)
+    # Every answer was a patch, and a small one.
+    assert [target for target, _ in answers] == ["#patch"] * 7
+    assert max(size for _, size in answers) < 4096
+    assert Span.objects.count() == 3
+    assert [problem for problem in page.problems if "status of 422" not in problem] == []
+
+
+def test_a_page_out_of_step_with_its_layer_is_drawn_again_whole(page, sign_in, demo, seed):
+    """Another tab (here the services directly) changed the layer after the page was
+    drawn: the next change answers with the whole layer, which then shows both spans."""
+    sign_in("alice", "margin-alice")
+    open_workspace(page, demo, seed)
+    start = seed.text.index("Vladivostok")
+    span_create(
+        project=demo,
+        document=seed,
+        annotator=get_user_model().objects.get(username="alice"),
+        label=demo.labels.get(name="LOCATION"),
+        start=start,
+        end=start + len("Vladivostok"),
+    )
+    drag_select(page, "artillery shells")
+    page.keyboard.press("1")
+    wait_saved(page, "Saved WEAPONS")
+    assert page.locator("#spans .span-row").count() == 2
+    same_as_a_fresh_page(page)
     assert page.problems == []

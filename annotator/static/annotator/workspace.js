@@ -1,6 +1,8 @@
 // The annotation workspace: selection → code-point offsets, the keyboard word cursor,
-// label shortcuts. The server renders everything; this module only turns what the analyst
-// does into htmx requests and keeps their selection across a refused or failed save.
+// label shortcuts. The server renders everything; this module turns what the analyst does
+// into htmx requests, keeps their selection across a refused or failed save, and puts
+// the pieces a change answers with (the stretch of the article it redrew, the span list's
+// rows) in their places.
 //
 // Why the offset arithmetic: the browser measures text in UTF-16 code units over DOM
 // nodes, Margin stores Unicode code points over the document text. An emoji such as 👋🏽
@@ -20,7 +22,7 @@ function readArticle() {
   const segments = [];
   let text = "";
   for (const el of article.querySelectorAll(".seg")) {
-    segments.push({ el, start: text.length });
+    segments.push({ el, start: text.length, cp: Number(el.dataset.start) });
     text += el.textContent;
   }
   // cpAt[i]: code points before UTF-16 index i; u16At[c]: the UTF-16 index of code point c.
@@ -208,7 +210,9 @@ function applyLabel(labelId) {
   }
 }
 
-function choose(spanId) {
+// Choose a span (or none); ``announce`` says so on the status line, which after a change
+// keeps the server's word on it instead.
+function choose(spanId, announce = true) {
   activeSpan = spanId;
   for (const el of document.querySelectorAll(".active")) el.classList.remove("active");
   if (!spanId) return;
@@ -219,6 +223,7 @@ function choose(spanId) {
   if (row) {
     row.classList.add("active");
     row.scrollIntoView({ block: "nearest" });
+    if (!announce) return;
     const label = row.querySelector(".chip").textContent;
     setStatus(`Chosen: ${label} span. A label key relabels it, Delete removes it, Esc lets go.`, "");
   }
@@ -302,6 +307,12 @@ function onClick(event) {
     choose(row.dataset.span);
     return;
   }
+  const remove = event.target.closest(".span-delete");
+  if (remove) {
+    if (activeSpan === remove.dataset.span) activeSpan = null;
+    post(workspace.dataset.deleteUrl.replace("/0/", `/${remove.dataset.span}/`), {});
+    return;
+  }
   const mark = event.target.closest("#article .hl");
   if (mark && window.getSelection().isCollapsed) {
     // The innermost span first; clicking again walks out to the spans around it.
@@ -320,21 +331,105 @@ function onMouseup(event) {
 
 function refresh() {
   view = readArticle();
-  if (activeSpan && !view.article.querySelector(`[data-spans~="${activeSpan}"]`)) activeSpan = null;
-  if (activeSpan) choose(activeSpan);
 }
 
 document.addEventListener("keydown", onKeydown);
 document.addEventListener("click", onClick);
 document.addEventListener("mouseup", onMouseup);
 
+// --- Answers that carry only what changed ---------------------------------------------
+
+// The index in view.segments of the segment starting at code point cp, or -1.
+function segmentIndexAt(cp) {
+  const list = view.segments;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].cp < cp) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < list.length && list[lo].cp === cp ? lo : cp === view.cpAt[view.text.length] ? lo : -1;
+}
+
+// Put the redrawn stretch [from, to) of the article in place of the segments it covers.
+// The server cut it at boundaries the page has too; if not, the page is out of step.
+function placePieces(from, to, pieces) {
+  const first = segmentIndexAt(from);
+  const last = segmentIndexAt(to); // the first segment after the stretch
+  if (first < 0 || last < 0 || last < first) return false;
+  const after = view.segments[last]?.el ?? null;
+  // The pieces come without their text, which the page holds: each runs to the next.
+  const elements = [...pieces.children];
+  const fresh = elements.map((el, i) => {
+    const cp = Number(el.dataset.start);
+    const start = view.u16At[cp];
+    el.textContent = view.text.slice(start, view.u16At[Number(elements[i + 1]?.dataset.start ?? to)]);
+    view.article.insertBefore(el, after);
+    return { el, start, cp };
+  });
+  for (const old of view.segments.slice(first, last)) old.el.remove();
+  view.segments.splice(first, last - first, ...fresh);
+  return true;
+}
+
+// Rows are in reading order: start, then end, then id.
+function rowKey(row) {
+  return [Number(row.dataset.start), Number(row.dataset.end), Number(row.dataset.span)];
+}
+
+function placeRows(removed, rows) {
+  const list = document.getElementById("spans");
+  for (const id of removed) list.querySelector(`:scope > [data-span="${id}"]`)?.remove();
+  for (const row of [...rows.children]) {
+    const key = rowKey(row);
+    const before = [...list.children].find((other) => {
+      const k = rowKey(other);
+      return (k[0] - key[0] || k[1] - key[1] || k[2] - key[2]) > 0;
+    });
+    list.insertBefore(row, before ?? null);
+  }
+}
+
+function applyPatch() {
+  const slot = document.getElementById("patch");
+  const patch = slot.querySelector("template");
+  if (!patch) return true; // a refusal: nothing changed
+  const { from, to, remove, layer } = patch.dataset;
+  const placed = placePieces(Number(from), Number(to), patch.content.querySelector("[data-pieces]"));
+  if (!placed) return false;
+  placeRows(remove.split(" "), patch.content.querySelector("[data-rows]"));
+  view.article.dataset.layer = layer;
+  slot.replaceChildren();
+  return true;
+}
+
+// Every change tells the server which state of the layer the page shows (see patches.py).
+document.body.addEventListener("htmx:configRequest", (event) => {
+  if (event.detail.verb === "post" && view && event.detail.elt.closest("#workspace")) {
+    event.detail.parameters.layer = view.article.dataset.layer;
+  }
+});
+
 // On afterSwap, not afterSettle: htmx puts the focus back on #article as it swaps, so a key
 // pressed during the settle delay must already find the new article.
 let keep = null; // a refused selection, put back again once htmx has settled
 document.body.addEventListener("htmx:afterSwap", (event) => {
-  // Only a swap of #annotation brings a new article; anything else leaves it alone.
-  if (document.getElementById("article") === view.article) return;
-  refresh();
+  // htmx fires this on each element it swapped, out-of-band ones too: act once, on the
+  // slot of a patch or on a new #annotation (which brings a new article).
+  if (event.target.id === "patch") {
+    if (!applyPatch()) {
+      // Out of step with the server: draw the page again rather than guess.
+      window.location.reload();
+      return;
+    }
+  } else if (event.target.id === "annotation") {
+    refresh();
+  } else {
+    return;
+  }
+  if (activeSpan && !view.article.querySelector(`[data-spans~="${activeSpan}"]`)) activeSpan = null;
+  if (activeSpan) choose(activeSpan, false);
   view.article.focus({ preventScroll: true });
   // 422 is a refusal (the new classes are not settled in yet, so ask the response).
   const refused = event.detail.xhr && event.detail.xhr.status === 422;
