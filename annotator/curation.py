@@ -45,6 +45,20 @@ class Candidate:
     def key(self) -> Key:
         return (self.start, self.end, self.label.pk)
 
+    @property
+    def disputed(self) -> bool:
+        """Marked by some analysts but not by most of those who completed the document."""
+        return bool(self.marked_by) and not self.in_majority
+
+    @property
+    def row_id(self) -> str:
+        return row_id(self.key)
+
+
+def row_id(key: Key) -> str:
+    """The id of the candidate's row on the review page."""
+    return "candidate-{}-{}-{}".format(*key)
+
 
 @dataclass
 class Analyst:
@@ -63,6 +77,11 @@ class Comparison:
     @property
     def agreed(self) -> list[Candidate]:
         return [c for c in self.candidates if c.in_majority and c.gold is None]
+
+    def for_review(self) -> list[Candidate]:
+        """The candidates in the order a reviewer works through them: disputed first,
+        then the rest, each in reading order."""
+        return sorted(self.candidates, key=lambda c: (not c.disputed, c.start, c.end))
 
 
 def compare(project: Project, document: Document) -> Comparison:

@@ -37,6 +37,11 @@ urlpatterns = [
         name="review",
     ),
     path(
+        "projects/<int:project_id>/documents/<int:document_id>/review/candidates/",
+        views.review_candidates,
+        name="review_candidates",
+    ),
+    path(
         "projects/<int:project_id>/documents/<int:document_id>/review/accept/",
         views.gold_accept,
         name="gold_accept",

@@ -5,6 +5,7 @@ workspace page back; everything else gets whole pages.
 """
 
 import re
+from collections.abc import Iterable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -50,6 +51,7 @@ from .services import BatchErrors
 from .undo import last_change, undo_last
 
 DOCUMENTS_PER_PAGE = 50
+CANDIDATES_PER_PAGE = 50
 HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
@@ -209,6 +211,35 @@ def review(request, project: Project, document_id: int):
     return render(request, "annotator/workspace.html", context)
 
 
+@require_GET
+@project_view(Action.REVIEW)
+def review_candidates(request, project: Project, document_id: int):
+    """The next rows of the review page's comparison (the page holds the first ones)."""
+    document = document_or_404(project, document_id)
+    context = _candidate_page(project, document, curation.compare(project, document), request)
+    return render(request, "annotator/workspace.html#candidate-page", context)
+
+
+def _candidate_page(project: Project, document: Document, comparison, request=None) -> dict:
+    """A page of the comparison's rows, disputed first, and where the next page is: a long
+    article's hundreds of rows would make the review page megabytes."""
+    page = Paginator(comparison.for_review(), CANDIDATES_PER_PAGE).get_page(
+        request.GET.get("page") if request else 1
+    )
+    more_url = ""
+    if page.has_next():
+        url = reverse("review_candidates", args=[project.pk, document.pk])
+        more_url = f"{url}?page={page.next_page_number()}"
+    return {
+        "project": project,
+        "document": document,
+        "comparison": comparison,
+        "candidates": page.object_list,
+        "more_url": more_url,
+        "more_count": len(comparison.candidates) - page.end_index(),
+    }
+
+
 def _workspace(request, project: Project, document: Document, *, gold: bool = False) -> dict:
     """The whole workspace page (or, with ``gold``, the review page)."""
     labels = sql.labels(project.pk)
@@ -268,7 +299,8 @@ def _annotation(
     if can_undo is not None:
         context["can_undo"] = can_undo
     if gold:
-        context["comparison"] = curation.compare(project, document)
+        comparison = curation.compare(project, document)
+        context |= _candidate_page(project, document, comparison)
     return context
 
 
@@ -366,25 +398,30 @@ def _patched(
     document: Document,
     change: patches.Change,
     *,
+    gold: bool = False,
     names: dict[int, str] | None = None,
     notice: str = "",
     refused: str = "",
     status: int = 200,
     can_undo: bool | None = None,
     comments_changed: bool = False,
+    candidates: Iterable[curation.Key] = (),
 ):
-    """After a change to the user's own layer: only what it altered (``patches``), when the
-    page showed the layer as it was just before; else as ``_changed``."""
+    """After a change to a layer the page shows (the user's own, or gold on the review
+    page): only what it altered (``patches``), when the page showed the layer as it was
+    just before; else the whole annotation, as ``_changed``. On the review page the
+    comparison's rows of the spans changed (and of ``candidates``) come along."""
     if not request.htmx:
-        return _changed(request, project, document, notice=notice, refused=refused)
+        return _changed(request, project, document, gold=gold, notice=notice, refused=refused)
     if names is None:
         names = {label.pk: label.name for label in sql.labels(project.pk)}
-    spans = sql.layer_rows(project.pk, document.pk, request.user.pk, gold=False)
+    spans = sql.layer_rows(project.pk, document.pk, request.user.pk, gold=gold)
     if request.POST.get("layer") != patches.digest_before(spans, change):
         return _changed(
             request,
             project,
             document,
+            gold=gold,
             notice=notice,
             refused=refused,
             status=status,
@@ -395,33 +432,50 @@ def _patched(
         )
     known = {} if can_undo is None else {"can_undo": can_undo}
     context = _actions(
-        request, project, document, gold=False, notice=notice, refused=refused, **known
+        request, project, document, gold=gold, notice=notice, refused=refused, **known
     )
     context |= {"layer": patches.digest(spans), "span_count": len(spans)}
     if change.ids:
         start, end = patches.stretch(spans, change, len(document.text))
-        changed = [span for span in spans if span.id in change.ids]
         context |= {
             "stretch": (start, end),
             "pieces": article_pieces(document.text, spans, names, start=start, end=end),
             "removed": " ".join(map(str, sorted(change.ids))),
-            "rows": span_rows(document.text, changed, names),
+            "rows": span_rows(
+                document.text, [span for span in spans if span.id in change.ids], names
+            ),
         }
+    if gold:
+        keys = {(s.start, s.end, s.label_id) for s in (*change.before, *change.after)}
+        context |= _candidates_changed(project, document, keys | set(candidates))
     if comments_changed:
-        context |= _comments(request, project, document, gold=False)
+        context |= _comments(request, project, document, gold=gold)
         context["comments_changed"] = True
     response = render(request, "annotator/workspace.html#patch", context, status=status)
     return reswap(retarget(response, "#patch"), "innerHTML")
 
 
+def _candidates_changed(project: Project, document: Document, keys: set[curation.Key]) -> dict:
+    """The review page's comparison rows for these spans (start, end, label), and the
+    count of what most agree on, which accepting changes."""
+    if not keys:
+        return {}
+    comparison = curation.compare(project, document)
+    found = [candidate for candidate in comparison.candidates if candidate.key in keys]
+    return {
+        "comparison": comparison,
+        "candidates": found,
+        "dropped": " ".join(
+            curation.row_id(key) for key in keys - {candidate.key for candidate in found}
+        ),
+    }
+
+
 def _refuse(request, project, document, message: str, *, gold: bool = False, names=None):
     """A refusal shown in place (422), the page otherwise unchanged."""
-    if gold:
-        return _changed(
-            request, project, document, gold=True, refused=message, status=422, names=names
-        )
+    change = patches.Change()
     return _patched(
-        request, project, document, patches.Change(), refused=message, status=422, names=names
+        request, project, document, change, gold=gold, refused=message, status=422, names=names
     )
 
 
@@ -481,12 +535,10 @@ def span_add(request, project: Project, document_id: int):
     except ValidationError as error:
         return _refuse(request, project, document, _message(error), gold=gold, names=names)
     notice = f"Saved {span.label.name}: “{_quote(span.text)}”."
-    if gold:
-        return _changed(
-            request, project, document, gold=True, notice=notice, names=names, can_undo=True
-        )
     change = patches.Change(after=(span,))
-    return _patched(request, project, document, change, notice=notice, names=names, can_undo=True)
+    return _patched(
+        request, project, document, change, gold=gold, notice=notice, names=names, can_undo=True
+    )
 
 
 def _editable_span(request, project: Project, span_id: int) -> Span:
@@ -512,25 +564,14 @@ def _span_changed(
     commented: bool,
     names=None,
 ):
-    """After the user changed ``span``: as ``_patched`` (``_changed`` for gold), with the
-    comments' list too when someone ``commented`` on the span (a comment shows its label
-    and offsets)."""
-    if span.gold:
-        return _changed(
-            request,
-            project,
-            span.document,
-            gold=True,
-            notice=notice,
-            names=names,
-            can_undo=True,
-            comments_changed=commented,
-        )
+    """After the user changed ``span``: as ``_patched``, with the comments' list too when
+    someone ``commented`` on the span (a comment shows its label and offsets)."""
     return _patched(
         request,
         project,
         span.document,
         change,
+        gold=span.gold,
         notice=notice,
         names=names,
         can_undo=True,
@@ -583,9 +624,7 @@ def undo(request, project: Project, document_id: int):
     if undone is None:
         return _refuse(request, project, document, "Nothing to undo.", gold=gold)
     notice, change = undone
-    if gold:
-        return _changed(request, project, document, gold=True, notice=notice)
-    return _patched(request, project, document, change, notice=notice)
+    return _patched(request, project, document, change, gold=gold, notice=notice)
 
 
 @require_POST
@@ -674,7 +713,8 @@ def gold_accept(request, project: Project, document_id: int):
         )
         return _refuse(request, project, document, problems, gold=True)
     notice = f"Accepted {len(accepted)} span{'s' if len(accepted) != 1 else ''} into gold."
-    return _changed(request, project, document, gold=True, notice=notice)
+    change = patches.Change(after=tuple(accepted))
+    return _patched(request, project, document, change, gold=True, notice=notice, can_undo=True)
 
 
 @require_POST
@@ -693,7 +733,16 @@ def span_reject(request, project: Project, span_id: int):
         )
     services.span_reject(span=span, reviewer=request.user, reason=reason[:2000])
     notice = f"Rejected {span.label.name} “{_quote(span.text)}” of {span.annotator}."
-    return _changed(request, project, span.document, gold=True, notice=notice)
+    key = (span.start, span.end, span.label_id)
+    return _patched(
+        request,
+        project,
+        span.document,
+        patches.Change(),
+        gold=True,
+        notice=notice,
+        candidates=[key],
+    )
 
 
 @require_POST
@@ -746,7 +795,7 @@ def mark_reviewed(request, project: Project, document_id: int):
     else:
         services.document_mark_reviewed(project=project, document=document, reviewer=request.user)
         notice = "Marked reviewed: its gold layer counts as complete in exports."
-    return _changed(request, project, document, gold=True, notice=notice)
+    return _patched(request, project, document, patches.Change(), gold=True, notice=notice)
 
 
 @require_GET

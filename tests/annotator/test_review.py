@@ -1,10 +1,12 @@
+import html
 import json
+import re
 
 import pytest
 from django.urls import reverse
 
 from annotator.curation import compare
-from annotator.models import Comment, Rejection, Review, Span
+from annotator.models import Comment, Membership, Rejection, Review, Role, Span
 from corpus.models import Document
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -168,3 +170,87 @@ def test_a_document_outside_the_project_is_404(client, people, layers):
     stray = Document.objects.create(text="stray")
     client.force_login(people["reviewer"])
     assert client.get(review_url(layers, stray)).status_code == 404
+
+
+@pytest.fixture
+def long_review(project, people, make_user):
+    """A 20,000-character article that three analysts tagged 500 times each, each reading
+    it a little differently: 1,500 spans, about 1,000 distinct rows to review."""
+    people["carol"] = make_user("carol")
+    Membership.objects.create(project=project, user=people["carol"], role=Role.ANNOTATOR)
+    document = Document.objects.create(text="abcdefghij" * 2000, title="Long")
+    project.documents.add(document)
+    labels = list(project.labels.all())
+    Span.objects.bulk_create(
+        Span(
+            project=project,
+            document=document,
+            annotator=people[name],
+            label=labels[i % len(labels)] if n == 0 else labels[(i + n * (i % 2)) % len(labels)],
+            start=i * 40,
+            end=i * 40 + 9 + n * (i % 3 == 0),
+        )
+        for n, name in enumerate(["alice", "bob", "carol"])
+        for i in range(500)
+    )
+    return document
+
+
+def test_the_review_page_of_a_long_article_loads_its_rows_in_pages(
+    client, people, project, long_review, django_assert_max_num_queries
+):
+    client.force_login(people["reviewer"])
+    with django_assert_max_num_queries(20):
+        response = client.get(review_url(project, long_review))
+    page = response.content.decode()
+    total = len(compare(project, long_review).candidates)
+    assert total > 500 and len(response.content) < 300_000, len(response.content)
+    assert page.count('<tr id="candidate-') == 50
+    assert "disputed" in page.split('<tr id="candidate-')[1]  # disputed first
+    more = re.search(r'hx-get="([^"]+)"[^>]*>Show (\d+) more', page)
+    assert int(more.group(2)) == total - 50
+    rows, url = 50, html.unescape(more.group(1))
+    while url:
+        with django_assert_max_num_queries(12):
+            part = client.get(url, **HX).content.decode()
+        rows += part.count('<tr id="candidate-')
+        found = re.search(r'hx-get="([^"]+)"', part)
+        url = html.unescape(found.group(1)) if found else ""
+    assert rows == total
+
+
+def test_the_rows_are_for_reviewers_only(client, people, project, long_review):
+    client.force_login(people["alice"])
+    url = reverse("review_candidates", args=[project.pk, long_review.pk])
+    assert client.get(url, {"page": 2}).status_code == 403
+
+
+def test_a_reviewers_change_answers_with_only_what_it_altered(client, people, layers, document):
+    """Accept, reject, a gold tag and undo on the review page: the gold layer's changed
+    stretch and rows, and the comparison's rows of the spans concerned."""
+    client.force_login(people["reviewer"])
+    page = client.get(review_url(layers, document)).content.decode()
+    layer = re.search(r'id="article"[^>]* data-layer="([0-9a-f]+)"', page).group(1)
+    url = reverse("gold_accept", args=[layers.pk, document.pk])
+    response = client.post(url, {"agreed": "majority", "layer": layer}, **HX)
+    answer = response.content.decode()
+    assert response["HX-Retarget"] == "#patch" and "Accepted 1 span" in answer
+    weapons = layers.labels.get(name="WEAPONS")
+    assert answer.count("<tr id=") == 1 and f'id="candidate-20-36-{weapons.pk}"' in answer
+    assert "★" in answer and "Accept what most agree on (0)" in answer
+    layer = re.search(r'<template data-layer="([0-9a-f]+)"', answer).group(1)
+    bob = Span.objects.get(annotator=people["alice"], start=0)
+    response = client.post(
+        reverse("span_reject", args=[layers.pk, bob.pk]),
+        {"reason": "Not a person.", "layer": layer},
+        **HX,
+    )
+    answer = response.content.decode()
+    assert response["HX-Retarget"] == "#patch" and answer.count("<tr id=") == 1
+    assert 'title="Not a person."' in answer and "data-pieces" not in answer
+    response = client.post(
+        reverse("undo", args=[layers.pk, document.pk]) + "?layer=gold", {"layer": layer}, **HX
+    )
+    answer = response.content.decode()
+    assert response["HX-Retarget"] == "#patch" and "new span is removed" in answer
+    assert "★" not in answer and not Span.objects.filter(gold=True).exists()

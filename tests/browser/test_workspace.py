@@ -274,6 +274,9 @@ def same_as_a_fresh_page(page) -> None:
                 root.getElementById("article").dataset.layer,
                 drawn(root.getElementById("spans")),
                 root.getElementById("span-count").textContent,
+                // The review page's comparison rows, and its count of what most agree on.
+                [...(root.getElementById("candidates")?.children ?? [])].map((r) => r.outerHTML),
+                root.getElementById("accept-agreed")?.textContent,
             ];
             const html = await (await fetch(location.href)).text();
             return [parts(document), parts(new DOMParser().parseFromString(html, "text/html"))];

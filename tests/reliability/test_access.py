@@ -80,6 +80,7 @@ EXPECT: dict[str, Row] = {
     "projects/<int:project_id>/documents/<int:document_id>/complete/": Row(MEMBERS.expect, "POST"),
     "projects/<int:project_id>/documents/<int:document_id>/reopen/": Row(MEMBERS.expect, "POST"),
     "projects/<int:project_id>/documents/<int:document_id>/review/": REVIEWERS,
+    "projects/<int:project_id>/documents/<int:document_id>/review/candidates/": REVIEWERS,
     "projects/<int:project_id>/documents/<int:document_id>/review/accept/": Row(
         REVIEWERS.expect, "POST", {"agreed": "majority"}
     ),

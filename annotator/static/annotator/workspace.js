@@ -391,15 +391,31 @@ function placeRows(removed, rows) {
   }
 }
 
+// The review page's comparison rows of the spans a change touched: those the page has
+// loaded are replaced (or dropped); the others come with their page.
+function placeCandidates(rows) {
+  for (const id of rows.dataset.drop.split(" ")) if (id) document.getElementById(id)?.remove();
+  for (const row of [...rows.children]) {
+    const old = document.getElementById(row.id);
+    if (!old) continue;
+    old.replaceWith(row);
+    htmx.process(row);
+  }
+}
+
 function applyPatch() {
   const slot = document.getElementById("patch");
   const patch = slot.querySelector("template");
-  if (!patch) return true; // a refusal: nothing changed
-  const { from, to, remove, layer } = patch.dataset;
-  const placed = placePieces(Number(from), Number(to), patch.content.querySelector("[data-pieces]"));
-  if (!placed) return false;
-  placeRows(remove.split(" "), patch.content.querySelector("[data-rows]"));
-  view.article.dataset.layer = layer;
+  if (!patch) return true; // nothing changed in the text: a refusal, or a document's state
+  const pieces = patch.content.querySelector("[data-pieces]");
+  if (pieces) {
+    if (!placePieces(Number(pieces.dataset.from), Number(pieces.dataset.to), pieces)) return false;
+    const rows = patch.content.querySelector("[data-rows]");
+    placeRows(rows.dataset.remove.split(" "), rows);
+  }
+  const candidates = patch.content.querySelector("[data-candidates]");
+  if (candidates) placeCandidates(candidates);
+  view.article.dataset.layer = patch.dataset.layer;
   slot.replaceChildren();
   return true;
 }
