@@ -240,29 +240,46 @@ class Server:
 # Armed before each key press: see the module's docstring. spec.kind is "appear" (a span id
 # not shown before), "gone" (spec.id in no mark) or "relabel" (spec.id's mark has spec.cls).
 ARM = """(spec) => {
-    const shown = () => {
-        const ids = new Set();
-        for (const mark of document.querySelectorAll("#article mark[data-spans]")) {
-            for (const id of mark.dataset.spans.split(" ")) ids.add(id);
+    // The checks run in the observer's callback, inside the time measured: each asks the
+    // browser's own selector engine or looks at the added nodes only, so that the harness
+    // does not cost more on a long article than on a short one.
+    const marks = (id) => document.querySelectorAll(`#article mark[data-spans~="${id}"]`);
+    const before = new Set();
+    for (const mark of document.querySelectorAll("#article mark[data-spans]")) {
+        for (const id of mark.dataset.spans.split(" ")) before.add(id);
+    }
+    const added = (records) => {
+        for (const record of records) {
+            for (const node of record.addedNodes) {
+                if (node.nodeType !== Node.ELEMENT_NODE || !node.closest("#article")) continue;
+                for (const mark of [node, ...node.querySelectorAll("mark[data-spans]")]) {
+                    if (!mark.dataset.spans) continue;
+                    for (const id of mark.dataset.spans.split(" ")) if (!before.has(id)) return id;
+                }
+            }
+            if (record.type === "attributes" && record.target.closest?.("#article")) {
+                for (const id of (record.target.dataset.spans || "").split(" ")) {
+                    if (id && !before.has(id)) return id;
+                }
+            }
         }
-        return ids;
+        return null;
     };
-    const marksOf = (id) => Array.from(document.querySelectorAll("#article mark[data-spans]"))
-        .filter((mark) => mark.dataset.spans.split(" ").includes(id));
-    const before = shown();
     const done = {
-        appear: () => { for (const id of shown()) if (!before.has(id)) return id; return null; },
-        gone: () => (shown().has(spec.id) ? null : spec.id),
-        relabel: () => (marksOf(spec.id).some((m) => m.classList.contains(spec.cls))
+        appear: added,
+        gone: () => (marks(spec.id).length ? null : spec.id),
+        relabel: () => (Array.from(marks(spec.id)).some((m) => m.classList.contains(spec.cls))
             ? spec.id : null),
     }[spec.kind];
-    if (done() !== null) throw new Error(`${spec.kind} ${spec.id}: so before the key press`);
+    if (done([]) !== null && spec.kind !== "appear") {
+        throw new Error(`${spec.kind} ${spec.id}: so before the key press`);
+    }
     const state = { t0: null, found: null, screen: null, painted: null, id: null, answer: null };
     performance.clearResourceTimings(); // a full buffer (250 entries) takes no more
     window.__bench = state;
-    const observer = new MutationObserver(() => {
+    const observer = new MutationObserver((records) => {
         if (state.t0 === null || state.found !== null) return;
-        const id = done();
+        const id = done(records);
         if (id === null) return;
         state.found = performance.now();
         state.id = id;

@@ -216,9 +216,7 @@ function choose(spanId, announce = true) {
   activeSpan = spanId;
   for (const el of document.querySelectorAll(".active")) el.classList.remove("active");
   if (!spanId) return;
-  for (const el of view.article.querySelectorAll(".hl")) {
-    if (el.dataset.spans.split(" ").includes(spanId)) el.classList.add("active");
-  }
+  for (const el of view.article.querySelectorAll(`[data-spans~="${spanId}"]`)) el.classList.add("active");
   const row = document.querySelector(`.span-row[data-span="${spanId}"]`);
   if (row) {
     row.classList.add("active");
@@ -446,7 +444,8 @@ document.body.addEventListener("htmx:afterSwap", (event) => {
   }
   if (activeSpan && !view.article.querySelector(`[data-spans~="${activeSpan}"]`)) activeSpan = null;
   if (activeSpan) choose(activeSpan, false);
-  view.article.focus({ preventScroll: true });
+  // Focusing asks for the new layout at once: only when the focus is elsewhere.
+  if (document.activeElement !== view.article) view.article.focus({ preventScroll: true });
   // 422 is a refusal (the new classes are not settled in yet, so ask the response).
   const refused = event.detail.xhr && event.detail.xhr.status === 422;
   if (refused && pending) {
