@@ -18,8 +18,7 @@ from django.db.models import Model
 
 from corpus.models import Document
 
-from .models import DocumentStatus, Label, Project, Span, Status
-from .rendering import SpanRow
+from .models import DocumentStatus, Project
 
 
 @functools.cache
@@ -142,30 +141,6 @@ def project_document(project_id: int, document_id: int) -> Document | None:
     )
 
 
-def span(project_id: int, span_id: int) -> Span | None:
-    """One span of the project, whoever's layer it is in."""
-    if _id(span_id) is None:
-        return None
-    return _first(
-        select(
-            Span,
-            "s",
-            "FROM annotator_span s WHERE s.project_id = %s AND s.id = %s",
-            [project_id, span_id],
-        )
-    )
-
-
-def labels(project_id: int) -> list[Label]:
-    """The project's labels, in their order."""
-    return select(
-        Label,
-        "l",
-        'FROM annotator_label l WHERE l.project_id = %s ORDER BY l."order", l.name',
-        [project_id],
-    )
-
-
 def _layer_where(gold: bool, alias: str = "") -> str:
     # Gold is one layer whoever curated it; an analyst's layer is theirs.
     columns = ["project_id", "document_id", "gold", *([] if gold else ["annotator_id"])]
@@ -231,38 +206,6 @@ def layer_keys(
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         return cursor.fetchall()
-
-
-def layer_rows(project_id: int, document_id: int, user_id: int, *, gold: bool) -> list[SpanRow]:
-    """The layer as the workspace draws it, in reading order, with rejection reasons."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            'SELECT s.id, s.start, s."end", s.label_id, r.reason FROM annotator_span s'
-            " LEFT JOIN annotator_rejection r ON r.span_id = s.id"
-            f" WHERE {_layer_where(gold, 's.')}"
-            ' ORDER BY s.start, s."end", s.id',
-            _layer_params(project_id, document_id, user_id, gold),
-        )
-        return [SpanRow(*row) for row in cursor.fetchall()]
-
-
-def status(project_id: int, document_id: int, user_id: int) -> str:
-    """Where the user is with the document (``new`` until they first tag it)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT status FROM annotator_documentstatus"
-            " WHERE project_id = %s AND document_id = %s AND user_id = %s",
-            [project_id, document_id, user_id],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else Status.NEW
-
-
-def has_comments(span_id: int) -> bool:
-    """Whether anyone commented on the span (their list then shows its label and offsets)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM annotator_comment WHERE span_id = %s LIMIT 1", [span_id])
-        return cursor.fetchone() is not None
 
 
 def delete_span(span_id: int) -> None:

@@ -14,7 +14,6 @@ from rest_framework.settings import api_settings
 
 from corpus.models import Document
 
-from .. import sql
 from ..models import Label, Membership, Project, Role, Span, Status
 
 
@@ -228,7 +227,7 @@ class LabelField(serializers.RelatedField):
         # One query however many spans a list holds: the whole (small) label set.
         cache = self.context.setdefault("labels", {})
         if not cache:
-            for label in sql.labels(self.context["project"].pk):
+            for label in self.context["project"].labels.all():
                 cache[label.name] = cache[label.pk] = label
         return cache
 

@@ -3,8 +3,7 @@
 from django.forms.models import model_to_dict
 
 from annotator import sql
-from annotator.models import Project, Role, Span, Status
-from annotator.services import span_create
+from annotator.models import Project, Role, Span
 from corpus.models import Document
 
 
@@ -50,17 +49,6 @@ def test_insert_stores_what_save_would(project, document, weapons, people):
     )
     sql.insert(again)
     assert Span.objects.filter(pk=span.pk + 100, start=3).exists()
-
-
-def test_the_status_reads_new_until_the_first_tag(project, document, weapons, people):
-    alice = people["alice"]
-    assert sql.status(project.pk, document.pk, alice.pk) == Status.NEW
-    span_create(project=project, document=document, annotator=alice, label=weapons, start=0, end=2)
-    assert sql.status(project.pk, document.pk, alice.pk) == Status.IN_PROGRESS
-    assert [row[1:3] for row in sql.layer_rows(project.pk, document.pk, alice.pk, gold=False)] == [
-        (0, 2)
-    ]
-    assert sql.layer_rows(project.pk, document.pk, alice.pk, gold=True) == []
 
 
 def test_the_signed_in_user_is_read_as_the_orm_reads_it_and_refused_once_inactive(client, people):
