@@ -8,22 +8,13 @@ process. Goal: the larger within 10 % of the smaller (both databases).
 The database is the bench's own: it is emptied first.
 """
 
-import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'page_open.sqlite3'}")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from inprocess import start_django
 
-import django  # noqa: E402
-
-django.setup()
+start_django("page_open")
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402

@@ -11,23 +11,14 @@ Goals: page p95 under 150 ms, create p95 under 50 ms and its answer under 4 KB.
     DATABASE_URL=postgres://… .venv/bin/python bench/workspace.py
 """
 
-import os
 import re
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'workspace.sqlite3'}")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from inprocess import start_django
 
-import django  # noqa: E402
-
-django.setup()
+start_django("workspace")
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
