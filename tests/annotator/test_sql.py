@@ -61,20 +61,3 @@ def test_the_status_reads_new_until_the_first_tag(project, document, weapons, pe
         (0, 2)
     ]
     assert sql.layer_rows(project.pk, document.pk, alice.pk, gold=True) == []
-
-
-def test_the_signed_in_user_is_read_as_the_orm_reads_it_and_refused_once_inactive(client, people):
-    from django.contrib.auth import get_user_model
-
-    from annotator.middleware import UserBackend
-
-    alice = people["alice"]
-    found = UserBackend().get_user(alice.pk)
-    assert as_dict(found) == as_dict(get_user_model().objects.get(pk=alice.pk))
-    assert UserBackend().get_user(0) is None
-
-    client.force_login(alice, backend="annotator.middleware.UserBackend")
-    assert client.get("/").status_code == 200
-    get_user_model().objects.filter(pk=alice.pk).update(is_active=False)
-    assert UserBackend().get_user(alice.pk) is None
-    assert client.get("/").status_code == 302  # signed out: to the sign-in page
