@@ -37,8 +37,7 @@ def test_a_sign_out_on_one_app_server_holds_on_the_others(client, people):
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
 
     on_another_app_server(
-        "from annotator.sessions import SessionStore\n"
-        f"SessionStore(session_key={key!r}).flush()"
+        f"from annotator.sessions import SessionStore\nSessionStore(session_key={key!r}).flush()"
     )
 
     assert client.get("/").status_code == 302  # to the sign-in page
