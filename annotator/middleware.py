@@ -1,5 +1,5 @@
 """Request-wide concerns: the database going away, input that is not text or cannot be
-stored, throttled logins, and reading the signed-in user (session or API token).
+stored, throttled logins.
 
 ``DatabaseUnavailableMiddleware`` turns a lost database connection (PostgreSQL restarting,
 a failover) into a 503 that says "retry" — JSON for the API, a short message for the
@@ -18,19 +18,12 @@ from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.db.models import Sum
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.utils.translation import gettext
-from rest_framework import authentication, exceptions
-from rest_framework.authtoken.models import Token
 
 from corpus.storable import text_problem
-
-from . import sql
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +37,7 @@ RETRY_AFTER_SECONDS = 5
 class LoginThrottleBackend(AxesStandaloneBackend):
     """django-axes' throttle on every login that comes over HTTP (the sign-in page, the
     API's token endpoint, the admin). A call without a request (``Client.login`` in tests, a
-    shell) has no address to throttle and is left to the UserBackend after it."""
+    shell) has no address to throttle and is left to Django's ModelBackend after it."""
 
     def authenticate(self, request=None, *args, **kwargs):
         if request is None:
@@ -80,46 +73,6 @@ class LoginThrottleHandler(AxesDatabaseHandler):
             attempts = attempts.filter(attempt_time__gte=get_cool_off_threshold(request))
         failures = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
         return failures >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
-
-
-class UserBackend(ModelBackend):
-    """Django's ``ModelBackend``, reading the signed-in user in written-out SQL: that read
-    runs on every request, and the ORM's query costs three times as much (``annotator.sql``).
-    """
-
-    def get_user(self, user_id):
-        model = get_user_model()
-        users = sql.select(
-            model,
-            "u",
-            f'FROM {model._meta.db_table} u WHERE u."{model._meta.pk.column}" = %s',
-            [user_id],
-        )
-        if users and self.user_can_authenticate(users[0]):
-            return users[0]
-        return None
-
-
-class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's ``Token <key>`` check, with the token's user read in one written-out query:
-    scripts send it with every request."""
-
-    def authenticate_credentials(self, key):
-        if "\x00" in key:  # PostgreSQL refuses NUL in text: no token can hold one
-            raise exceptions.AuthenticationFailed(gettext("Invalid token."))
-        model = get_user_model()
-        users = sql.select(
-            model,
-            "u",
-            f"FROM authtoken_token t JOIN {model._meta.db_table} u"
-            f' ON u."{model._meta.pk.column}" = t.user_id WHERE t.key = %s',
-            [key],
-        )
-        if not users:
-            raise exceptions.AuthenticationFailed(gettext("Invalid token."))
-        if not users[0].is_active:
-            raise exceptions.AuthenticationFailed(gettext("User inactive or deleted."))
-        return users[0], Token(key=key, user=users[0])
 
 
 def _refusal(problem: str) -> str:

@@ -154,11 +154,6 @@ class SpanQuerySet(models.QuerySet):
         """Every annotator layer, without gold."""
         return self.filter(gold=False)
 
-    def layer(self, project, document, user, *, gold: bool) -> "SpanQuerySet":
-        """One layer of a document: its gold, or ``user``'s own."""
-        spans = self.filter(project=project, document=document)
-        return spans.gold() if gold else spans.by(user)
-
 
 class Origin(models.TextChoices):
     MANUAL = "manual", "Manual"

@@ -1,13 +1,18 @@
 """The statements every tag runs, written in SQL.
 
-A tag reads the session and the user (``sessions``, ``middleware.UserBackend``; an API
-call its token), the project and document, the labels; it locks the layer, reads it to
-check the new span, stores the span and its history event, and reads the layer again to
-draw it. Building one of those queries with the ORM takes about 0.5 ms of CPU, five to
-seven times what running it takes, and on a two-core server that building, not the
-database, capped Margin at about 170 tags a second (``bench/load.py``). So these few
+After Django's session, user and token reads (``annotator.sessions``, ``ModelBackend``,
+DRF), a tag reads the project with the user's role and the document (the permission
+loaders), the labels; it locks the layer, reads it to check the new span, stores the span
+and its history event, and reads the layer again to draw it. Building one of those queries
+with the ORM costs several times what running it takes, and on a two-core server that
+building, not the database, caps the tags a second (``bench/load.py``). So these few
 statements are written out, in SQL that PostgreSQL and SQLite both run; everything else
-stays in the ORM.
+stays in the ORM. Only the services (``services.reads`` for what a tag's answer reads),
+the history and the permission loaders call them: ``pyproject.toml``'s contracts say so.
+
+Each statement names its figure: microseconds per call, this statement against the ORM's
+version of it, alternating in one process (``bench/statements.py``, on the 2-core
+development machine while other work ran on it), PostgreSQL then SQLite.
 """
 
 import functools
@@ -18,7 +23,8 @@ from django.db.models import Model
 
 from corpus.models import Document
 
-from .models import DocumentStatus, Project
+from .models import DocumentStatus, Label, Project, Span, Status
+from .rendering import SpanRow
 
 
 @functools.cache
@@ -48,7 +54,7 @@ def select[M: Model](
     extra: Mapping[str, str] | None = None,
 ) -> list[M]:
     """Instances of ``model`` as the ORM would make them, from ``SELECT <its columns> rest``;
-    each ``extra`` SQL expression is set on them under its name."""
+    each ``extra`` SQL expression is set on them under its name. The readers below."""
     names, columns, converters = _shape(model)
     selected = [f'{alias}."{column}"' for column in columns] + list((extra or {}).values())
     with connection.cursor() as cursor:
@@ -69,7 +75,8 @@ def select[M: Model](
 
 def insert(instance: Model) -> None:
     """Store a new instance as ``save()`` would (automatic dates and defaults filled in,
-    its id set), in one written-out INSERT."""
+    its id set), in one written-out INSERT. A span: 512 µs against ``save()``'s 893
+    (PostgreSQL), 240 against 525 (SQLite)."""
     meta, quote = instance._meta, connection.ops.quote_name
     fields = [
         field
@@ -109,7 +116,9 @@ def _id(value: object) -> int | None:
 
 
 def project_with_role(project_id: int, user_id: int) -> Project | None:
-    """The project, with ``role`` the user's membership role in it (None if not a member)."""
+    """The project, with ``role`` the user's membership role in it (None if not a member).
+    414 µs against ``Project.objects.with_role(user)``'s 3,040 (PostgreSQL), 52 against
+    1,168 (SQLite): every request under ``/projects/<id>/`` starts here."""
     if _id(project_id) is None:
         return None
     return _first(
@@ -126,7 +135,8 @@ def project_with_role(project_id: int, user_id: int) -> Project | None:
 
 
 def project_document(project_id: int, document_id: int) -> Document | None:
-    """The document, if it is one of the project's."""
+    """The document, if it is one of the project's. 416 µs against the ORM's 1,792
+    (PostgreSQL), 56 against 540 (SQLite)."""
     if _id(document_id) is None:
         return None
     return _first(
@@ -138,6 +148,32 @@ def project_document(project_id: int, document_id: int) -> Document | None:
             " WHERE pd.project_id = %s AND d.id = %s",
             [project_id, document_id],
         )
+    )
+
+
+def span(project_id: int, span_id: int) -> Span | None:
+    """One span of the project, whoever's layer it is in. 371 µs against the ORM's 2,156
+    (PostgreSQL), 56 against 708 (SQLite)."""
+    if _id(span_id) is None:
+        return None
+    return _first(
+        select(
+            Span,
+            "s",
+            "FROM annotator_span s WHERE s.project_id = %s AND s.id = %s",
+            [project_id, span_id],
+        )
+    )
+
+
+def labels(project_id: int) -> list[Label]:
+    """The project's labels, in their order. 522 µs against the ORM's 1,694 (PostgreSQL),
+    230 against 1,144 (SQLite)."""
+    return select(
+        Label,
+        "l",
+        'FROM annotator_label l WHERE l.project_id = %s ORDER BY l."order", l.name',
+        [project_id],
     )
 
 
@@ -155,7 +191,8 @@ def lock_status(project_id: int, document_id: int, user_id: int) -> DocumentStat
     """The user's status row for the document, locked until the transaction ends.
 
     SQLite has no row locks: there, the transaction's ``BEGIN IMMEDIATE`` (settings) has
-    already serialised every writer.
+    already serialised every writer. 367 µs against ``select_for_update()``'s 2,230
+    (PostgreSQL), 112 against 1,619 (SQLite).
     """
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     return _first(
@@ -171,7 +208,8 @@ def lock_status(project_id: int, document_id: int, user_id: int) -> DocumentStat
 
 def lock_statuses(project_id: int, layers: Sequence[tuple[int, int]]) -> None:
     """Lock these (document id, user id) status rows as ``lock_status`` locks one, in that
-    order (PostgreSQL locks the rows as the sorted result comes; SQLite: BEGIN IMMEDIATE)."""
+    order (PostgreSQL locks the rows as the sorted result comes; SQLite: BEGIN IMMEDIATE).
+    One layer: 434 µs against ``select_for_update(of=("self",))``'s 1,764 (PostgreSQL)."""
     if not connection.features.has_select_for_update or not layers:
         return
     documents, users = (list(column) for column in zip(*layers, strict=True))
@@ -186,7 +224,8 @@ def lock_statuses(project_id: int, layers: Sequence[tuple[int, int]]) -> None:
 
 
 def lock_document(document_id: int) -> None:
-    """Lock the document's row in the mode that still lets others insert spans into it."""
+    """Lock the document's row in the mode that still lets others insert spans into it.
+    205 µs against ``select_for_update(no_key=True)``'s 994 (PostgreSQL)."""
     if not connection.features.has_select_for_no_key_update:
         return  # SQLite: serialised by BEGIN IMMEDIATE, as above
     with connection.cursor() as cursor:
@@ -198,7 +237,9 @@ def lock_document(document_id: int) -> None:
 def layer_keys(
     project_id: int, document_id: int, user_id: int, *, gold: bool, excluding: int | None = None
 ) -> list[tuple[int, int, int]]:
-    """The (start, end, label_id) of the spans in one layer, to check a new span against."""
+    """The (start, end, label_id) of the spans in one layer, to check a new span against.
+    A 40-span layer: 326 µs against the ORM's ``values_list`` 1,838 (PostgreSQL), 171
+    against 1,749 (SQLite)."""
     query = f'SELECT start, "end", label_id FROM annotator_span WHERE {_layer_where(gold)}'
     params = _layer_params(project_id, document_id, user_id, gold)
     if excluding is not None:
@@ -208,10 +249,47 @@ def layer_keys(
         return cursor.fetchall()
 
 
+def layer_rows(project_id: int, document_id: int, user_id: int, *, gold: bool) -> list[SpanRow]:
+    """The layer as the workspace draws it, in reading order, with rejection reasons.
+    A 40-span layer: 614 µs against the ORM's 2,152 (PostgreSQL), 310 against 1,786
+    (SQLite)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'SELECT s.id, s.start, s."end", s.label_id, r.reason FROM annotator_span s'
+            " LEFT JOIN annotator_rejection r ON r.span_id = s.id"
+            f" WHERE {_layer_where(gold, 's.')}"
+            ' ORDER BY s.start, s."end", s.id',
+            _layer_params(project_id, document_id, user_id, gold),
+        )
+        return [SpanRow(*row) for row in cursor.fetchall()]
+
+
+def status(project_id: int, document_id: int, user_id: int) -> str:
+    """Where the user is with the document (``new`` until they first tag it). 253 µs
+    against the ORM's 1,820 (PostgreSQL), 53 against 1,235 (SQLite)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT status FROM annotator_documentstatus"
+            " WHERE project_id = %s AND document_id = %s AND user_id = %s",
+            [project_id, document_id, user_id],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else Status.NEW
+
+
+def has_comments(span_id: int) -> bool:
+    """Whether anyone commented on the span (their list then shows its label and offsets).
+    122 µs against ``exists()``'s 602 (PostgreSQL), 50 against 529 (SQLite)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM annotator_comment WHERE span_id = %s LIMIT 1", [span_id])
+        return cursor.fetchone() is not None
+
+
 def delete_span(span_id: int) -> None:
     """Delete a span as Django's collector would: its rejection goes with it, comments on it
-    stay, unlinked. Three statements, without the collector's millisecond of bookkeeping;
-    a test holds this list to the models' relations."""
+    stay, unlinked. Three statements, without the collector's bookkeeping: 530 µs against
+    ``QuerySet.delete()``'s 2,967 (PostgreSQL), 141 against 2,656 (SQLite); a test holds
+    this list to the models' relations."""
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM annotator_rejection WHERE span_id = %s", [span_id])
         cursor.execute("UPDATE annotator_comment SET span_id = NULL WHERE span_id = %s", [span_id])

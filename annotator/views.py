@@ -242,7 +242,7 @@ def _candidate_page(project: Project, document: Document, comparison, request=No
 
 def _workspace(request, project: Project, document: Document, *, gold: bool = False) -> dict:
     """The whole workspace page (or, with ``gold``, the review page)."""
-    labels = list(project.labels.all())
+    labels = services.labels_of(project)
     context = _annotation(
         request, project, document, gold=gold, names={label.pk: label.name for label in labels}
     )
@@ -284,10 +284,10 @@ def _annotation(
     when the caller knows them.
     """
     if names is None:
-        names = dict(project.labels.values_list("pk", "name"))
+        names = services.label_names(project)
     if spans is None:
         # Plain rows, not model instances: hundreds of them.
-        spans = _layer_rows(project, document, request.user, gold=gold)
+        spans = services.layer_rows(project, document, request.user, gold=gold)
     text = document.text
     context = {
         **_actions(request, project, document, gold=gold, notice=notice, refused=refused),
@@ -325,24 +325,9 @@ def _actions(
             .first()
         )
     else:
-        status = (
-            DocumentStatus.objects.filter(project=project, document=document, user=request.user)
-            .values_list("status", flat=True)
-            .first()
-        ) or Status.NEW
+        status = services.status_of(project, document, request.user)
         context |= {"status": status, "is_complete": status == Status.COMPLETE}
     return context
-
-
-def _layer_rows(project: Project, document: Document, user, *, gold: bool) -> list[SpanRow]:
-    """The layer as the workspace draws it, in reading order, with rejection reasons: plain
-    rows, not model instances, for there are hundreds."""
-    rows = (
-        Span.objects.layer(project, document, user, gold=gold)
-        .order_by("start", "end", "id")
-        .values_list("id", "start", "end", "label_id", "rejection__reason")
-    )
-    return [SpanRow(*row) for row in rows]
 
 
 def _comments(
@@ -429,8 +414,8 @@ def _patched(
     if not request.htmx:
         return _changed(request, project, document, gold=gold, notice=notice, refused=refused)
     if names is None:
-        names = dict(project.labels.values_list("pk", "name"))
-    spans = _layer_rows(project, document, request.user, gold=gold)
+        names = services.label_names(project)
+    spans = services.layer_rows(project, document, request.user, gold=gold)
     if request.POST.get("layer") != patches.digest_before(spans, change):
         return _changed(
             request,
@@ -517,7 +502,7 @@ def _gold(request, project: Project) -> bool:
 
 def _labels(project: Project) -> dict[int, Label]:
     """The project's labels by id: the one asked for, and every name to draw the layer."""
-    return {label.pk: label for label in project.labels.all()}
+    return {label.pk: label for label in services.labels_of(project)}
 
 
 @require_POST
@@ -558,7 +543,7 @@ def span_add(request, project: Project, document_id: int):
 
 def _editable_span(request, project: Project, span_id: int) -> Span:
     """A span of the user's own layer, or of gold for reviewers; else 404 or 403."""
-    span = Span.objects.filter(project=project, pk=span_id).first()
+    span = services.span_of(project, span_id)
     if span is None or not can_see_layer(
         request.user, project, annotator_id=span.annotator_id, gold=span.gold
     ):
@@ -613,7 +598,7 @@ def span_relabel(request, project: Project, span_id: int):
         )
     notice = f"Relabelled as {label.name}: “{_quote(span.text)}”."
     change = patches.Change(before=(before,), after=(span,))
-    commented = Comment.objects.filter(span=span).exists()
+    commented = services.is_commented(span)
     return _span_changed(request, project, span, change, notice, commented, names=names)
 
 
@@ -622,7 +607,7 @@ def span_relabel(request, project: Project, span_id: int):
 def span_remove(request, project: Project, span_id: int):
     span = _editable_span(request, project, span_id)
     # Asked first: the deletion unlinks the comments.
-    commented = Comment.objects.filter(span=span).exists()
+    commented = services.is_commented(span)
     services.span_delete(span=span, actor=request.user)
     notice = f"Deleted “{_quote(span.text)}”."
     return _span_changed(request, project, span, patches.Change(before=(span,)), notice, commented)

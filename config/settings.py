@@ -127,9 +127,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sessions in the database (any app server answers any request), telling a lost database
-# (a retryable 503) from a deleted session (400).
+# Sessions in the database (any app server answers any request), read through a cache
+# that is a table of the same database, so right across workers and machines: Django's
+# cached_db store, with the guards of annotator.sessions (a lost database is a retryable
+# 503, not "session deleted"; a cookie holding NUL is a new session). The table is made
+# by `migrate` (annotator.apps). The default cache stays Django's per-process memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "sessions": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "margin_session_cache",
+        # Every live session (two weeks each) fits; Django counts the rows on each write.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
 SESSION_ENGINE = "annotator.sessions"
+SESSION_CACHE_ALIAS = "sessions"
 
 # Login throttling (django-axes) at every door: the sign-in page, the admin's and the API's
 # token endpoint all authenticate through LoginThrottleBackend, and a locked login is
@@ -142,10 +155,10 @@ SESSION_ENGINE = "annotator.sessions"
 #   on many accounts), lock that address for everyone (LOGIN_ADDRESS_FAILURE_LIMIT,
 #   counted by annotator.middleware.LoginThrottleHandler). 30 leaves room for an office
 #   behind one NAT address: six colleagues each locking their own account first.
-# Then Django's ModelBackend, reading the signed-in user on each request in plain SQL.
+# Then Django's ModelBackend, which checks the password and reads the signed-in user.
 AUTHENTICATION_BACKENDS = [
     "annotator.middleware.LoginThrottleBackend",
-    "annotator.middleware.UserBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_HANDLER = "annotator.middleware.LoginThrottleHandler"
@@ -215,7 +228,7 @@ if not DEBUG:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "annotator.middleware.TokenAuthentication",
+        "annotator.api.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "annotator.api.pagination.Pagination",

@@ -14,6 +14,7 @@ from rest_framework.settings import api_settings
 
 from corpus.models import Document
 
+from .. import services
 from ..models import Label, Membership, Project, Role, Span, Status
 
 
@@ -227,7 +228,7 @@ class LabelField(serializers.RelatedField):
         # One query however many spans a list holds: the whole (small) label set.
         cache = self.context.setdefault("labels", {})
         if not cache:
-            for label in self.context["project"].labels.all():
+            for label in services.labels_of(self.context["project"]):
                 cache[label.name] = cache[label.pk] = label
         return cache
 

@@ -37,7 +37,6 @@ from rest_framework.response import Response
 from corpus.models import Document
 
 from .. import services
-from ..middleware import TokenAuthentication
 from ..models import DocumentStatus, Membership, Project, Span, Status
 from ..permissions import (
     Action,
@@ -52,6 +51,7 @@ from ..permissions import (
     require,
     visible_spans,
 )
+from .authentication import TokenAuthentication
 from .pagination import SpanPagination
 from .parsers import JSONBodyParser
 from .serializers import (

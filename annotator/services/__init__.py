@@ -1,5 +1,6 @@
 """The only writers: every change to projects, documents, spans and claims is made here,
-each in one transaction, by keyword-only functions that name the acting user.
+each in one transaction, by keyword-only functions that name the acting user (and, in
+``reads``, what a tag's answer reads, in measured SQL).
 
 The workspace views, the API, the admin and the commands all call these, so a span is
 validated the same way whichever door it comes through (``models.spans_errors``). One
@@ -23,6 +24,7 @@ from .projects import (
     member_set,
     project_create,
 )
+from .reads import is_commented, label_names, labels_of, layer_rows, span_of, status_of
 from .review import (
     comment_add,
     document_mark_reviewed,
@@ -55,7 +57,11 @@ __all__ = [
     "documents_assign",
     "documents_import",
     "gold_accept",
+    "is_commented",
     "label_delete",
+    "label_names",
+    "labels_of",
+    "layer_rows",
     "lock_layer",
     "managers_left",
     "member_remove",
@@ -63,9 +69,11 @@ __all__ = [
     "project_create",
     "span_create",
     "span_delete",
+    "span_of",
     "span_reject",
     "span_restore",
     "span_update",
     "spans_create",
     "status_claim",
+    "status_of",
 ]

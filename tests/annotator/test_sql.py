@@ -3,7 +3,8 @@
 from django.forms.models import model_to_dict
 
 from annotator import sql
-from annotator.models import Project, Role, Span
+from annotator.models import Project, Role, Span, Status
+from annotator.services import span_create
 from corpus.models import Document
 
 
@@ -51,18 +52,12 @@ def test_insert_stores_what_save_would(project, document, weapons, people):
     assert Span.objects.filter(pk=span.pk + 100, start=3).exists()
 
 
-def test_the_signed_in_user_is_read_as_the_orm_reads_it_and_refused_once_inactive(client, people):
-    from django.contrib.auth import get_user_model
-
-    from annotator.middleware import UserBackend
-
+def test_the_status_reads_new_until_the_first_tag(project, document, weapons, people):
     alice = people["alice"]
-    found = UserBackend().get_user(alice.pk)
-    assert as_dict(found) == as_dict(get_user_model().objects.get(pk=alice.pk))
-    assert UserBackend().get_user(0) is None
-
-    client.force_login(alice, backend="annotator.middleware.UserBackend")
-    assert client.get("/").status_code == 200
-    get_user_model().objects.filter(pk=alice.pk).update(is_active=False)
-    assert UserBackend().get_user(alice.pk) is None
-    assert client.get("/").status_code == 302  # signed out: to the sign-in page
+    assert sql.status(project.pk, document.pk, alice.pk) == Status.NEW
+    span_create(project=project, document=document, annotator=alice, label=weapons, start=0, end=2)
+    assert sql.status(project.pk, document.pk, alice.pk) == Status.IN_PROGRESS
+    assert [row[1:3] for row in sql.layer_rows(project.pk, document.pk, alice.pk, gold=False)] == [
+        (0, 2)
+    ]
+    assert sql.layer_rows(project.pk, document.pk, alice.pk, gold=True) == []

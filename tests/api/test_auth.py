@@ -55,6 +55,15 @@ def test_a_deactivated_users_token_stops_working(world, client_for, people):
     assert response.json()["detail"] == "User inactive or deleted."
 
 
+def test_a_deactivated_user_is_signed_out_of_their_session(client, people):
+    client.force_login(people["alice"])
+    assert client.get("/").status_code == 200
+    people["alice"].is_active = False
+    people["alice"].save()
+
+    assert client.get("/").status_code == 302  # to the sign-in page
+
+
 def test_a_browser_session_works_and_its_writes_need_csrf(world):
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(world.people["manager"])
