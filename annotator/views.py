@@ -289,15 +289,14 @@ def _annotation(
         # Plain rows, not model instances: hundreds of them.
         spans = services.layer_rows(project, document, request.user, gold=gold)
     text = document.text
+    known = {} if can_undo is None else {"can_undo": can_undo}
     context = {
-        **_actions(request, project, document, gold=gold, notice=notice, refused=refused),
+        **_actions(request, project, document, gold=gold, notice=notice, refused=refused, **known),
         "pieces": article_pieces(text, spans, names),
         "layer": patches.digest(spans),
         "span_count": len(spans),
         "rows": span_rows(text, spans, names),
     }
-    if can_undo is not None:
-        context["can_undo"] = can_undo
     if gold:
         comparison = curation.compare(project, document)
         context |= _candidate_page(project, document, comparison)
