@@ -387,3 +387,9 @@ def test_previous_and_next_are_this_projects_neighbours(alice, project):
     assert f"/documents/{other.pk}/" not in page
     edge = alice.get(workspace_url(project, first)).content.decode()
     assert 'id="previous-document"' not in edge and 'id="next-document"' in edge
+
+
+def test_document_states_read_as_words(alice, project, document, weapons):
+    add(alice, project, document, 20, 36, weapons)
+    page = alice.get(reverse("project", args=[project.pk])).content.decode()
+    assert ">In progress</span>" in page and "Inprogress" not in page
