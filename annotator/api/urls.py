@@ -1,7 +1,7 @@
 """``/api/``: one router, the token, the schema and its docs."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
@@ -11,7 +11,9 @@ from .views import (
     DocumentViewSet,
     LabelViewSet,
     MemberViewSet,
+    NotFoundView,
     ProjectViewSet,
+    RootView,
     SpanViewSet,
     TokenView,
 )
@@ -30,10 +32,13 @@ router.register(
 router.register("spans", SpanViewSet, basename="span")
 
 urlpatterns = [
+    path("", RootView.as_view(), name="root"),
     *router.urls,
     path("auth/token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(), name="docs"),
+    # Last: whatever else is asked under /api/ gets a JSON 404.
+    re_path(r"^.*$", NotFoundView.as_view(), name="not-found"),
 ]
 
 # The API answers for itself (401/403 in JSON); LoginRequiredMiddleware would send

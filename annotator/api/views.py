@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -33,6 +34,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from corpus.models import Document
 
@@ -619,6 +621,39 @@ class TokenView(APIDefaults, ObtainAuthToken):
                     detail=settings.AXES_COOLOFF_MESSAGE,
                 ) from None
             raise
+
+
+@extend_schema(exclude=True)
+class RootView(APIDefaults, APIView):
+    """``/api/``: where things are, for anyone (what they hold asks for a token)."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    def get(self, request):
+        def url(name: str) -> str:
+            return request.build_absolute_uri(reverse(name))
+
+        return Response(
+            {
+                "projects": url("api:project-list"),
+                "token": url("api:token"),
+                "schema": url("api:schema"),
+                "docs": url("api:docs"),
+            }
+        )
+
+
+@extend_schema(exclude=True)
+class NotFoundView(APIDefaults, APIView):
+    """Any other path under ``/api/``: a JSON 404, as the rest of the API answers, not
+    the site's HTML page."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    def initial(self, request, *args, **kwargs):
+        raise NotFound("No such endpoint: see /api/ and /api/docs/.")
 
 
 class DocsView(SpectacularSwaggerSplitView):

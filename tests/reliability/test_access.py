@@ -123,6 +123,9 @@ EXPECT: dict[str, Row] = {
     "api/auth/token/": Row("405       405      405   405   405     405     405"),
     "api/schema/": ANYONE,
     "api/docs/": ANYONE,
+    "api/": ANYONE,
+    # Any other path under /api/: a JSON 404, for everyone.
+    "api/^.*$": Row("404       404      404   404   404     404     404"),
     # The admin's own pages.
     "admin/": ADMIN_STAFF,
     "admin/login/": ANYONE,
