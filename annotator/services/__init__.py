@@ -39,6 +39,7 @@ from .spans import (
     span_restore,
     span_update,
     spans_create,
+    spans_delete,
 )
 
 __all__ = [
@@ -67,5 +68,6 @@ __all__ = [
     "span_restore",
     "span_update",
     "spans_create",
+    "spans_delete",
     "status_claim",
 ]
