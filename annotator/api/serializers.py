@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from corpus.models import Document
 
@@ -142,11 +143,32 @@ class TextField(serializers.CharField):
             error_messages=messages | kwargs.pop("error_messages", {}),
             **kwargs,
         )
+        self.validators = [
+            NoSurrogates() if isinstance(check, ProhibitSurrogateCharactersValidator) else check
+            for check in self.validators
+        ]
 
     def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class NoSurrogates(ProhibitSurrogateCharactersValidator):
+    """DRF's check, its message and code, by encoding the text as UTF-8 (which fails at
+    the first surrogate, and only there) instead of a Python loop over every character:
+    for the text of bench/validation.py's 20,000-span document (1.3 million characters),
+    0.001 s instead of 0.12 s of the upload's second."""
+
+    def __call__(self, value: object) -> None:
+        text = str(value)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            code_point = ord(text[error.start])
+            raise serializers.ValidationError(
+                self.message.format(code_point=code_point), code=self.code
+            ) from None
 
 
 class DocumentInputSerializer(serializers.Serializer):
