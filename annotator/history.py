@@ -60,8 +60,8 @@ def record_batch(
     what keeps the write within its figure on PostgreSQL (``rows.spans_insert``).
     """
     layers: dict[tuple[int, int], list[list[int]]] = {}
-    for document_id, annotator_id, *row in spans:
-        layers.setdefault((document_id, annotator_id), []).append(row)
+    for document_id, annotator_id, pk, start, end, label_id in spans:
+        layers.setdefault((document_id, annotator_id), []).append([pk, start, end, label_id])
     events = []
     for (document_id, annotator_id), rows in layers.items():
         event = SpanEvent(

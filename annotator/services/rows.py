@@ -127,25 +127,20 @@ def spans_insert(
     history.record_batch(
         action,
         zip(
-            _ids(column["document"]),
-            _ids(column["annotator"]),
+            column["document"],
+            column["annotator"],
             ids,
             column["start"],
             column["end"],
-            _ids(column["label"]),
+            column["label"],
             strict=True,
         ),
-        project_id=_ids([same["project"]])[0],
+        project_id=same["project"],
         gold=same.get("gold", False),
         actor_id=actor_id,
         reverts=reverts,
     )
     return ids
-
-
-def _ids(values: Sequence[Any]) -> list[int]:
-    # Instances or their ids, as the values of foreign keys may be given.
-    return [getattr(value, "pk", value) for value in values]
 
 
 def _spans_insert_unnest(
@@ -174,7 +169,7 @@ def _spans_insert_unnest(
         ),
         *defaults,
         # int.__repr__ takes whole numbers only: no other value gets into the array's text.
-        *("{" + ",".join(map(int.__repr__, _ids(column))) + "}" for column in values),
+        *("{" + ",".join(map(int.__repr__, column)) + "}" for column in values),
     ]
     with connection.cursor() as cursor:
         if "id" in fields:
