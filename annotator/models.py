@@ -565,8 +565,10 @@ class SpanEvent(models.Model):
     one click, a batch undone or restored) is one event, a *batch*: ``spans`` holds each
     span's ``[id, start, end, label_id]`` (``span_id`` and the offsets are empty), so it
     is listed, undone and restored in one step. One row, not one a span, because each row
-    is checked against its five foreign keys at the commit: 20,000 rows of history were
-    more than half of an import of 20,000 spans on PostgreSQL (``rows.spans_insert``).
+    is checked against its foreign keys at the commit: 20,000 rows of history were about
+    half of an upload of 20,000 spans on PostgreSQL (``rows.spans_insert`` has the
+    figures). The batch's label ids are plain numbers, as ``span_id`` is: a label deleted
+    since reads "(deleted label)", and its spans cannot be restored.
     """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="span_events")

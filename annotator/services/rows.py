@@ -99,16 +99,22 @@ def spans_insert(
     On PostgreSQL, one ``INSERT … SELECT FROM unnest(arrays)``: each column goes as the
     text of an array, ``{1,2,…}``, which the server parses (the driver's quoting of Python
     lists took 0.080 s of CPU for three columns of 20,000, the text 0.014 s); the ids come
-    back from the statement, drawn in the order of the ``SELECT``. Binary ``COPY`` (ids
-    drawn from the sequence first) measured the same in the same sitting (20,000 spans,
-    statement and commit: 1.23 s against 1.26 s, medians of 5 on a loaded machine), so
-    the one statement stays.
+    back from the statement, drawn in the order of the ``SELECT``.
 
-    What this figure is about: the commit checks every foreign key of every new row, one
-    row at a time. With one event a span (five keys each, besides the span's four), the
-    events were more than half the cost of a list: 20,000 spans with their events took
-    2.68 s to store and commit, the spans alone 1.26 s, with one batch event 1.09 s
-    (medians of 5, same sitting, the machine loaded by other work). Hence the batches.
+    The figure behind the one event a layer (bench/validation.py, 5 rounds a run, three
+    runs of each in one sitting on fresh databases, the 2-core machine loaded by other
+    work): one document uploaded with 20,000 spans took 2.01–2.37 s (medians) with an
+    event a span, 0.97–1.36 s with one event; 10,000 spans posted into a layer of 10,000,
+    1.38–1.79 s and 0.58–0.87 s. The commit checks every foreign key of every new row one
+    row at a time; the statement and commit of 20,000 spans alone measured 1.26 s, with an
+    event a span 2.68 s, with one batch event 1.09 s (raw SQL, medians of 5, interleaved).
+    Measured and left as they are, in the same sittings: binary ``COPY`` for the spans (ids
+    drawn from the sequence first) 1.23 s against 1.26 s; the span table without its
+    single-column ``project_id`` index (every other index starts with that column) 0.75 s
+    against 0.86 s, the statement itself 0.297 s against 0.292 s, so within the noise; a
+    composite key ``(project_id, label_id)`` to the label in place of two, 0.53 s against
+    0.56 s. What remains at the commit is the spans' own four keys (0.34–0.53 s for 20,000
+    in the runs above), which are kept.
     """
     fields, values = list(per_span), list(per_span.values())
     count = len(values[0]) if values else 0
