@@ -346,3 +346,34 @@ def test_a_batch_restore_that_no_longer_fits_its_layer_is_refused(
         span_restore(event=deletion, user=people["manager"])
     assert Span.objects.count() == 1
     assert not SpanEvent.objects.filter(action=SpanAction.RESTORED).exists()
+
+
+def test_the_admin_lists_a_batch_and_restores_it_whole(project, document, people, weapons):
+    alice = signed_in(people["alice"])
+    alices_list(project, document, people, weapons)
+    undo(alice, project, document)
+    deletion = SpanEvent.objects.get(action=SpanAction.DELETED)
+    admin = signed_in(people["manager"])
+    page = admin.get(reverse("admin:corpus_document_change", args=[document.pk]))
+    assert page.status_code == 200 and b"Deleted" in page.content
+    assert admin.get(reverse("admin:annotator_spanevent_changelist")).status_code == 200
+    response = admin.post(
+        reverse("admin:annotator_spanevent_changelist"),
+        {"action": "restore", "_selected_action": [deletion.pk]},
+        follow=True,
+    )
+    assert b"Restored 2 span" in response.content
+    assert Span.objects.filter(annotator=people["alice"]).count() == 2
+
+
+def test_the_history_page_with_batches_runs_a_bounded_number_of_queries(
+    project, document, people, weapons, django_assert_max_num_queries
+):
+    alice = signed_in(people["alice"])
+    for _ in range(3):
+        alices_list(project, document, people, weapons)
+        undo(alice, project, document)
+    manager = signed_in(people["manager"])
+    with django_assert_max_num_queries(8):
+        page = manager.get(history_url(project, document))
+    assert page.content.decode().count("<strong>2 spans</strong>: WEAPONS 2") == 6
