@@ -544,7 +544,7 @@ class SpanEventAdmin(RoleScopedAdmin):
             except ValidationError as error:
                 refused.append(f"event {event.pk}: {' '.join(error.messages)}")
             else:
-                restored += 1
+                restored += len(event.span_ids)  # a batch brings back all its spans
         if restored:
             self.message_user(request, f"Restored {restored} span(s).", messages.SUCCESS)
         for problem in refused:

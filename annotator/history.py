@@ -6,15 +6,13 @@ the person acting (a reviewer relabels a span another reviewer curated into gold
 manager restores an analyst's deleted span): each record takes the actor's id.
 """
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
-
-from django.db import connection
-from django.utils import timezone
 
 from corpus.models import Document
 
 from . import sql
-from .models import Project, Span, SpanAction, SpanEvent
+from .models import Label, Project, Span, SpanAction, SpanEvent
 
 
 def _event(span: Span, action: str, actor_id: int, reverts: SpanEvent | None) -> SpanEvent:
@@ -43,82 +41,48 @@ def record_created(span: Span, *, actor_id: int, reverts: SpanEvent | None = Non
     return event
 
 
-def record_many_created(span_ids: Sequence[int], *, actor_id: int) -> None:
-    """Record a bulk insert of spans (stored, by id) as one ``created`` event each.
+def record_batch(
+    action: str,
+    spans: Iterable[Sequence[int]],
+    *,
+    project_id: int,
+    gold: bool,
+    actor_id: int,
+    reverts: SpanEvent | None = None,
+) -> list[SpanEvent]:
+    """Record a write of many spans (call inside its transaction): ``spans`` are rows
+    ``(document_id, annotator_id, id, start, end, label_id)``, created (or restored) or
+    about to be deleted.
 
-    The events are copied from the stored rows by ``INSERT … SELECT``: an import of 200,000
-    spans would otherwise build 200,000 event objects in Python, the slowest part of it.
-    PostgreSQL takes all the ids as one array; other databases a batch of them at a time.
+    One event a layer of a document: a *batch* (``SpanEvent.spans``) when the write put
+    several spans in it, else the event one span would have. Made from the rows the
+    caller holds, not read back: a list of 20,000 spans is one row of history, which is
+    what keeps the write within its figure on PostgreSQL (``rows.spans_insert``).
     """
-    if not span_ids:
-        return
-    quote = connection.ops.quote_name
-    span = Span._meta
-    insert, values = _created_events(quote(span.db_table), actor_id)
-    insert = f"{insert} WHERE {quote(span.pk.column)} "
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"{insert}= ANY(%s)", [*values, list(span_ids)])
-            return
-        for first in range(0, len(span_ids), 2000):
-            batch = span_ids[first : first + 2000]
-            cursor.execute(f"{insert}IN ({', '.join(['%s'] * len(batch))})", [*values, *batch])
-
-
-def insert_recorded(span_insert: str, params: Sequence, *, actor_id: int) -> list[int]:
-    """Run ``span_insert``, an ``INSERT INTO`` the spans' table ``… SELECT …`` (PostgreSQL),
-    and record each span it stores as ``record_many_created`` would, in the same statement
-    (``WITH s AS (INSERT … RETURNING …) INSERT INTO`` the events ``SELECT … FROM s``);
-    the spans' ids, in the order they were stored (the order of the ``SELECT``, in which the
-    ids are drawn). The events are made in that order too, as by ``record_many_created``.
-    """
-    quote = connection.ops.quote_name
-    span = Span._meta
-    returning = ", ".join(quote(field.column) for field in span.concrete_fields)
-    events, values = _created_events("s", actor_id)
-    pk = quote(span.pk.column)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH s AS ({span_insert} RETURNING {returning}), e AS ({events})"
-            f" SELECT {pk} FROM s ORDER BY {pk}",
-            [*params, *values],
+    layers: dict[tuple[int, int], list[list[int]]] = {}
+    for document_id, annotator_id, pk, start, end, label_id in spans:
+        layers.setdefault((document_id, annotator_id), []).append([pk, start, end, label_id])
+    events = []
+    for (document_id, annotator_id), rows in layers.items():
+        event = SpanEvent(
+            project_id=project_id,
+            document_id=document_id,
+            action=action,
+            actor_id=actor_id,
+            annotator_id=annotator_id,
+            gold=gold,
+            reverts=reverts,
         )
-        return [value for (value,) in cursor.fetchall()]
-
-
-def _created_events(source: str, actor_id: int) -> tuple[str, list]:
-    """``INSERT INTO`` the events ``SELECT`` a ``created`` event ``FROM source`` (rows with
-    the spans' columns) a row, and its parameters: by ``actor_id``, at this moment."""
-    quote = connection.ops.quote_name
-    event, span = SpanEvent._meta, Span._meta
-    columns = ", ".join(
-        quote(event.get_field(name).column)
-        for name in (
-            "project",
-            "document",
-            "span_id",
-            "action",
-            "actor",
-            "annotator",
-            "gold",
-            "after_start",
-            "after_end",
-            "after_label",
-            "at",
-        )
-    )
-    taken = ", ".join(quote(span.get_field(name).column) for name in ("project", "document", "id"))
-    start, end, label, annotator, gold = (
-        quote(span.get_field(name).column)
-        for name in ("start", "end", "label", "annotator", "gold")
-    )
-    now = event.get_field("at").get_db_prep_save(timezone.now(), connection)
-    insert = (
-        f"INSERT INTO {quote(event.db_table)} ({columns}) "
-        f"SELECT {taken}, %s, %s, {annotator}, {gold}, "
-        f"{start}, {end}, {label}, %s FROM {source}"
-    )
-    return insert, [SpanAction.CREATED, actor_id, now]
+        if len(rows) > 1:
+            event.spans = rows
+        else:
+            (event.span_id, start, end, label_id), *_ = rows
+            side = "before" if action == SpanAction.DELETED else "after"
+            setattr(event, f"{side}_start", start)
+            setattr(event, f"{side}_end", end)
+            setattr(event, f"{side}_label_id", label_id)
+        events.append(event)
+    return SpanEvent.objects.bulk_create(events)
 
 
 def record_changed(
@@ -182,7 +146,11 @@ EVENTS_PER_PAGE = 100
 
 
 def history_rows(text: str, events: Iterable[SpanEvent]) -> list[dict]:
-    """What the history page shows of each event: before/after with the quoted text."""
+    """What the history page shows of each event: before/after with the quoted text; for
+    a batch, how many spans, by label."""
+    events = list(events)
+    batched = {row[3] for event in events if event.spans is not None for row in event.spans}
+    names = dict(Label.objects.filter(pk__in=batched).values_list("pk", "name"))
 
     def side(start, end, label) -> dict | None:
         if start is None:
@@ -194,15 +162,35 @@ def history_rows(text: str, events: Iterable[SpanEvent]) -> list[dict]:
             "text": text[start:end],
         }
 
-    return [
-        {
-            "event": event,
-            "action": event.get_action_display(),
-            "layer": "gold" if event.gold else (event.annotator or "(deleted user)"),
-            "actor": event.actor or "(deleted user)",
-            "before": side(event.before_start, event.before_end, event.before_label),
-            "after": side(event.after_start, event.after_end, event.after_label),
-            "restorable": restorable(event),
+    def batch(event: SpanEvent) -> dict:
+        counts = Counter(names.get(row[3], "(deleted label)") for row in event.spans)
+        return {
+            "count": len(event.spans),
+            "labels": ", ".join(f"{name} {count}" for name, count in sorted(counts.items())),
         }
-        for event in events
-    ]
+
+    rows = []
+    for event in events:
+        before = side(event.before_start, event.before_end, event.before_label)
+        after = side(event.after_start, event.after_end, event.after_label)
+        if event.spans is not None:
+            before, after = (
+                (batch(event), None)
+                if event.action == SpanAction.DELETED
+                else (
+                    None,
+                    batch(event),
+                )
+            )
+        rows.append(
+            {
+                "event": event,
+                "action": event.get_action_display(),
+                "layer": "gold" if event.gold else (event.annotator or "(deleted user)"),
+                "actor": event.actor or "(deleted user)",
+                "before": before,
+                "after": after,
+                "restorable": restorable(event),
+            }
+        )
+    return rows

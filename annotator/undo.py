@@ -36,9 +36,12 @@ def last_change(project: Project, document: Document, user, *, gold: bool) -> Sp
             # An undo or a restoration is not itself undone; what it reversed is gone.
             reverted.add(event.reverts_id)
         elif event.pk not in reverted:
-            if event.actor_id == user.pk and event.span_id not in changed_since:
+            # A batch (a list posted, gold accepted in one click) is undone in one step,
+            # while no span of it has been changed since.
+            spans = event.span_ids
+            if event.actor_id == user.pk and changed_since.isdisjoint(spans):
                 return event
-            changed_since.add(event.span_id)
+            changed_since.update(spans)
     return None
 
 
@@ -55,6 +58,12 @@ def undo_last(
             return None
         layer = Span.objects.filter(project=project, document=document)
         layer = layer.gold() if gold else layer.by(user)
+        if event.spans is not None:  # only a batch's creation can be on the stack
+            spans = list(layer.filter(pk__in=event.span_ids))
+            if len(spans) != len(event.spans):
+                raise ValidationError("Cannot undo: some of those spans are gone.")
+            services.spans_delete(spans=spans, reverts=event, actor=user)
+            return f"Undone: the {len(spans)} new spans are removed."
         span = layer.select_related("document", "project", "label").filter(pk=event.span_id)
         span = span.first()
         if span is None and event.action != SpanAction.DELETED:

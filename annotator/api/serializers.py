@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from corpus.models import Document
 
@@ -142,11 +143,32 @@ class TextField(serializers.CharField):
             error_messages=messages | kwargs.pop("error_messages", {}),
             **kwargs,
         )
+        self.validators = [
+            NoSurrogates() if isinstance(check, ProhibitSurrogateCharactersValidator) else check
+            for check in self.validators
+        ]
 
     def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class NoSurrogates(ProhibitSurrogateCharactersValidator):
+    """DRF's check, its message and code, by encoding the text as UTF-8 (which fails at
+    the first surrogate, and only there) instead of a Python loop over every character:
+    for the text of bench/validation.py's 20,000-span document (1.3 million characters),
+    0.001 s instead of 0.12 s of the upload's second."""
+
+    def __call__(self, value: object) -> None:
+        text = str(value)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            code_point = ord(text[error.start])
+            raise serializers.ValidationError(
+                self.message.format(code_point=code_point), code=self.code
+            ) from None
 
 
 class DocumentInputSerializer(serializers.Serializer):
@@ -245,6 +267,9 @@ class LabelField(serializers.RelatedField):
         return label.name
 
 
+_OFFSET_MAX = 2**31 - 1  # what the database's integer columns hold
+
+
 class SpanListSerializer(serializers.ListSerializer):
     """Spans in a list, read from ``values_list(*columns)`` rows when the view gives rows.
 
@@ -256,6 +281,39 @@ class SpanListSerializer(serializers.ListSerializer):
 
     columns = ("id", "document_id", "start", "end", "label__name", "annotator__username")
     columns += ("gold", "created_at")
+
+    def to_internal_value(self, data) -> list[dict[str, Any]]:
+        plain = self._plain(data)
+        return plain if plain is not None else super().to_internal_value(data)
+
+    def _plain(self, data: object) -> list[dict[str, Any]] | None:
+        """The validated items of a list in which every item is plain — exactly ``start``
+        and ``end`` as whole numbers in range, and ``label`` a name or id of the project —
+        as DRF's path would give them; None for any other list, which takes DRF's path
+        (and its messages).
+
+        DRF runs every field of the serializer, with its validators, for each item: for
+        bench/validation.py's list of 10,000 spans, 0.15 s of the post (the machine loaded)
+        where this takes 0.01 s.
+        """
+        if not isinstance(data, list) or not data:
+            return None
+        if self.max_length is not None or self.min_length is not None:
+            return None
+        labels = self.child.fields["label"]._labels()
+        fields = {"start", "end", "label"}
+        items = []
+        for item in data:
+            if type(item) is not dict or item.keys() != fields:
+                return None
+            start, end, label = item["start"], item["end"], item["label"]
+            if type(start) is not int or type(end) is not int or type(label) not in (int, str):
+                return None
+            label = labels.get(label)
+            if label is None or not (0 <= start <= _OFFSET_MAX and 0 <= end <= _OFFSET_MAX):
+                return None
+            items.append({"start": start, "end": end, "label": label})
+        return items
 
     def to_representation(self, data) -> list[dict[str, Any]]:
         rows = list(data)
@@ -309,7 +367,7 @@ class SpanSerializer(serializers.ModelSerializer):
         fields = ["id", "document", "start", "end", "label", "text", "annotator", "layer"]
         fields += ["created_at"]
         read_only_fields = ["id", "document", "created_at"]
-        extra_kwargs = {"start": {"max_value": 2**31 - 1}, "end": {"max_value": 2**31 - 1}}
+        extra_kwargs = {"start": {"max_value": _OFFSET_MAX}, "end": {"max_value": _OFFSET_MAX}}
         list_serializer_class = SpanListSerializer
 
     def get_text(self, span: Span) -> str:

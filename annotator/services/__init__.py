@@ -41,6 +41,7 @@ from .spans import (
     span_restore,
     span_update,
     spans_create,
+    spans_delete,
 )
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "span_restore",
     "span_update",
     "spans_create",
+    "spans_delete",
     "status_claim",
     "status_of",
 ]

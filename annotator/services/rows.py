@@ -1,5 +1,5 @@
-"""Many rows at once, for imports and span lists (PostgreSQL: binary COPY; spans and their
-history in one statement)."""
+"""Many rows at once, for imports and span lists (PostgreSQL: binary COPY, or one
+``INSERT … SELECT FROM unnest`` for spans), the spans with their history."""
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -11,7 +11,7 @@ from django.db.models.options import Options
 from django.utils import timezone
 
 from .. import history
-from ..models import Span
+from ..models import Span, SpanAction, SpanEvent
 
 
 def bulk_insert(
@@ -83,26 +83,38 @@ def spans_insert(
     *,
     actor_id: int,
     now: datetime | None = None,
+    action: str = SpanAction.CREATED,
+    reverts: SpanEvent | None = None,
 ) -> list[int]:
-    """Store spans and record each one's creation in the history, as ``bulk_insert`` and
-    then ``history.record_many_created`` would; their ids, in the spans' order.
+    """Store spans and record them in the history, one event a layer of a document
+    (``history.record_batch``: a batch when it holds several); their ids, in the spans'
+    order.
 
     ``per_span`` gives, for each of its fields, one whole number a span (ids for foreign
-    keys, offsets); ``same`` the values all the spans share; the others are filled in as
+    keys, offsets; ``id`` to bring spans back under their old ids); ``same`` the values
+    all the spans share, among them ``project`` and ``gold``; the others are filled in as
     ``bulk_insert`` fills them (``now``, or the time of the call, for the dates).
+    ``action`` and ``reverts`` are the history's (a restoration brings back a deletion).
 
-    On PostgreSQL, one statement stores both: ``INSERT … SELECT FROM unnest(arrays)``
-    for the spans, its rows fed to the history's ``INSERT`` through a ``WITH``
-    (``history.insert_recorded``). Against sequence draw + binary ``COPY`` + ``INSERT …
-    SELECT … WHERE id = ANY(ids)``, measured in the same sitting (medians of 12, the
-    statements before the commit): 0.55 s instead of 0.72 s for 20,000 spans, 0.23 s
-    instead of 0.28 s for 10,000. The ids come back from the statement (no ``nextval`` draw
-    first, 0.04–0.10 s), and the events are made from its rows (no second read of the spans
-    by id). Each column goes as the text of an array, ``{1,2,…}``, which the server parses:
-    the driver's quoting of Python lists took 0.080 s of CPU for three columns of 20,000,
-    the text 0.014 s. The commit that follows is unchanged and is most of the time left: it
-    checks the nine foreign keys of a span and its event (four and five) a row at a time,
-    0.8–1.1 s for 20,000 on the bench machine.
+    On PostgreSQL, one ``INSERT … SELECT FROM unnest(arrays)``: each column goes as the
+    text of an array, ``{1,2,…}``, which the server parses (the driver's quoting of Python
+    lists took 0.080 s of CPU for three columns of 20,000, the text 0.014 s); the ids come
+    back from the statement, drawn in the order of the ``SELECT``.
+
+    The figure behind the one event a layer (bench/validation.py, 5 rounds a run, three
+    runs of each in one sitting on fresh databases, the 2-core machine loaded by other
+    work): one document uploaded with 20,000 spans took 2.01–2.37 s (medians) with an
+    event a span, 0.97–1.36 s with one event; 10,000 spans posted into a layer of 10,000,
+    1.38–1.79 s and 0.58–0.87 s. The commit checks every foreign key of every new row one
+    row at a time; the statement and commit of 20,000 spans alone measured 1.26 s, with an
+    event a span 2.68 s, with one batch event 1.09 s (raw SQL, medians of 5, interleaved).
+    Measured and left as they are, in the same sittings: binary ``COPY`` for the spans (ids
+    drawn from the sequence first) 1.23 s against 1.26 s; the span table without its
+    single-column ``project_id`` index (every other index starts with that column) 0.75 s
+    against 0.86 s, the statement itself 0.297 s against 0.292 s, so within the noise; a
+    composite key ``(project_id, label_id)`` to the label in place of two, 0.53 s against
+    0.56 s. What remains at the commit is the spans' own four keys (0.34–0.53 s for 20,000
+    in the runs above), which are kept.
     """
     fields, values = list(per_span), list(per_span.values())
     count = len(values[0]) if values else 0
@@ -115,8 +127,35 @@ def spans_insert(
         ids = bulk_insert(
             Span, [*fields, *same], [(*row, *shared) for row in zip(*values, strict=True)], now=now
         )
-        history.record_many_created(ids, actor_id=actor_id)
-        return ids
+    else:
+        ids = _spans_insert_unnest(fields, values, same, now=now)
+    column = {**{name: [value] * count for name, value in same.items()}, **per_span}
+    history.record_batch(
+        action,
+        zip(
+            column["document"],
+            column["annotator"],
+            ids,
+            column["start"],
+            column["end"],
+            column["label"],
+            strict=True,
+        ),
+        project_id=same["project"],
+        gold=same.get("gold", False),
+        actor_id=actor_id,
+        reverts=reverts,
+    )
+    return ids
+
+
+def _spans_insert_unnest(
+    fields: list[str],
+    values: list[Sequence[int]],
+    same: Mapping[str, Any],
+    *,
+    now: datetime | None,
+) -> list[int]:
     meta, quote = Span._meta, connection.ops.quote_name
     given = [meta.get_field(name) for name in fields]
     constant = [meta.get_field(name) for name in same]
@@ -124,6 +163,7 @@ def spans_insert(
     columns = ", ".join(quote(field.column) for field in [*given, *constant, *filled])
     arrays = ", ".join(f"%s::{field.db_type(connection).partition('(')[0]}[]" for field in given)
     names = ", ".join(f"c{number}" for number in range(len(given)))
+    pk = quote(meta.pk.column)
     insert = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {names}"
         f"{', %s' * (len(constant) + len(filled))} FROM unnest({arrays}) AS r({names})"
@@ -137,7 +177,15 @@ def spans_insert(
         # int.__repr__ takes whole numbers only: no other value gets into the array's text.
         *("{" + ",".join(map(int.__repr__, column)) + "}" for column in values),
     ]
-    return history.insert_recorded(insert, params, actor_id=actor_id)
+    with connection.cursor() as cursor:
+        if "id" in fields:
+            cursor.execute(insert, params)
+            return list(values[fields.index("id")])
+        cursor.execute(
+            f"WITH s AS ({insert} RETURNING {pk}) SELECT {pk} FROM s ORDER BY {pk}",
+            params,
+        )
+        return [value for (value,) in cursor.fetchall()]
 
 
 def _copy_rows(meta: Options, fields: list[Field], rows: Sequence[Sequence[Any]]) -> list[int]:

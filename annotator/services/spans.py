@@ -15,10 +15,12 @@ from corpus.models import Document
 
 from .. import history, sql
 from ..models import (
+    Comment,
     DocumentStatus,
     Label,
     Origin,
     Project,
+    Rejection,
     Span,
     SpanAction,
     SpanEvent,
@@ -164,7 +166,7 @@ def span_restore(*, event: SpanEvent, user) -> Span:
     is now)."""
     if event.action != SpanAction.DELETED:
         raise ValidationError("Only a deleted span can be restored.")
-    if event.before_label is None:
+    if event.spans is None and event.before_label is None:
         raise ValidationError("Its label has been deleted since: the span cannot come back.")
     if event.annotator is None:
         raise ValidationError("Its annotator's account has been deleted since.")
@@ -173,6 +175,8 @@ def span_restore(*, event: SpanEvent, user) -> Span:
         event = SpanEvent.objects.select_for_update().get(pk=event.pk)
         if SpanEvent.objects.filter(reverts=event).exists():
             raise ValidationError("This span has already been restored.")
+        if event.spans is not None:
+            return _batch_restore(event, actor=user)[0]
         return span_create(
             project=event.project,
             document=event.document,
@@ -195,11 +199,14 @@ def spans_create(
     gold: bool = False,
     origin: str = Origin.MANUAL,
     actor=None,
+    reverts: SpanEvent | None = None,
 ) -> list[Span]:
     """Store a list of spans ({start, end, label: Label|None}) in one layer, all or nothing,
-    as ``actor`` (the annotator unless named).
+    as ``actor`` (the annotator unless named); one event in the history (a batch, when
+    the list holds several spans).
 
-    Errors come back by item index: ``{"0": {"end": [...]}}``.
+    ``reverts`` is the deletion of a batch this brings back (its spans are the items,
+    each with its old ``id``). Errors come back by item index: ``{"0": {"end": [...]}}``.
     """
     with transaction.atomic():
         status = lock_layer(project, document, annotator.pk, gold=gold)
@@ -208,12 +215,15 @@ def spans_create(
         if errors:
             raise BatchErrors({str(index): problems for index, problems in errors.items()})
         now = timezone.now()
+        columns = {
+            "label": [item["label"].pk for item in items],
+            "start": [item["start"] for item in items],
+            "end": [item["end"] for item in items],
+        }
+        if reverts is not None:
+            columns["id"] = [item["id"] for item in items]
         ids = spans_insert(
-            {
-                "label": [item["label"].pk for item in items],
-                "start": [item["start"] for item in items],
-                "end": [item["end"] for item in items],
-            },
+            columns,
             {
                 "project": project.pk,
                 "document": document.pk,
@@ -223,6 +233,8 @@ def spans_create(
             },
             actor_id=(actor or annotator).pk,
             now=now,
+            action=SpanAction.RESTORED if reverts else SpanAction.CREATED,
+            reverts=reverts,
         )
         if not gold and ids:
             _touch(status)
@@ -236,6 +248,62 @@ def spans_create(
         origin=origin,
         now=now,
     )
+
+
+def spans_delete(*, spans: Sequence[Span], reverts: SpanEvent, actor) -> None:
+    """Remove the spans of a batch from their layer, as ``actor``, recorded as one batch
+    event that ``reverts`` the batch's creation (an undo); the layer is locked by the
+    caller."""
+    if not spans:
+        return
+    first = spans[0]
+    with transaction.atomic():
+        history.record_batch(
+            SpanAction.DELETED,
+            [
+                (span.document_id, span.annotator_id, span.pk, span.start, span.end, span.label_id)
+                for span in spans
+            ],
+            project_id=first.project_id,
+            gold=first.gold,
+            actor_id=actor.pk,
+            reverts=reverts,
+        )
+        ids = [span.pk for span in spans]
+        for batch in range(0, len(ids), 2000):  # within SQLite's limit on parameters
+            chunk = ids[batch : batch + 2000]
+            Comment.objects.filter(span__in=chunk).update(span=None)
+            Rejection.objects.filter(span__in=chunk).delete()
+            Span.objects.filter(pk__in=chunk).delete()
+
+
+def _batch_restore(event: SpanEvent, *, actor) -> list[Span]:
+    """Bring back the spans of a deleted batch under their old ids, checked as a new list
+    (``spans_create``); inside ``span_restore``'s transaction, the event locked."""
+    labels = {label.pk: label for label in event.project.labels.all()}
+    if any(label_id not in labels for *_, label_id in event.spans):
+        raise ValidationError("A label of these spans has been deleted since: they cannot return.")
+    items = [
+        {"id": pk, "start": start, "end": end, "label": labels[label_id]}
+        for pk, start, end, label_id in event.spans
+    ]
+    try:
+        return spans_create(
+            project=event.project,
+            document=event.document,
+            annotator=event.annotator,
+            items=items,
+            gold=event.gold,
+            actor=actor,
+            reverts=event,
+        )
+    except BatchErrors as refused:
+        index, problems = next(iter(refused.errors.items()))
+        span = event.spans[int(index)]
+        message = " ".join(message for messages in problems.values() for message in messages)
+        raise ValidationError(
+            f"The spans no longer fit their layer ([{span[1]}, {span[2]}): {message})"
+        ) from None
 
 
 def _stored_spans(

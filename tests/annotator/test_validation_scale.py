@@ -177,12 +177,12 @@ def test_the_span_limit_of_an_upload_is_fifty_thousand(project, people):
     assert response.json() == {"non_field_errors": ["At most 50,000 spans a request."]}
 
 
-# A list is stored with its history in one statement on PostgreSQL (``rows.spans_insert``),
-# and its instances are made without ``Model.__init__`` (``spans._stored_spans``): the same
-# rows, events and instances as one span at a time would give, in the list's order.
+# A list is stored with one event a layer of a document (``rows.spans_insert``), and its
+# instances are made without ``Model.__init__`` (``spans._stored_spans``): the same rows and
+# instances as one span at a time would give, in the list's order.
 
 
-def test_a_list_is_stored_in_its_order_with_one_created_event_a_span(
+def test_a_list_is_stored_in_its_order_with_one_batch_event(
     project, people, django_assert_num_queries
 ):
     document = Document.objects.create(text="x" * 1000)
@@ -223,23 +223,19 @@ def test_a_list_is_stored_in_its_order_with_one_created_event_a_span(
             (project, document, alice)
         }
 
-    events = list(SpanEvent.objects.filter(span_id__in=ids).order_by("id"))
-    assert [event.span_id for event in events] == ids  # one a span, made in the same order
-    for event, span in zip(events, spans, strict=True):
-        assert (event.action, event.actor_id, event.annotator_id, event.gold) == (
-            SpanAction.CREATED,
-            manager.pk,
-            alice.pk,
-            False,
-        )
-        assert (event.project_id, event.document_id) == (project.pk, document.pk)
-        assert (event.after_start, event.after_end, event.after_label_id) == (
-            span.start,
-            span.end,
-            span.label_id,
-        )
-        assert (event.before_start, event.before_end, event.before_label_id) == (None,) * 3
-        assert event.reverts_id is None and span.created_at <= event.at <= after
+    # One event for the list: a batch of its spans, in the list's order.
+    event = SpanEvent.objects.get(document=document)
+    assert (event.action, event.actor_id, event.annotator_id, event.gold) == (
+        SpanAction.CREATED,
+        manager.pk,
+        alice.pk,
+        False,
+    )
+    assert (event.project_id, event.document_id, event.span_id) == (project.pk, document.pk, None)
+    assert event.spans == [[span.pk, span.start, span.end, span.label_id] for span in spans]
+    assert event.span_ids == ids
+    assert (event.before_start, event.after_start, event.after_label_id) == (None,) * 3
+    assert event.reverts_id is None and span.created_at <= event.at <= after
 
 
 def test_a_gold_list_is_stored_as_gold_with_its_events(project, people):
@@ -256,10 +252,12 @@ def test_a_gold_list_is_stored_as_gold_with_its_events(project, people):
         (spans[0].pk, 20, True, "manual"),
         (spans[1].pk, 0, True, "manual"),
     ]
-    events = SpanEvent.objects.filter(document=document).order_by("id")
-    assert [(event.span_id, event.gold, event.actor_id) for event in events] == [
-        (span.pk, True, reviewer.pk) for span in stored
-    ]
+    event = SpanEvent.objects.get(document=document)
+    assert (event.span_ids, event.gold, event.actor_id) == (
+        [span.pk for span in stored],
+        True,
+        reviewer.pk,
+    )
 
 
 def test_a_receiver_of_post_init_still_sees_each_span_of_a_list(project, people):

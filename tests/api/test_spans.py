@@ -127,6 +127,59 @@ def test_bad_span_fields_are_refused_with_a_field_message(world, client_for, bad
     assert stored() == before
 
 
+BAD_ITEMS = [
+    {"start": "zero"},
+    {"start": 1.5},
+    {"start": True},
+    {"end": None},
+    {"start": -1},
+    {"end": 10**30},
+    {"label": "NOPE"},
+    {"label": None},
+    {"label": {"name": "PERSON"}},
+    {"label": True},
+]
+
+
+@pytest.mark.parametrize("bad", BAD_ITEMS)
+def test_a_bad_item_in_a_list_is_named_by_its_index_and_field(world, client_for, bad):
+    good = {"start": 0, "end": 2, "label": "PERSON"}
+    before = stored()
+
+    response = client_for("bob").post(spans_url(world), [good, {**good, **bad}], format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["1"]
+    assert set(response.json()["errors"]["1"]) == set(bad)
+    assert stored() == before
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [{"start": 0, "end": 2, "label": "PERSON"}, {"start": 5, "end": 9, "label": "WEAPONS"}],
+        [{"start": 0, "end": 2, "label": "PERSON"}],
+        # Not plain (a number as text, a number with a point, a field more): DRF's path.
+        [{"start": "0", "end": 2, "label": "PERSON"}],
+        [{"start": 0, "end": 2.0, "label": "PERSON"}],
+        [{"start": 0, "end": 2, "label": "PERSON", "text": "Hi", "id": 7}],
+    ],
+)
+def test_a_plain_list_is_validated_as_drf_validates_it(world, items):
+    from rest_framework import serializers
+
+    from annotator.api.serializers import SpanSerializer
+
+    labels = dict(world.project.labels.values_list("name", "pk"))
+    items += [{**item, "label": labels[item["label"]]} for item in items]  # by id too
+    quick = SpanSerializer(data=items, many=True, context={"project": world.project})
+    assert quick.is_valid(), quick.errors
+    drf = SpanSerializer(data=items, many=True, context={"project": world.project})
+    assert serializers.ListSerializer.to_internal_value(drf, items) == quick.validated_data
+    plain = all(type(item["start"]) is type(item["end"]) is int for item in items)
+    assert (quick._plain(items) is not None) == (plain and all(len(item) == 3 for item in items))
+
+
 @pytest.mark.parametrize("missing", ["start", "end", "label"])
 def test_a_missing_field_is_named(world, client_for, missing):
     body = {"start": 0, "end": 2, "label": "PERSON"}

@@ -1,6 +1,7 @@
 """The span history: every write recorded in its transaction, shown to managers, restorable."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -12,6 +13,7 @@ from annotator.services import (
     span_create,
     span_delete,
     span_restore,
+    span_update,
     spans_create,
 )
 from tests.conftest import TRICKY_TEXT
@@ -100,7 +102,7 @@ def test_a_refused_write_records_nothing(project, document, people, weapons, ali
     assert SpanEvent.objects.count() == 1
 
 
-def test_bulk_writes_record_one_event_per_span(project, document, people, weapons):
+def test_bulk_writes_record_one_event_a_layer_of_a_document(project, document, people, weapons):
     items = [
         {"start": 0, "end": 2, "label": weapons},
         {"start": SHELLS[0], "end": SHELLS[1], "label": weapons},
@@ -115,12 +117,15 @@ def test_bulk_writes_record_one_event_per_span(project, document, people, weapon
         uploader=people["manager"],
     )
     events = SpanEvent.objects.filter(action=SpanAction.CREATED)
-    assert events.count() == 7
-    assert set(events.values_list("span_id", flat=True)) == set(
+    # The list is one batch; each imported document, with one span, an event of one span.
+    assert events.count() == 6
+    batch = events.get(document=document)
+    assert batch.span_id is None and batch.span_ids == [span.pk for span in spans]
+    assert {id for event in events for id in event.span_ids} == set(
         Span.objects.values_list("id", flat=True)
     )
-    assert {spans[0].pk, spans[1].pk} <= set(events.values_list("span_id", flat=True))
     imported = events.filter(document__in=documents)
+    assert imported.filter(spans__isnull=True).count() == 5
     assert set(imported.values_list("actor__username", flat=True)) == {"manager"}
 
 
@@ -242,3 +247,133 @@ def test_spans_are_not_deleted_in_the_admin(project, document, people, alices_sp
     assert response.status_code == 403
     assert Span.objects.filter(pk=alices_span.pk).exists()
     assert not SpanEvent.objects.filter(action=SpanAction.DELETED).exists()
+
+
+# A list of spans is one event, a batch: listed as one row, undone in one step, restored.
+
+
+def alices_list(project, document, people, weapons) -> list[Span]:
+    items = [
+        {"start": 0, "end": 2, "label": weapons},
+        {"start": SHELLS[0], "end": SHELLS[1], "label": weapons},
+    ]
+    return spans_create(project=project, document=document, annotator=people["alice"], items=items)
+
+
+def undo(client, project, document):
+    return client.post(reverse("undo", args=[project.pk, document.pk]), **HX)
+
+
+def test_a_list_is_one_row_of_the_history_page(project, document, people, weapons):
+    alices_list(project, document, people, weapons)
+    page = signed_in(people["manager"]).get(history_url(project, document)).content.decode()
+    assert page.count('<tr class="event created"') == 1
+    assert "<strong>2 spans</strong>: WEAPONS 2" in page
+
+
+def test_a_list_is_undone_in_one_step_and_restored_under_its_ids(
+    project, document, people, weapons
+):
+    alice = signed_in(people["alice"])
+    spans = alices_list(project, document, people, weapons)
+    ids = [span.pk for span in spans]
+    batch = SpanEvent.objects.get()
+
+    answer = undo(alice, project, document).content.decode()
+    assert "Undone: the 2 new spans are removed." in answer
+    assert not Span.objects.exists()
+    deletion = SpanEvent.objects.get(action=SpanAction.DELETED)
+    assert deletion.reverts == batch and deletion.span_ids == ids
+    assert deletion.actor == people["alice"] and deletion.spans == batch.spans
+    # The undo is not itself undone, and the batch is off the stack.
+    assert "Nothing to undo" in undo(alice, project, document).content.decode()
+
+    manager = signed_in(people["manager"])
+    page = manager.get(history_url(project, document)).content.decode()
+    assert "<strong>2 spans</strong>: WEAPONS 2" in page and "Restore</button>" in page
+    manager.post(history_url(project, document), {"event": deletion.pk})
+    assert sorted(Span.objects.values_list("id", "start", "end")) == [
+        (span.pk, span.start, span.end) for span in spans
+    ]
+    restored = SpanEvent.objects.get(action=SpanAction.RESTORED)
+    assert restored.reverts == deletion and restored.actor == people["manager"]
+    assert restored.spans == batch.spans
+    again = manager.post(history_url(project, document), {"event": deletion.pk}, follow=True)
+    assert b"already been restored" in again.content
+    assert Span.objects.count() == 2
+
+
+def test_a_list_changed_since_is_not_undone_before_the_change(project, document, people, weapons):
+    alice = signed_in(people["alice"])
+    spans = alices_list(project, document, people, weapons)
+    person = project.labels.get(name="PERSON")
+    span_update(span=spans[1], label=person)
+    # Newest first: the relabel, then the whole list.
+    assert "is WEAPONS again" in undo(alice, project, document).content.decode()
+    assert "the 2 new spans are removed" in undo(alice, project, document).content.decode()
+    assert not Span.objects.exists()
+
+
+def test_a_list_someone_else_changed_is_not_undone(project, document, people, weapons):
+    reviewer = people["reviewer"]
+    items = [{"start": 0, "end": 2, "label": weapons}, {"start": 3, "end": 5, "label": weapons}]
+    spans = spans_create(
+        project=project, document=document, annotator=reviewer, items=items, gold=True
+    )
+    span_delete(span=spans[0], actor=people["manager"])
+    client = signed_in(reviewer)
+    url = reverse("undo", args=[project.pk, document.pk]) + "?layer=gold"
+    assert "Nothing to undo" in client.post(url, **HX).content.decode()
+    assert list(Span.objects.values_list("pk", flat=True)) == [spans[1].pk]
+
+
+def test_a_batch_restore_that_no_longer_fits_its_layer_is_refused(
+    project, document, people, weapons
+):
+    alice = signed_in(people["alice"])
+    alices_list(project, document, people, weapons)
+    undo(alice, project, document)
+    span_create(
+        project=project,
+        document=document,
+        annotator=people["alice"],
+        label=weapons,
+        start=SHELLS[0],
+        end=SHELLS[0] + 5,
+    )
+    deletion = SpanEvent.objects.get(action=SpanAction.DELETED)
+    with pytest.raises(ValidationError, match="no longer fit"):
+        span_restore(event=deletion, user=people["manager"])
+    assert Span.objects.count() == 1
+    assert not SpanEvent.objects.filter(action=SpanAction.RESTORED).exists()
+
+
+def test_the_admin_lists_a_batch_and_restores_it_whole(project, document, people, weapons):
+    alice = signed_in(people["alice"])
+    alices_list(project, document, people, weapons)
+    undo(alice, project, document)
+    deletion = SpanEvent.objects.get(action=SpanAction.DELETED)
+    admin = signed_in(people["manager"])
+    page = admin.get(reverse("admin:corpus_document_change", args=[document.pk]))
+    assert page.status_code == 200 and b"Deleted" in page.content
+    assert admin.get(reverse("admin:annotator_spanevent_changelist")).status_code == 200
+    response = admin.post(
+        reverse("admin:annotator_spanevent_changelist"),
+        {"action": "restore", "_selected_action": [deletion.pk]},
+        follow=True,
+    )
+    assert b"Restored 2 span" in response.content
+    assert Span.objects.filter(annotator=people["alice"]).count() == 2
+
+
+def test_the_history_page_with_batches_runs_a_bounded_number_of_queries(
+    project, document, people, weapons, django_assert_max_num_queries
+):
+    alice = signed_in(people["alice"])
+    for _ in range(3):
+        alices_list(project, document, people, weapons)
+        undo(alice, project, document)
+    manager = signed_in(people["manager"])
+    with django_assert_max_num_queries(8):
+        page = manager.get(history_url(project, document))
+    assert page.content.decode().count("<strong>2 spans</strong>: WEAPONS 2") == 6
