@@ -49,7 +49,7 @@ def undo_last(
     project: Project, document: Document, user, *, gold: bool
 ) -> tuple[str, Change] | None:
     """Reverse the user's last change to the layer; returns what was done (in words, and
-    the span it touched), or None."""
+    the spans it touched), or None."""
     with transaction.atomic():
         # Two undos at once (a key held down) take the changes one after the other.
         services.lock_layer(project, document, user.pk, gold=gold)
@@ -63,7 +63,7 @@ def undo_last(
             if len(spans) != len(event.spans):
                 raise ValidationError("Cannot undo: some of those spans are gone.")
             services.spans_delete(spans=spans, reverts=event, actor=user)
-            return f"Undone: the {len(spans)} new spans are removed."
+            return f"Undone: the {len(spans)} new spans are removed.", Change(before=tuple(spans))
         span = layer.select_related("document", "project", "label").filter(pk=event.span_id)
         span = span.first()
         if span is None and event.action != SpanAction.DELETED:

@@ -819,7 +819,12 @@ def history(request, project: Project, document_id: int):
         except ValidationError as error:
             messages.error(request, f"Not restored: {_message(error)}")
         else:
-            messages.success(request, f"Restored {span.label.name}: “{_quote(span.text)}”.")
+            restored = (
+                f"{len(event.spans)} spans"  # a batch comes back whole
+                if event.spans is not None
+                else f"{span.label.name}: “{_quote(span.text)}”"
+            )
+            messages.success(request, f"Restored {restored}.")
         return redirect("history", project_id=project.pk, document_id=document.pk)
     page = Paginator(document_history(project, document), EVENTS_PER_PAGE).get_page(
         request.GET.get("page")

@@ -377,3 +377,15 @@ def test_the_history_page_with_batches_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(8):
         page = manager.get(history_url(project, document))
     assert page.content.decode().count("<strong>2 spans</strong>: WEAPONS 2") == 6
+
+
+def test_the_history_page_restores_a_batch_and_says_how_many(project, document, people, weapons):
+    alice = signed_in(people["alice"])
+    alices_list(project, document, people, weapons)
+    undo(alice, project, document)
+    deletion = SpanEvent.objects.get(action=SpanAction.DELETED)
+    manager = signed_in(people["manager"])
+    url = reverse("history", args=[project.pk, document.pk])
+    response = manager.post(url, {"event": deletion.pk}, follow=True)
+    assert "Restored 2 spans." in response.content.decode()
+    assert Span.objects.filter(annotator=people["alice"]).count() == 2
