@@ -8,6 +8,9 @@ else's work. An undo goes through the services, and so through the one validatio
 event ``reverts`` the change, which takes that change off the stack.
 """
 
+from collections.abc import Iterator
+from typing import NamedTuple
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -24,6 +27,12 @@ DEPTH = 500
 
 def last_change(project: Project, document: Document, user, *, gold: bool) -> SpanEvent | None:
     """The user's newest change to the layer that can still be undone, or None."""
+    return next(_undoable(project, document, user, gold=gold), None)
+
+
+def _undoable(project: Project, document: Document, user, *, gold: bool) -> Iterator[SpanEvent]:
+    """The stack, newest first: each change is yielded as if the ones before it had been
+    undone (so the second is what is left to undo after the first)."""
     events = SpanEvent.objects.filter(project=project, document=document, gold=gold)
     if not gold:
         events = events.filter(annotator=user)
@@ -40,60 +49,70 @@ def last_change(project: Project, document: Document, user, *, gold: bool) -> Sp
             # while no span of it has been changed since.
             spans = event.span_ids
             if event.actor_id == user.pk and changed_since.isdisjoint(spans):
-                return event
-            changed_since.update(spans)
-    return None
+                yield event
+            else:
+                changed_since.update(spans)
 
 
-def undo_last(
-    project: Project, document: Document, user, *, gold: bool
-) -> tuple[str, Change] | None:
-    """Reverse the user's last change to the layer; returns what was done (in words, and
-    the spans it touched), or None."""
+class Undone(NamedTuple):
+    notice: str  # what was done, in words
+    change: Change  # the spans it touched
+    more: bool  # whether anything is left to undo
+
+
+def undo_last(project: Project, document: Document, user, *, gold: bool) -> Undone | None:
+    """Reverse the user's last change to the layer; None when there is none."""
     with transaction.atomic():
         # Two undos at once (a key held down) take the changes one after the other.
         services.lock_layer(project, document, user.pk, gold=gold)
-        event = last_change(project, document, user, gold=gold)
+        stack = _undoable(project, document, user, gold=gold)
+        event = next(stack, None)
         if event is None:
             return None
-        layer = Span.objects.filter(project=project, document=document)
-        layer = layer.gold() if gold else layer.by(user)
-        if event.spans is not None:  # only a batch's creation can be on the stack
-            spans = list(layer.filter(pk__in=event.span_ids))
-            if len(spans) != len(event.spans):
-                raise ValidationError("Cannot undo: some of those spans are gone.")
-            services.spans_delete(spans=spans, reverts=event, actor=user)
-            return f"Undone: the {len(spans)} new spans are removed.", Change(before=tuple(spans))
-        span = layer.select_related("document", "project", "label").filter(pk=event.span_id)
-        span = span.first()
-        if span is None and event.action != SpanAction.DELETED:
-            raise ValidationError("Cannot undo: that span is gone.")
-        if event.action == SpanAction.CREATED:
-            services.span_delete(span=span, reverts=event, actor=user)
-            return "Undone: the new span is removed.", Change(before=(span,))
-        label = event.before_label
-        if label is None:
-            raise ValidationError("Cannot undo: that label has been deleted since.")
-        if event.action == SpanAction.DELETED:
-            restored = services.span_create(
-                project=project,
-                document=document,
-                annotator=event.annotator or user,  # gold: the reviewer who curated it
-                label=label,
-                start=event.before_start,
-                end=event.before_end,
-                gold=gold,
-                reverts=event,
-                actor=user,
-            )
-            return f"Undone: the {label.name} span is back.", Change(after=(restored,))
-        before = SpanRow(span.pk, span.start, span.end, span.label_id)
-        services.span_update(
-            span=span,
+        notice, change = _reverse(event, project, document, user, gold=gold)
+        return Undone(notice, change, more=next(stack, None) is not None)
+
+
+def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> tuple[str, Change]:
+    """Reverse ``event`` (inside the caller's transaction)."""
+    layer = Span.objects.filter(project=project, document=document)
+    layer = layer.gold() if gold else layer.by(user)
+    if event.spans is not None:  # only a batch's creation can be on the stack
+        spans = list(layer.filter(pk__in=event.span_ids))
+        if len(spans) != len(event.spans):
+            raise ValidationError("Cannot undo: some of those spans are gone.")
+        services.spans_delete(spans=spans, reverts=event, actor=user)
+        return f"Undone: the {len(spans)} new spans are removed.", Change(before=tuple(spans))
+    span = layer.select_related("document", "project", "label").filter(pk=event.span_id)
+    span = span.first()
+    if span is None and event.action != SpanAction.DELETED:
+        raise ValidationError("Cannot undo: that span is gone.")
+    if event.action == SpanAction.CREATED:
+        services.span_delete(span=span, reverts=event, actor=user)
+        return "Undone: the new span is removed.", Change(before=(span,))
+    label = event.before_label
+    if label is None:
+        raise ValidationError("Cannot undo: that label has been deleted since.")
+    if event.action == SpanAction.DELETED:
+        restored = services.span_create(
+            project=project,
+            document=document,
+            annotator=event.annotator or user,  # gold: the reviewer who curated it
             label=label,
             start=event.before_start,
             end=event.before_end,
+            gold=gold,
             reverts=event,
             actor=user,
         )
-        return f"Undone: the span is {label.name} again.", Change(before=(before,), after=(span,))
+        return f"Undone: the {label.name} span is back.", Change(after=(restored,))
+    before = SpanRow(span.pk, span.start, span.end, span.label_id)
+    services.span_update(
+        span=span,
+        label=label,
+        start=event.before_start,
+        end=event.before_end,
+        reverts=event,
+        actor=user,
+    )
+    return f"Undone: the span is {label.name} again.", Change(before=(before,), after=(span,))

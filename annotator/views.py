@@ -623,8 +623,15 @@ def undo(request, project: Project, document_id: int):
         return _refuse(request, project, document, _message(error), gold=gold)
     if undone is None:
         return _refuse(request, project, document, "Nothing to undo.", gold=gold)
-    notice, change = undone
-    return _patched(request, project, document, change, gold=gold, notice=notice)
+    return _patched(
+        request,
+        project,
+        document,
+        undone.change,
+        gold=gold,
+        notice=undone.notice,
+        can_undo=undone.more,
+    )
 
 
 @require_POST

@@ -47,6 +47,20 @@ def test_the_undo_button_follows_what_can_be_undone(alice, project, document, we
     assert not undo_disabled(tag(alice, project, document, 20, 36, weapons).content.decode())
     response = undo(alice, project, document).content.decode()
     assert "Undone: the new span is removed." in response and undo_disabled(response)
+    # Two changes: after undoing one, the other is left, and the button says so.
+    tag(alice, project, document, 0, 2, weapons)
+    tag(alice, project, document, 20, 36, weapons)
+    assert not undo_disabled(undo(alice, project, document).content.decode())
+    assert undo_disabled(undo(alice, project, document).content.decode())
+    # After a relabel and its creation: the relabel first, then the creation.
+    tag(alice, project, document, 20, 36, weapons)
+    span = Span.objects.get()
+    other = project.labels.exclude(pk=weapons.pk).first()
+    alice.post(reverse("span_relabel", args=[project.pk, span.pk]), {"label": other.pk}, **HX)
+    response = undo(alice, project, document).content.decode()
+    assert "is WEAPONS again" in response and not undo_disabled(response)
+    response = undo(alice, project, document).content.decode()
+    assert "new span is removed" in response and undo_disabled(response)
 
 
 def test_an_undone_deletion_brings_the_span_back_under_its_id(alice, project, document, weapons):
