@@ -143,6 +143,14 @@ def record_changed(
     return event
 
 
+def relabel_event(span: Span, *, actor_id: int, label_id: int) -> SpanEvent:
+    """An unsaved ``relabelled`` event for ``span``, which had ``label_id`` before: for a
+    batch of relabels stored at once (``services.label_merge``) with ``bulk_create``."""
+    event = _event(span, SpanAction.RELABELLED, actor_id, None)
+    event.before_start, event.before_end, event.before_label_id = span.start, span.end, label_id
+    return event
+
+
 def record_deleted(span: Span, *, actor_id: int, reverts: SpanEvent | None = None) -> SpanEvent:
     """Record a span about to be deleted (inside the deleting transaction)."""
     event = _event(span, SpanAction.DELETED, actor_id, reverts)
@@ -161,7 +169,7 @@ def document_history(project: Project, document: Document):
     """Every change to the document's spans in the project, newest first."""
     return (
         SpanEvent.objects.filter(project=project, document=document)
-        .select_related("actor", "annotator", "before_label", "after_label")
+        .select_related("actor", "annotator", "before_label", "after_label", "merge")
         .prefetch_related("reverted_by")
         .order_by("-at", "-id")
     )
@@ -184,23 +192,29 @@ EVENTS_PER_PAGE = 100
 def history_rows(text: str, events: Iterable[SpanEvent]) -> list[dict]:
     """What the history page shows of each event: before/after with the quoted text."""
 
-    def side(start, end, label) -> dict | None:
+    def side(start, end, label, gone: str = "(deleted label)") -> dict | None:
         if start is None:
             return None
         return {
             "start": start,
             "end": end,
-            "label": label.name if label is not None else "(deleted label)",
+            "label": label.name if label is not None else gone,
             "text": text[start:end],
         }
 
     return [
         {
             "event": event,
-            "action": event.get_action_display(),
+            "action": event.get_action_display() + (" (label merge)" if event.merge else ""),
             "layer": "gold" if event.gold else (event.annotator or "(deleted user)"),
             "actor": event.actor or "(deleted user)",
-            "before": side(event.before_start, event.before_end, event.before_label),
+            # A merge's events lost their old label with it: the merge kept its name.
+            "before": side(
+                event.before_start,
+                event.before_end,
+                event.before_label,
+                f"{event.merge.name} (merged)" if event.merge else "(deleted label)",
+            ),
             "after": side(event.after_start, event.after_end, event.after_label),
             "restorable": restorable(event),
         }

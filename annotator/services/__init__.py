@@ -14,6 +14,16 @@ from .assignment import (
     status_claim,
 )
 from .documents import documents_import
+from .labels import (
+    WORKSPACE_KEYS,
+    label_create,
+    label_errors,
+    label_merge,
+    label_merge_undo,
+    label_move,
+    label_update,
+    shortcut_problem,
+)
 from .projects import (
     NEEDS_A_MANAGER,
     LabelInUse,
@@ -22,6 +32,7 @@ from .projects import (
     member_remove,
     member_set,
     project_create,
+    project_update,
 )
 from .review import (
     comment_add,
@@ -43,6 +54,7 @@ from .spans import (
 
 __all__ = [
     "NEEDS_A_MANAGER",
+    "WORKSPACE_KEYS",
     "BatchErrors",
     "LabelInUse",
     "bulk_insert",
@@ -55,12 +67,20 @@ __all__ = [
     "documents_assign",
     "documents_import",
     "gold_accept",
+    "label_create",
     "label_delete",
+    "label_errors",
+    "label_merge",
+    "label_merge_undo",
+    "label_move",
+    "label_update",
     "lock_layer",
     "managers_left",
     "member_remove",
     "member_set",
     "project_create",
+    "project_update",
+    "shortcut_problem",
     "span_create",
     "span_delete",
     "span_reject",
