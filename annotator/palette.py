@@ -133,10 +133,17 @@ def lab_difference(first: tuple[float, float, float], second: tuple[float, float
 
 
 def next_color(used: Iterable[str]) -> str:
-    """The colour for a new label: the first of the palette that no label uses; when all
-    are taken, the one farthest from every colour in use."""
+    """The colour for a new label: the first of the palette that looks different from
+    every colour in use (``MIN_DIFFERENCE`` or more); when none does, the one farthest
+    from the colours in use."""
     taken = [color.lower() for color in used if HEX.fullmatch(color)]
+    if not taken:
+        return PALETTE[0]
+
+    def nearest(color: str) -> float:
+        return min(difference(color, other) for other in taken)
+
     for color in PALETTE:
-        if color not in taken:
+        if nearest(color) >= MIN_DIFFERENCE:
             return color
-    return max(PALETTE, key=lambda color: min(difference(color, other) for other in taken))
+    return max(PALETTE, key=nearest)
