@@ -143,12 +143,14 @@ def _labels_context(
     }
 
 
-def _labels_answer(request, project: Project, status: int = 200, notice: str = "", **forms):
+def _labels_answer(request, project: Project, notice: str = "", **forms):
+    """The labels page (a refused form shown with its errors, as Django's form views
+    answer it: 200), or for htmx its list alone."""
     context = {**_labels_context(project, **forms), "notice": notice}
     template = "annotator/manage/labels.html"
     if request.htmx:
         template += "#label-list"
-    return render(request, template, context, status=status)
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -166,7 +168,7 @@ def labels(request, project: Project):
         else:
             messages.success(request, f"Label {label.name} added.")
             return redirect("manage_labels", project_id=project.pk)
-    return _labels_answer(request, project, status=422, add_form=form)
+    return _labels_answer(request, project, add_form=form)
 
 
 def _label(project: Project, label_id: int) -> Label:
@@ -186,7 +188,7 @@ def label_edit(request, project: Project, label_id: int):
         else:
             messages.success(request, f"Label {label.name} saved.")
             return redirect("manage_labels", project_id=project.pk)
-    return _labels_answer(request, project, status=422, failed=(label.pk, form))
+    return _labels_answer(request, project, failed=(label.pk, form))
 
 
 @require_POST
@@ -239,7 +241,7 @@ def label_delete(request, project: Project, label_id: int):
             )
         except ValidationError as error:
             add_errors(form, error)
-    return _labels_answer(request, project, status=422, delete_failed=(label.pk, form))
+    return _labels_answer(request, project, delete_failed=(label.pk, form))
 
 
 @require_POST
@@ -302,12 +304,10 @@ def members(request, project: Project):
             services.member_set(project=project, user=user, role=role)
             messages.success(request, f"{user.username} added as {role}.")
             return redirect("manage_members", project_id=project.pk)
-    status = 422 if form.is_bound else 200
     return render(
         request,
         "annotator/manage/members.html",
         _members_context(project, request.user, add_form=form if form.is_bound else None),
-        status=status,
     )
 
 
@@ -334,7 +334,7 @@ def member_role(request, project: Project, member_id: int):
             messages.success(request, f"{membership.user.username} is now {role}.")
             return redirect("manage_members", project_id=project.pk)
     context = _members_context(project, request.user, failed=(membership.pk, form))
-    return render(request, "annotator/manage/members.html", context, status=422)
+    return render(request, "annotator/manage/members.html", context)
 
 
 @require_POST

@@ -26,7 +26,7 @@ def test_a_manager_adds_a_member_by_username(manager, project, make_user):
 
 def test_an_unknown_username_is_refused_next_to_the_field(manager, project):
     response = manager.post(members_url(project), {"username": "nobody", "role": "annotator"})
-    assert response.status_code == 422
+    assert response.status_code == 200
     page = response.content.decode()
     assert "There is no account called “nobody”." in page
     assert 'id="id_username_error"' in page
@@ -34,7 +34,7 @@ def test_an_unknown_username_is_refused_next_to_the_field(manager, project):
 
 def test_adding_a_member_twice_says_to_change_the_role_instead(manager, project, people):
     response = manager.post(members_url(project), {"username": "alice", "role": "manager"})
-    assert response.status_code == 422
+    assert response.status_code == 200
     assert "alice is already a member: change their role below." in response.content.decode()
     assert role_of(project, people["alice"]) == Role.ANNOTATOR
 
@@ -42,7 +42,7 @@ def test_adding_a_member_twice_says_to_change_the_role_instead(manager, project,
 def test_a_role_that_is_not_one_is_refused(manager, project, make_user):
     make_user("carol")
     response = manager.post(members_url(project), {"username": "carol", "role": "owner"})
-    assert response.status_code == 422
+    assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
 
 
@@ -60,7 +60,7 @@ def test_the_last_manager_cannot_step_down(manager, project, people):
     me = Membership.objects.get(project=project, user=people["manager"])
     url = reverse("member_role", args=[project.pk, me.pk])
     response = manager.post(url, {f"member-{me.pk}-role": "annotator"})
-    assert response.status_code == 422
+    assert response.status_code == 200
     assert NEEDS_A_MANAGER in response.content.decode()
     assert role_of(project, people["manager"]) == Role.MANAGER
 
