@@ -212,7 +212,8 @@ def label_merge(*, label: Label, into: Label, actor) -> LabelMerge:
             span_count=len(spans),
         )
         now = timezone.now()
-        Span.objects.filter(pk__in=[span.pk for span in spans]).update(label=into, updated_at=now)
+        # By label, not by a list of ids: a merge of 100,000 spans is one statement.
+        Span.objects.filter(label=label).update(label=into, updated_at=now)
         events = []
         for span in spans:
             old = span.label_id
@@ -257,10 +258,10 @@ def label_merge_undo(*, merge: LabelMerge, actor) -> Label:
                 "id", "span_id", "after_start", "after_end", "after_label_id"
             )
         )
+        # Subqueries rather than lists of ids: a merge may have moved 100,000 spans.
         later = set(
             SpanEvent.objects.filter(
-                span_id__in=[event.span_id for event in events],
-                id__gt=min((event.pk for event in events), default=0),
+                project=merge.project_id, id__gt=min((event.pk for event in events), default=0)
             )
             .exclude(merge=merge)
             .values_list("span_id", flat=True)
@@ -269,7 +270,7 @@ def label_merge_undo(*, merge: LabelMerge, actor) -> Label:
         spans = {
             span.pk: span
             for span in Span.objects.select_for_update().filter(
-                pk__in=[event.span_id for event in back], label_id=merge.into_id
+                pk__in=merge.events.values("span_id"), label_id=merge.into_id
             )
         }
         reversals = []
@@ -281,9 +282,12 @@ def label_merge_undo(*, merge: LabelMerge, actor) -> Label:
             reversal = history.relabel_event(span, actor_id=actor.pk, label_id=merge.into_id)
             reversal.reverts = event
             reversals.append(reversal)
-        Span.objects.filter(pk__in=[r.span_id for r in reversals]).update(
-            label=label, updated_at=timezone.now()
-        )
+        moved = [reversal.span_id for reversal in reversals]
+        now = timezone.now()
+        for first in range(0, len(moved), 2000):  # bounded statements on every database
+            Span.objects.filter(pk__in=moved[first : first + 2000]).update(
+                label=label, updated_at=now
+            )
         SpanEvent.objects.bulk_create(reversals, batch_size=2000)
         merge.undone_at = timezone.now()
         merge.save(update_fields=["undone_at"])
