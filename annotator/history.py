@@ -107,6 +107,14 @@ def record_changed(
     return event
 
 
+def relabel_event(span: Span, *, actor_id: int, label_id: int) -> SpanEvent:
+    """An unsaved ``relabelled`` event for ``span``, which had ``label_id`` before: for a
+    batch of relabels stored at once (``services.label_merge``) with ``bulk_create``."""
+    event = _event(span, SpanAction.RELABELLED, actor_id, None)
+    event.before_start, event.before_end, event.before_label_id = span.start, span.end, label_id
+    return event
+
+
 def record_deleted(span: Span, *, actor_id: int, reverts: SpanEvent | None = None) -> SpanEvent:
     """Record a span about to be deleted (inside the deleting transaction)."""
     event = _event(span, SpanAction.DELETED, actor_id, reverts)
@@ -125,7 +133,7 @@ def document_history(project: Project, document: Document):
     """Every change to the document's spans in the project, newest first."""
     return (
         SpanEvent.objects.filter(project=project, document=document)
-        .select_related("actor", "annotator", "before_label", "after_label")
+        .select_related("actor", "annotator", "before_label", "after_label", "merge")
         .prefetch_related("reverted_by")
         .order_by("-at", "-id")
     )
@@ -152,13 +160,13 @@ def history_rows(text: str, events: Iterable[SpanEvent]) -> list[dict]:
     batched = {row[3] for event in events if event.spans is not None for row in event.spans}
     names = dict(Label.objects.filter(pk__in=batched).values_list("pk", "name"))
 
-    def side(start, end, label) -> dict | None:
+    def side(start, end, label, gone: str = "(deleted label)") -> dict | None:
         if start is None:
             return None
         return {
             "start": start,
             "end": end,
-            "label": label.name if label is not None else "(deleted label)",
+            "label": label.name if label is not None else gone,
             "text": text[start:end],
         }
 
@@ -171,21 +179,18 @@ def history_rows(text: str, events: Iterable[SpanEvent]) -> list[dict]:
 
     rows = []
     for event in events:
-        before = side(event.before_start, event.before_end, event.before_label)
+        # A merge's events lost their old label with it: the merge kept its name.
+        gone = f"{event.merge.name} (merged)" if event.merge else "(deleted label)"
+        before = side(event.before_start, event.before_end, event.before_label, gone)
         after = side(event.after_start, event.after_end, event.after_label)
         if event.spans is not None:
             before, after = (
-                (batch(event), None)
-                if event.action == SpanAction.DELETED
-                else (
-                    None,
-                    batch(event),
-                )
+                (batch(event), None) if event.action == SpanAction.DELETED else (None, batch(event))
             )
         rows.append(
             {
                 "event": event,
-                "action": event.get_action_display(),
+                "action": event.get_action_display() + (" (label merge)" if event.merge else ""),
                 "layer": "gold" if event.gold else (event.annotator or "(deleted user)"),
                 "actor": event.actor or "(deleted user)",
                 "before": before,

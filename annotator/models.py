@@ -544,6 +544,36 @@ class Comment(models.Model):
         return f"{self.author}: {self.body[:40]}"
 
 
+class LabelMerge(models.Model):
+    """One label merged into another: its spans relabelled in one batch of history events
+    (``SpanEvent.merge``), the label deleted. What the label was is kept here, so that the
+    merge can be undone (``services.label_merge_undo``) after the label row is gone."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="label_merges")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    into = models.ForeignKey(
+        Label, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The merged label as it was.
+    label_id = models.BigIntegerField()
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=500, blank=True)
+    color = models.CharField(max_length=7)
+    shortcut = models.CharField(max_length=1, blank=True)
+    order = models.PositiveIntegerField(default=0)
+    span_count = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} merged into {self.into or '(deleted label)'}"
+
+
 class SpanAction(models.TextChoices):
     CREATED = "created", "Created"
     RELABELLED = "relabelled", "Relabelled"
@@ -597,6 +627,10 @@ class SpanEvent(models.Model):
     )
     reverts = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reverted_by"
+    )
+    # The batch this change belongs to, when it was one of many made at once.
+    merge = models.ForeignKey(
+        LabelMerge, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     # A batch's spans, [[id, start, end, label_id], …] (see above); empty for one span.

@@ -16,6 +16,7 @@ project's settings and people, not their work (DESIGN.md, "Who changes a layer")
 from enum import StrEnum
 from functools import wraps
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -24,7 +25,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from corpus.models import Document
 
 from . import sql
-from .models import PLACE_ROLES, Project, Role
+from .models import PLACE_ROLES, Membership, Project, Role
 
 
 class Action(StrEnum):
@@ -84,6 +85,32 @@ def can_review(user, project: Project) -> bool:
 
 def can_manage(user, project: Project) -> bool:
     return can(user, project, Action.MANAGE)
+
+
+# Creating a project is Django's ``annotator.add_project`` permission (given to a user or a
+# group in the admin); staff have it by default, as they always could create projects in
+# the admin and the API. The creator becomes the project's manager.
+CREATE_PROJECT_PERMISSION = "annotator.add_project"
+
+
+def can_create_projects(user) -> bool:
+    """May the user create projects (and so become their manager)?"""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_staff or user.has_perm(CREATE_PROJECT_PERMISSION)
+
+
+def known_users(user) -> QuerySet:
+    """The accounts a user may be shown by name (a manager's suggestions when adding a
+    member): the members of the projects they belong to, whom they see there already —
+    not every account of the site. Superusers: every active account."""
+    users = get_user_model()._default_manager.filter(is_active=True)
+    if not user.is_authenticated:
+        return users.none()
+    if user.is_superuser:
+        return users
+    shared = Membership.objects.filter(project__memberships__user=user).values("user")
+    return users.filter(pk__in=shared)
 
 
 def takes_a_place(role: str | None) -> bool:
@@ -228,10 +255,10 @@ class ManagersWrite(IsManager):
 
 
 class IsStaffToCreate(BasePermission):
-    message = "Only staff may create projects."
+    message = "Only staff (or users given the permission to add projects) may create projects."
 
     def has_permission(self, request, view) -> bool:
-        return view.action != "create" or request.user.is_staff
+        return view.action != "create" or can_create_projects(request.user)
 
 
 def projects_where(user, action: Action) -> QuerySet[Project]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import manager_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -75,5 +75,50 @@ urlpatterns = [
         "projects/<int:project_id>/documents/<int:document_id>/history/",
         views.history,
         name="history",
+    ),
+    # The managers' pages: a project's settings, labels and members (manager_views).
+    path("projects/new/", manager_views.project_new, name="project_new"),
+    path("projects/preview/", manager_views.guidelines_preview, name="guidelines_preview"),
+    path(
+        "projects/<int:project_id>/settings/",
+        manager_views.project_settings,
+        name="project_settings",
+    ),
+    path("projects/<int:project_id>/labels/", manager_views.labels, name="manage_labels"),
+    path(
+        "projects/<int:project_id>/labels/<int:label_id>/",
+        manager_views.label_edit,
+        name="label_edit",
+    ),
+    path(
+        "projects/<int:project_id>/labels/<int:label_id>/move/",
+        manager_views.label_move,
+        name="label_move",
+    ),
+    path(
+        "projects/<int:project_id>/labels/<int:label_id>/delete/",
+        manager_views.label_delete,
+        name="label_delete",
+    ),
+    path(
+        "projects/<int:project_id>/labels/merges/<int:merge_id>/undo/",
+        manager_views.label_merge_undo,
+        name="label_merge_undo",
+    ),
+    path("projects/<int:project_id>/members/", manager_views.members, name="manage_members"),
+    path(
+        "projects/<int:project_id>/members/suggest/",
+        manager_views.member_suggestions,
+        name="member_suggestions",
+    ),
+    path(
+        "projects/<int:project_id>/members/<int:member_id>/",
+        manager_views.member_role,
+        name="member_role",
+    ),
+    path(
+        "projects/<int:project_id>/members/<int:member_id>/remove/",
+        manager_views.member_remove,
+        name="member_remove",
     ),
 ]

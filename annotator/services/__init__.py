@@ -15,6 +15,16 @@ from .assignment import (
     status_claim,
 )
 from .documents import documents_import
+from .labels import (
+    WORKSPACE_KEYS,
+    label_create,
+    label_errors,
+    label_merge,
+    label_merge_undo,
+    label_move,
+    label_update,
+    shortcut_problem,
+)
 from .projects import (
     NEEDS_A_MANAGER,
     LabelInUse,
@@ -23,6 +33,7 @@ from .projects import (
     member_remove,
     member_set,
     project_create,
+    project_update,
 )
 from .reads import is_commented, label_names, labels_of, layer_rows, span_of, status_of
 from .review import (
@@ -46,6 +57,7 @@ from .spans import (
 
 __all__ = [
     "NEEDS_A_MANAGER",
+    "WORKSPACE_KEYS",
     "BatchErrors",
     "LabelInUse",
     "bulk_insert",
@@ -59,8 +71,14 @@ __all__ = [
     "documents_import",
     "gold_accept",
     "is_commented",
+    "label_create",
     "label_delete",
+    "label_errors",
+    "label_merge",
+    "label_merge_undo",
+    "label_move",
     "label_names",
+    "label_update",
     "labels_of",
     "layer_rows",
     "lock_layer",
@@ -68,6 +86,8 @@ __all__ = [
     "member_remove",
     "member_set",
     "project_create",
+    "project_update",
+    "shortcut_problem",
     "span_create",
     "span_delete",
     "span_of",

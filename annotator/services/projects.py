@@ -22,6 +22,21 @@ def project_create(*, creator, **fields: Any) -> Project:
     return project
 
 
+PROJECT_FIELDS = ["name", "description", "guidelines", "allow_overlap", "annotators_per_document"]
+
+
+def project_update(*, project: Project, **fields: Any) -> Project:
+    """Change a project's settings (``PROJECT_FIELDS``); documents, labels and members stay."""
+    unknown = set(fields) - set(PROJECT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a project setting: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(project, name, value)
+        project.save(update_fields=list(fields))
+    return project
+
+
 class LabelInUse(ValidationError):
     """A label cannot be deleted while spans use it (``Span.label`` is protected)."""
 

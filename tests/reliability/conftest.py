@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 
 from annotator.models import DocumentStatus, Project, SpanEvent
-from annotator.services import span_create, span_delete
+from annotator.services import label_create, label_merge, span_create, span_delete
 from tests.conftest import TRICKY_TEXT
 
 
@@ -47,6 +47,9 @@ def site(project, document, people, weapons):
     AccessAttempt.objects.create(username="x", ip_address="10.0.0.1", failures_since_start=1)
     AccessLog.objects.create(username="x", ip_address="10.0.0.1")
     AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1")
+    # A label merged away, for the page that undoes a merge.
+    spare = label_create(project=project, name="SPARE", shortcut="9")
+    merge = label_merge(label=spare, into=person, actor=people["manager"])
     other = Project.objects.create(name="Empty")
     free = TRICKY_TEXT.index("arrived")
     objects = {
@@ -70,6 +73,8 @@ def site(project, document, people, weapons):
         "span": alices,
         "person": person,
         "weapons": weapons,
+        "member": people["alice"].memberships.get(),
+        "merge": merge,
         "objects": objects,
         "other": other,
         "free": (free, free + len("arrived")),

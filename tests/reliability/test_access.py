@@ -98,6 +98,34 @@ EXPECT: dict[str, Row] = {
         ALICES_SPAN_WRITE, "POST", {"label": "{person}"}
     ),
     "projects/<int:project_id>/spans/<int:span_id>/delete/": Row(ALICES_SPAN_WRITE, "POST"),
+    # The managers' pages (annotator/manager_views.py). Creating a project: staff (and
+    # whoever is given ``annotator.add_project``); the preview renders what it is sent.
+    "projects/new/": Row("login     403      403   403   403     ok      ok"),
+    "projects/preview/": Row(SIGNED_IN.expect, "POST", {"guidelines": "# Tag *weapons*"}),
+    "projects/<int:project_id>/settings/": MANAGERS,
+    "projects/<int:project_id>/labels/": MANAGERS,
+    "projects/<int:project_id>/labels/<int:label_id>/": Row(
+        MANAGERS.expect,
+        "POST",
+        {
+            "label-{weapons}-name": "ARMS",
+            "label-{weapons}-color": "#dd2200",
+            "label-{weapons}-shortcut": "1",
+        },
+    ),
+    "projects/<int:project_id>/labels/<int:label_id>/move/": Row(
+        MANAGERS.expect, "POST", {"direction": "down"}
+    ),
+    "projects/<int:project_id>/labels/<int:label_id>/delete/": Row(
+        MANAGERS.expect, "POST", {"delete-{weapons}-into": "{person}"}
+    ),
+    "projects/<int:project_id>/labels/merges/<int:merge_id>/undo/": Row(MANAGERS.expect, "POST"),
+    "projects/<int:project_id>/members/": MANAGERS,
+    "projects/<int:project_id>/members/suggest/": MANAGERS,
+    "projects/<int:project_id>/members/<int:member_id>/": Row(
+        MANAGERS.expect, "POST", {"member-{member}-role": "reviewer"}
+    ),
+    "projects/<int:project_id>/members/<int:member_id>/remove/": Row(MANAGERS.expect, "POST"),
     # Export: the page and download (UI), the API's file and card. Annotators may export
     # their own layer only, and the default layer is "all".
     "projects/<int:project_id>/export/": MEMBERS,
@@ -234,6 +262,9 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             "document_id": document.pk,
             "document_pk": document.pk,
             "span_id": s["span"].pk,
+            "label_id": s["weapons"].pk,
+            "member_id": s["member"].pk,
+            "merge_id": s["merge"].pk,
             "pk": pk,
             "username": "alice",
             "uidb64": "MQ",
@@ -259,7 +290,13 @@ def form(row: Row, s: dict) -> dict:
             return [fill(v) for v in value]
         return filled.get(value, value)
 
-    return {key: fill(value) for key, value in row.data.items()}
+    def fill_key(key: str) -> str:
+        # Forms with a prefix per row name the row's object in their field names.
+        return key.replace("{weapons}", str(s["weapons"].pk)).replace(
+            "{member}", str(s["member"].pk)
+        )
+
+    return {fill_key(key): fill(value) for key, value in row.data.items()}
 
 
 def outcome(response) -> str:

@@ -1,0 +1,127 @@
+"""Forms of the managers' pages: a project's settings, its labels and its members.
+
+They check shapes (lengths, numbers, a choice of role); the rules (a label's name and key
+unique in the project, keys the workspace keeps, readable colours, a project keeps a
+manager) are the services', whose errors come back next to the field they name.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .models import Project, Role
+
+
+class ProjectForm(forms.ModelForm):
+    # The same bounds as the API's (and every database's small integer).
+    annotators_per_document = forms.IntegerField(
+        label="Annotators per document",
+        min_value=1,
+        max_value=1000,
+        initial=1,
+        help_text="How many annotators should each tag every document (2 or more to "
+        "measure agreement).",
+        error_messages={
+            "required": "Give the number of annotators per document, e.g. 2.",
+            "min_value": "At least one annotator must tag each document.",
+            "max_value": "At most 1,000 annotators per document.",
+            "invalid": "Give a whole number, e.g. 2.",
+        },
+    )
+
+    class Meta:
+        model = Project
+        fields = ["name", "description", "guidelines", "allow_overlap", "annotators_per_document"]
+        labels = {"allow_overlap": "Allow overlapping spans"}
+        help_texts = {
+            "description": "One or two sentences, shown on the project list.",
+            "guidelines": "Markdown: what to tag and how. Annotators open it with ? in the "
+            "workspace.",
+            "allow_overlap": "Let one annotator's spans nest or overlap. Formats that cannot "
+            "hold overlaps (CoNLL, spaCy) say what they drop on export.",
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "guidelines": forms.Textarea(attrs={"rows": 12}),
+        }
+        error_messages = {
+            "name": {"required": "Give the project a name."},
+        }
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Give the project a name.")
+        return name
+
+
+class ColorInput(forms.TextInput):
+    input_type = "color"
+
+
+class LabelForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        help_text="One word, written into exports, e.g. WEAPONS.",
+        error_messages={"required": "Give the label a name, e.g. WEAPONS."},
+    )
+    description = forms.CharField(
+        max_length=500, required=False, help_text="Shown as a tip on the label's button."
+    )
+    color = forms.CharField(
+        label="Colour",
+        max_length=7,
+        widget=ColorInput,
+        help_text="Its name is drawn in white on it: choose a dark colour.",
+        error_messages={"required": "Choose a colour."},
+    )
+    shortcut = forms.CharField(
+        label="Key",
+        max_length=1,
+        required=False,
+        strip=False,
+        help_text="One key that applies the label in the workspace, e.g. 1 or w.",
+        error_messages={"max_length": "A shortcut is one key: a single letter, digit or sign."},
+        widget=forms.TextInput(attrs={"size": 2, "autocomplete": "off"}),
+    )
+
+
+class LabelDeleteForm(forms.Form):
+    into = forms.TypedChoiceField(
+        label="Merge its spans into",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text="Every span of this label becomes a span of the chosen one, in one step "
+        "that the history shows and that can be undone.",
+    )
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].choices = [("", "(no merge: delete an unused label)")] + [
+            (label.pk, label.name) for label in targets
+        ]
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(
+        max_length=150,
+        help_text="An existing account's username; type two letters for suggestions.",
+        error_messages={"required": "Give the username of the person to add."},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "list": "username-suggestions", "spellcheck": "false"}
+        ),
+    )
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.ANNOTATOR)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+def add_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's refusal next to the fields it names (the rest above the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, problems in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, problems)

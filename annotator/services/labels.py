@@ -1,0 +1,294 @@
+"""Labels: added, changed, reordered, and merged into another label in one batch of the
+history. (Deleting a label no span uses is ``projects.label_delete``.)"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from .. import history, palette
+from ..models import Label, LabelMerge, Project, Span, SpanEvent, label_name
+
+# Keys the workspace takes for itself (``onKeydown`` in static/annotator/workspace.js):
+# a label on one of them would never be applied. Arrows, Enter, Escape, Delete and
+# Backspace are names longer than one character, so no label can take them anyway.
+WORKSPACE_KEYS = {
+    "[": "goes to the previous document",
+    "]": "goes to the next document",
+    "?": "opens the guidelines",
+}
+
+
+def label_errors(
+    project: Project,
+    *,
+    name: str,
+    color: str,
+    shortcut: str,
+    label: Label | None = None,
+) -> dict[str, list[str]]:
+    """What is wrong with these values for a label of ``project`` (``label`` itself, when it
+    is being changed), by field; empty when they may be stored."""
+    errors: dict[str, list[str]] = {}
+    others = project.labels.all()
+    if label is not None:
+        others = others.exclude(pk=label.pk)
+    others = list(others.only("name", "shortcut"))
+
+    if not name:
+        errors["name"] = ["Give the label a name, e.g. WEAPONS."]
+    elif len(name) > 100:
+        errors["name"] = ["A label name is at most 100 characters."]
+    else:
+        try:
+            label_name(name)
+        except ValidationError as error:
+            errors["name"] = list(error.messages)
+        same = next((other for other in others if other.name.lower() == name.lower()), None)
+        if same is not None:
+            errors["name"] = [f"The project already has a label {same.name}."]
+
+    if not palette.HEX.fullmatch(color):
+        errors["color"] = ["Give the colour as #rrggbb, e.g. #1d4ed8."]
+    elif not palette.readable(color):
+        ratio = palette.contrast(color, palette.TEXT_ON_LABEL)
+        errors["color"] = [
+            f"Too light: the label's white text on {color} has a contrast of {ratio:.1f}:1, "
+            f"under {palette.MIN_CONTRAST}:1. Choose a darker colour."
+        ]
+
+    if shortcut:
+        problem = shortcut_problem(shortcut)
+        if problem is None:
+            same = next(
+                (o for o in others if o.shortcut and o.shortcut.lower() == shortcut.lower()), None
+            )
+            if same is not None:
+                problem = f"The label {same.name} already uses the key {same.shortcut}."
+        if problem:
+            errors["shortcut"] = [problem]
+    return errors
+
+
+def shortcut_problem(key: str) -> str | None:
+    """Why ``key`` cannot be a label's shortcut in the workspace, or None when it can."""
+    if len(key) != 1:
+        return "A shortcut is one key: a single letter, digit or sign."
+    if key.isspace() or not key.isprintable():
+        return "A shortcut must be a visible key, not a space or a control character."
+    if key in WORKSPACE_KEYS:
+        return f"The workspace already uses {key}: it {WORKSPACE_KEYS[key]}."
+    return None
+
+
+def _check(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def label_create(
+    *,
+    project: Project,
+    name: str,
+    description: str = "",
+    color: str = "",
+    shortcut: str = "",
+) -> Label:
+    """Add a label at the end of the project's list; without a colour, it takes the next
+    of the palette."""
+    with transaction.atomic():
+        # Two managers adding labels at once take their places one after the other.
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        if not color:
+            color = palette.next_color(project.labels.values_list("color", flat=True))
+        color = color.lower()
+        _check(label_errors(project, name=name, color=color, shortcut=shortcut))
+        last = project.labels.aggregate(last=Max("order"))["last"]
+        label = Label(
+            project=project,
+            name=name,
+            description=description,
+            color=color,
+            shortcut=shortcut,
+            order=0 if last is None else last + 1,
+        )
+        _save(label)
+    return label
+
+
+def label_update(*, label: Label, name: str, description: str, color: str, shortcut: str) -> Label:
+    """Change a label's name, description, colour or key; its spans keep it."""
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=label.project_id).first()
+        color = color.lower()
+        _check(label_errors(label.project, name=name, color=color, shortcut=shortcut, label=label))
+        label.name, label.description, label.color, label.shortcut = (
+            name,
+            description,
+            color,
+            shortcut,
+        )
+        _save(label, update_fields=["name", "description", "color", "shortcut"])
+    return label
+
+
+def _save(label: Label, **kwargs) -> None:
+    try:
+        with transaction.atomic():
+            label.save(**kwargs)
+    except IntegrityError:
+        # The project's row is locked above, so only a write from elsewhere (the API, the
+        # admin) between the check and the save can get here.
+        raise ValidationError(
+            {"name": ["Another label was saved with this name or key just now; try again."]}
+        ) from None
+
+
+def label_move(*, label: Label, by: int) -> bool:
+    """Move a label ``by`` places up (negative) or down its project's list; False when it
+    is already at that end. The list is renumbered 0, 1, 2… in its shown order."""
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=label.project_id).first()
+        labels = list(Label.objects.filter(project=label.project_id).order_by("order", "name"))
+        at = next(index for index, other in enumerate(labels) if other.pk == label.pk)
+        to = min(max(at + by, 0), len(labels) - 1)
+        if to == at:
+            return False
+        labels.insert(to, labels.pop(at))
+        changed = []
+        for order, other in enumerate(labels):
+            if other.order != order:
+                other.order = order
+                changed.append(other)
+        Label.objects.bulk_update(changed, ["order"])
+        label.order = to
+    return True
+
+
+def label_merge(*, label: Label, into: Label, actor) -> LabelMerge:
+    """Relabel every span of ``label`` as ``into`` and delete ``label``: one batch in the
+    history (a ``relabelled`` event a span, all tied to one ``LabelMerge``), as ``actor``.
+
+    Refused when a span would become an exact copy of another span of its layer (the same
+    offsets with ``into``): that span's layer must be tidied first.
+    """
+    if into.project_id != label.project_id or into.pk == label.pk:
+        raise ValidationError({"into": ["Choose another label of this project."]})
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=label.project_id).first()
+        spans = list(Span.objects.filter(label=label).select_for_update().order_by("id"))
+        clashes = Span.objects.filter(
+            project=label.project_id,
+            label=into,
+            document__in={span.document_id for span in spans},
+        ).values_list("document_id", "annotator_id", "gold", "start", "end")
+        taken = {(d, None if g else a, s, e) for d, a, g, s, e in clashes}
+        doubled = [
+            span
+            for span in spans
+            if (span.document_id, None if span.gold else span.annotator_id, span.start, span.end)
+            in taken
+        ]
+        if doubled:
+            raise ValidationError(
+                {
+                    "into": [
+                        f"{len(doubled)} span(s) of {label.name} have the same offsets as a "
+                        f"{into.name} span in the same layer; merged, they would be copies. "
+                        "Delete one of each pair first (e.g. from the review page)."
+                    ]
+                }
+            )
+        merge = LabelMerge.objects.create(
+            project_id=label.project_id,
+            actor=actor,
+            into=into,
+            label_id=label.pk,
+            name=label.name,
+            description=label.description,
+            color=label.color,
+            shortcut=label.shortcut,
+            order=label.order,
+            span_count=len(spans),
+        )
+        now = timezone.now()
+        # By label, not by a list of ids: a merge of 100,000 spans is one statement.
+        Span.objects.filter(label=label).update(label=into, updated_at=now)
+        events = []
+        for span in spans:
+            old = span.label_id
+            span.label_id = into.pk
+            events.append(history.relabel_event(span, actor_id=actor.pk, label_id=old))
+        for event in events:
+            event.merge = merge
+        SpanEvent.objects.bulk_create(events, batch_size=2000)
+        label.delete()
+    return merge
+
+
+def label_merge_undo(*, merge: LabelMerge, actor) -> Label:
+    """Bring back a merged label (under its old id when it is free) and give it back the
+    spans the merge moved that still carry the label they were merged into, unchanged since;
+    each move back is recorded as the reversal of the merge's event."""
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=merge.project_id).first()
+        merge = LabelMerge.objects.select_for_update().get(pk=merge.pk)
+        if merge.undone_at is not None:
+            raise ValidationError("This merge has already been undone.")
+        project = merge.project
+        shortcut = merge.shortcut
+        if shortcut and project.labels.filter(shortcut__iexact=shortcut).exists():
+            shortcut = ""  # taken since: the label comes back without a key
+        if project.labels.filter(name__iexact=merge.name).exists():
+            raise ValidationError(
+                f"The project has a label named {merge.name} again: rename it first."
+            )
+        label = Label(
+            pk=None if Label.objects.filter(pk=merge.label_id).exists() else merge.label_id,
+            project=project,
+            name=merge.name,
+            description=merge.description,
+            color=merge.color,
+            shortcut=shortcut,
+            order=merge.order,
+        )
+        _save(label)
+        events = list(
+            merge.events.filter(reverted_by__isnull=True).only(
+                "id", "span_id", "after_start", "after_end", "after_label_id"
+            )
+        )
+        # Subqueries rather than lists of ids: a merge may have moved 100,000 spans.
+        later = set(
+            SpanEvent.objects.filter(
+                project=merge.project_id, id__gt=min((event.pk for event in events), default=0)
+            )
+            .exclude(merge=merge)
+            .values_list("span_id", flat=True)
+        )
+        back = [event for event in events if event.span_id not in later]
+        spans = {
+            span.pk: span
+            for span in Span.objects.select_for_update().filter(
+                pk__in=merge.events.values("span_id"), label_id=merge.into_id
+            )
+        }
+        reversals = []
+        for event in back:
+            span = spans.get(event.span_id)
+            if span is None:
+                continue
+            span.label_id = label.pk
+            reversal = history.relabel_event(span, actor_id=actor.pk, label_id=merge.into_id)
+            reversal.reverts = event
+            reversals.append(reversal)
+        moved = [reversal.span_id for reversal in reversals]
+        now = timezone.now()
+        for first in range(0, len(moved), 2000):  # bounded statements on every database
+            Span.objects.filter(pk__in=moved[first : first + 2000]).update(
+                label=label, updated_at=now
+            )
+        SpanEvent.objects.bulk_create(reversals, batch_size=2000)
+        merge.undone_at = timezone.now()
+        merge.save(update_fields=["undone_at"])
+    return label
