@@ -602,3 +602,7 @@ class SpanEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} span {self.span_id} by {self.actor}"
+
+
+# Background jobs have their own module; imported here so that Django finds the models.
+from .jobs import Job, JobFile  # noqa: E402, F401
