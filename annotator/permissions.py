@@ -24,7 +24,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from corpus.models import Document
 
 from . import sql
-from .models import PLACE_ROLES, Project, Role
+from .models import PLACE_ROLES, Membership, Project, Role
 
 
 class Action(StrEnum):
@@ -135,6 +135,18 @@ def visible_comments(user, project: Project) -> Q:
         return Q()
     return Q(layer_annotator__isnull=True, layer_gold=False) | Q(
         layer_annotator=user.pk, layer_gold=False
+    )
+
+
+def visible_jobs(user) -> Q:
+    """A filter on Job for the jobs the user may read: those of the projects they belong to,
+    and those they started (still theirs after they leave the project)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    return Q(created_by=user.pk) | Q(
+        project__in=Membership.objects.filter(user=user.pk).values("project")
     )
 
 
