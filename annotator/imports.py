@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.tasks import task
 
-from corpus.importers import Record, read_upload
+from corpus.importers import ZIP_SUFFIXES, ParseError, Record, read_upload, zip_members
 
 from .api.uploads import ImportRefused, records_upload
 from .jobs import Job, JobFailed, JobFile, JobKind, job_run
@@ -52,7 +52,7 @@ class Upload:
     @property
     def unpacked_size(self) -> int:
         """Its size, or what a .zip declares its files unpack to."""
-        if Path(self.name).suffix.lower() == ".zip":
+        if _is_zip(self.name):
             try:
                 with zipfile.ZipFile(BytesIO(self.data)) as archive:
                     return sum(member.file_size for member in archive.infolist())
@@ -61,15 +61,27 @@ class Upload:
         return len(self.data)
 
 
-def uploads_problems(uploads: Sequence[Upload]) -> list[str]:
-    """What is wrong with the uploads as a whole, before any is read."""
+def uploads_check(uploads: Sequence[Upload]) -> None:
+    """Refuse (``ImportRefused``) what is wrong with the uploads as a whole, and any .zip
+    that is not safe to unpack (``corpus.importers.zip_members``), before anything is read:
+    in the request, even for an import that will run as a job."""
     if not uploads:
-        return ["Choose at least one file to import."]
+        raise ImportRefused(["Choose at least one file to import."])
     if len(uploads) > MAX_FILES:
-        return [f"At most {MAX_FILES} files at a time: put more in a .zip."]
+        raise ImportRefused([f"At most {MAX_FILES} files at a time: put more in a .zip."])
     if sum(len(upload.data) for upload in uploads) > MAX_BYTES:
-        return [f"At most {MAX_BYTES // (1024 * 1024)} MB at a time: send several imports."]
-    return []
+        raise ImportRefused(
+            [f"At most {MAX_BYTES // (1024 * 1024)} MB at a time: send several imports."]
+        )
+    for upload in uploads:
+        if _is_zip(upload.name):
+            try:
+                with zipfile.ZipFile(BytesIO(upload.data)) as archive:
+                    zip_members(upload.name, archive)
+            except ParseError as error:
+                raise ImportRefused([str(error)]) from None
+            except (zipfile.BadZipFile, OSError, NotImplementedError):
+                raise ImportRefused([f"{upload.name}: not a readable .zip archive"]) from None
 
 
 def runs_in_request(uploads: Sequence[Upload]) -> bool:
@@ -145,3 +157,7 @@ def _import(
     documents = records_upload(project=project, records=read(), uploader=uploader, progress=checked)
     spans = sum(len(record.fields.get("spans") or []) for record in records)
     return {"documents": len(documents), "spans": spans}
+
+
+def _is_zip(name: str) -> bool:
+    return Path(name).suffix.lower() in ZIP_SUFFIXES

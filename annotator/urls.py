@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -75,5 +75,16 @@ urlpatterns = [
         "projects/<int:project_id>/documents/<int:document_id>/history/",
         views.history,
         name="history",
+    ),
+    # The Import page and its background job (annotator/import_views.py).
+    path(
+        "projects/<int:project_id>/import/",
+        import_views.import_documents,
+        name="import_documents",
+    ),
+    path(
+        "projects/<int:project_id>/import/jobs/<int:job_id>/",
+        import_views.import_job,
+        name="import_job",
     ),
 ]

@@ -235,7 +235,7 @@ def _unpack(where: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> by
         with archive.open(member) as unpacked:
             data = unpacked.read(limit + 1)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
-        raise ParseError(where, f"cannot be unpacked ({error})") from None
+        raise ParseError(where, f"damaged: cannot be unpacked ({error})") from None
     if len(data) > limit:
         raise ParseError(where, "unpacks to more than the archive declares: refused")
     return data

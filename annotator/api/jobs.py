@@ -7,9 +7,10 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..imports import Upload, import_later, uploads_problems
+from ..imports import Upload, import_later, uploads_check
 from ..jobs import Job
 from ..permissions import IsManager, visible_jobs
+from .uploads import ImportRefused
 from .views import APIDefaults, ProjectScoped
 
 
@@ -48,8 +49,9 @@ class ImportView(ProjectScoped, APIView):
     )
     def post(self, request, *args, **kwargs):
         uploads = [Upload(file.name, file.read()) for file in request.FILES.getlist("files")]
-        problems = uploads_problems(uploads)
-        if problems:
-            return Response({"files": problems}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            uploads_check(uploads)
+        except ImportRefused as refused:
+            return Response({"files": refused.problems}, status=status.HTTP_400_BAD_REQUEST)
         job = import_later(project=self.project, uploads=uploads, uploader=request.user)
         return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)
