@@ -240,6 +240,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A job's status and a document's are two enums that would both be named "Status".
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "annotator.models.Status",
+        "JobStatusEnum": "annotator.jobs.JobStatus",
+    },
 }
 
 LOGGING = {
