@@ -1,4 +1,4 @@
-# Margin: `make run` sets up and serves the demo; `make test` runs every test.
+# Margin: `make run` sets up and serves the demo (with a worker); `make test` runs every test.
 PYTHON ?= python$(shell cat .python-version)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +8,13 @@ export DEBUG ?= 1
 
 .PHONY: run install migrate demo test test-fast browser-deps lint format bench clean
 
+# The server in the foreground, and a worker for background jobs (imports) beside it. The
+# worker gets its own process group (setsid) so that it, and the child its autoreloader
+# starts, stop together when the server stops, Ctrl+C or otherwise (the EXIT trap).
 run: migrate demo
+	@setsid $(BIN)/python manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill -TERM -$$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST)
 
 install: $(VENV)/.installed

@@ -658,3 +658,7 @@ class SpanEvent(models.Model):
         if self.spans is not None:
             return [row[0] for row in self.spans]
         return [self.span_id]
+
+
+# Background jobs have their own module; imported here so that Django finds the models.
+from .jobs import Job, JobFile  # noqa: E402, F401

@@ -165,6 +165,18 @@ def visible_comments(user, project: Project) -> Q:
     )
 
 
+def visible_jobs(user) -> Q:
+    """A filter on Job for the jobs the user may read: those of the projects they belong to,
+    and those they started (still theirs after they leave the project)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    return Q(created_by=user.pk) | Q(
+        project__in=Membership.objects.filter(user=user.pk).values("project")
+    )
+
+
 def roles_that(action: Action) -> list[str]:
     """The roles allowed ``action``, for filters written in the database's terms."""
     return [role for role, actions in ALLOWED.items() if action in actions]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import manager_views, views
+from . import import_views, manager_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -120,5 +120,16 @@ urlpatterns = [
         "projects/<int:project_id>/members/<int:member_id>/remove/",
         manager_views.member_remove,
         name="member_remove",
+    ),
+    # The Import page and its background job (annotator/import_views.py).
+    path(
+        "projects/<int:project_id>/import/",
+        import_views.import_documents,
+        name="import_documents",
+    ),
+    path(
+        "projects/<int:project_id>/import/jobs/<int:job_id>/",
+        import_views.import_job,
+        name="import_job",
     ),
 ]

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "django_tasks_db",
     "corpus",
     "annotator",
 ]
@@ -197,6 +198,13 @@ STORAGES = {
     },
 }
 
+# Background work (DESIGN.md, "Background work"): Django's tasks framework, queued in the
+# database (django-tasks-db), run by `manage.py db_worker` processes (docs/deploy.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Imports of files up to this size (unpacked) answer in the request; larger ones run as a
+# background job with a progress bar (annotator/imports.py says why 1 MB).
+IMPORT_IN_REQUEST_MAX_BYTES = int(os.environ.get("IMPORT_IN_REQUEST_MAX_BYTES", 1024 * 1024))
+
 # Uploads (document imports) are read in memory up to this size; larger ones spool to disk.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
@@ -245,6 +253,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A job's status and a document's are two enums that would both be named "Status".
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "annotator.models.Status",
+        "JobStatusEnum": "annotator.jobs.JobStatus",
+    },
 }
 
 LOGGING = {

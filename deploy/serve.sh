@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Margin's production shape on one machine: N gunicorn app servers on loopback ports,
-# nginx in front (round-robin, static files), PostgreSQL behind.
+# nginx in front (round-robin, static files), PostgreSQL behind, and background-job
+# workers (manage.py db_worker) beside them.
 #
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/margin SECRET_KEY=… deploy/serve.sh start
 #   deploy/serve.sh stop
 #
 # Environment: DATABASE_URL and SECRET_KEY (required), MARGIN_PORT (nginx, 8080),
 # APP_PORTS (the gunicorns, "8001 8002"), WORKERS and THREADS (per gunicorn, 2 and 1:
-# deploy/gunicorn.conf.py), ALLOWED_HOSTS.
+# deploy/gunicorn.conf.py), JOB_WORKERS (db_worker processes, 1), ALLOWED_HOSTS.
 # On loopback without TLS the secure-cookie and HTTPS-redirect settings are turned off
 # unless set; behind TLS, leave them on (Margin's production defaults).
 set -euo pipefail
@@ -17,6 +18,7 @@ RUN="$ROOT/deploy/run"
 PORT=${MARGIN_PORT:-8080}
 APP_PORTS=${APP_PORTS:-"8001 8002"}
 WORKERS=${WORKERS:-2}
+JOB_WORKERS=${JOB_WORKERS:-1}
 
 stop() {
   if [ -f "$RUN/nginx.pid" ]; then
@@ -24,7 +26,8 @@ stop() {
     for _ in $(seq 50); do [ -f "$RUN/nginx.pid" ] || break; sleep 0.1; done
     rm -f "$RUN/nginx.pid"
   fi
-  for pidfile in "$RUN"/gunicorn-*.pid; do
+  # Job workers finish the task in hand on SIGTERM (an import is one transaction).
+  for pidfile in "$RUN"/gunicorn-*.pid "$RUN"/worker-*.pid; do
     [ -f "$pidfile" ] || continue
     pid=$(cat "$pidfile")
     kill -TERM "$pid" 2>/dev/null || true
@@ -54,6 +57,11 @@ start() {
       config.wsgi
     upstreams+="        server 127.0.0.1:$port;"$'\n'
   done
+  for number in $(seq "$JOB_WORKERS"); do
+    setsid .venv/bin/python manage.py db_worker --no-reload --worker-id "$(hostname)-$number" \
+      >>"$RUN/worker-$number.log" 2>&1 </dev/null &
+    echo $! >"$RUN/worker-$number.pid"
+  done
   # Fill the template (| as the sed separator: paths hold slashes).
   sed -e "s|@ROOT@|$ROOT|g" -e "s|@RUN@|$RUN|g" -e "s|@PORT@|$PORT|g" \
     deploy/nginx.conf.template | awk -v ups="$upstreams" '{ if ($0 == "@UPSTREAMS@") printf "%s", ups; else print }' \
@@ -70,7 +78,7 @@ start() {
     done
   done
   curl -fsS -o /dev/null "http://127.0.0.1:$PORT/accounts/login/"
-  echo "Margin on http://127.0.0.1:$PORT/ (nginx → gunicorn on ports $APP_PORTS)"
+  echo "Margin on http://127.0.0.1:$PORT/ (nginx → gunicorn on ports $APP_PORTS; $JOB_WORKERS job worker(s))"
 }
 
 case "${1:-}" in

@@ -2,7 +2,7 @@
 import command): each document's own fields checked by the API's serializer, then stored
 by ``services.documents_import`` all or nothing."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from corpus.importers import ParseError, Record
 from corpus.models import Document
@@ -11,10 +11,26 @@ from .. import services
 from ..models import Project
 from .serializers import upload_checked
 
+# Documents are checked in chunks of this many, and progress told after each.
+CHECK_CHUNK = 200
 
-def documents_upload(*, project: Project, items: list, uploader) -> list[Document]:
-    """Store the documents of an upload; ``services.BatchErrors`` by index otherwise."""
-    checked, errors = upload_checked(items)
+Progress = Callable[[int, int], None]
+
+
+def documents_upload(
+    *, project: Project, items: list, uploader, progress: Progress | None = None
+) -> list[Document]:
+    """Store the documents of an upload; ``services.BatchErrors`` by index otherwise.
+
+    ``progress(done, total)``, when given, is told how many documents are checked (the
+    storing that follows is one transaction: nobody could see progress made inside it)."""
+    checked, errors = [], {}
+    for first in range(0, len(items), CHECK_CHUNK):
+        chunk, chunk_errors = upload_checked(items[first : first + CHECK_CHUNK])
+        checked += chunk
+        errors |= {str(first + int(index)): found for index, found in chunk_errors.items()}
+        if progress is not None:
+            progress(min(first + CHECK_CHUNK, len(items)), len(items))
     if errors:
         raise services.BatchErrors(errors)
     return services.documents_import(project=project, items=checked, uploader=uploader)
@@ -28,10 +44,13 @@ class ImportRefused(ValueError):
         self.problems = problems
 
 
-def records_upload(*, project: Project, records: Iterable[Record], uploader) -> list[Document]:
+def records_upload(
+    *, project: Project, records: Iterable[Record], uploader, progress: Progress | None = None
+) -> list[Document]:
     """Import records read from files (``corpus.importers``), all or nothing.
 
     Raises ``ImportRefused`` naming each bad file and line; nothing is stored then.
+    ``progress`` as ``documents_upload`` takes it.
     """
     try:
         records = list(records)
@@ -41,7 +60,10 @@ def records_upload(*, project: Project, records: Iterable[Record], uploader) -> 
         raise ImportRefused(["nothing to import: the files hold no documents"])
     try:
         return documents_upload(
-            project=project, items=[record.fields for record in records], uploader=uploader
+            project=project,
+            items=[record.fields for record in records],
+            uploader=uploader,
+            progress=progress,
         )
     except services.BatchErrors as refused:
         raise ImportRefused(

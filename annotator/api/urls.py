@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
+from .jobs import ImportView, JobViewSet
 from .views import (
     DocsView,
     DocumentSpanViewSet,
@@ -30,10 +31,14 @@ router.register(
     rf"{PROJECT}/documents/(?P<document_pk>[0-9]+)/spans", DocumentSpanViewSet, basename="spans"
 )
 router.register("spans", SpanViewSet, basename="span")
+# Background jobs, and files imported as one (annotator/api/jobs.py).
+router.register("jobs", JobViewSet, basename="job")
+imports = [re_path(rf"^{PROJECT}/imports/$", ImportView.as_view(), name="imports")]
 
 urlpatterns = [
     path("", RootView.as_view(), name="root"),
     *router.urls,
+    *imports,
     path("auth/token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(), name="docs"),

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from annotator.api import urls as api
+from annotator.jobs import Job
 from annotator.models import DocumentStatus, Label, Membership, Project, Span
 from corpus.models import Document
 from tests.api.conftest import ROLES
@@ -63,6 +64,10 @@ def alice_span(w) -> dict:
 
 def gold_span(w) -> dict:
     return {"pk": w.spans["gold"].pk}
+
+
+def queued_job(w) -> Job:
+    return Job.objects.create(project=w.project, kind="import", created_by=w.people["manager"])
 
 
 NEW_SPAN = {"start": 0, "end": 2, "label": "PERSON"}
@@ -117,6 +122,10 @@ CASES = [
         "200 200 200 200 200 200 200",
         body={"username": "alice", "password": "pw-alice-123"},
     ),
+    # Jobs: members of the job's project read it. File imports take multipart files (the
+    # multipart request is tests/jobs/test_api.py's): a JSON body is 415, after the roles.
+    Case("job-detail", "GET", EVERYONE, lambda w: {"pk": queued_job(w).pk}),
+    Case("imports", "POST", "401 404 403 403 403 415 415", project, {"files": []}, note="json"),
     Case("schema", "GET", "200 200 200 200 200 200 200"),
     Case("docs", "GET", "200 200 200 200 200 200 200"),
     Case("root", "GET", "200 200 200 200 200 200 200"),

@@ -3,8 +3,10 @@
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
+from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.models import Token
 
+from annotator.imports import Upload, import_later
 from annotator.models import DocumentStatus, Project, SpanEvent
 from annotator.services import label_create, label_merge, span_create, span_delete
 from tests.conftest import TRICKY_TEXT
@@ -13,7 +15,7 @@ from tests.conftest import TRICKY_TEXT
 @pytest.fixture
 def site(project, document, people, weapons):
     """Something behind every URL: alice's span (and a deleted one), a gold span, a token,
-    a group, login records; ids to fill every path argument."""
+    a group, login records, a queued import job; ids to fill every path argument."""
     person = project.labels.get(name="PERSON")
     start = TRICKY_TEXT.index("artillery")
     alices = span_create(
@@ -51,6 +53,9 @@ def site(project, document, people, weapons):
     spare = label_create(project=project, name="SPARE", shortcut="9")
     merge = label_merge(label=spare, into=person, actor=people["manager"])
     other = Project.objects.create(name="Empty")
+    job = import_later(
+        project=project, uploads=[Upload("a.txt", b"A document.")], uploader=people["manager"]
+    )
     free = TRICKY_TEXT.index("arrived")
     objects = {
         "auth/group": Group.objects.get(),
@@ -66,11 +71,13 @@ def site(project, document, people, weapons):
         "annotator/span": alices,
         "annotator/spanevent": SpanEvent.objects.filter(span_id=alices.pk).get(),
         "corpus/document": document,
+        "django_tasks_database/dbtaskresult": DBTaskResult.objects.get(),
     }
     return {
         "project": project,
         "document": document,
         "span": alices,
+        "job": job,
         "person": person,
         "weapons": weapons,
         "member": people["alice"].memberships.get(),

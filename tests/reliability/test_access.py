@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from annotator.models import Project, Span
@@ -126,6 +127,9 @@ EXPECT: dict[str, Row] = {
         MANAGERS.expect, "POST", {"member-{member}-role": "reviewer"}
     ),
     "projects/<int:project_id>/members/<int:member_id>/remove/": Row(MANAGERS.expect, "POST"),
+    # Import: the page, and the page of an import running as a job (polled by htmx).
+    "projects/<int:project_id>/import/": MANAGERS,
+    "projects/<int:project_id>/import/jobs/<int:job_id>/": MANAGERS,
     # Export: the page and download (UI), the API's file and card. Annotators may export
     # their own layer only, and the default layer is "all".
     "projects/<int:project_id>/export/": MEMBERS,
@@ -148,6 +152,11 @@ EXPECT: dict[str, Row] = {
     ),
     "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/spans/$": (API_MEMBERS),
     "api/^spans/(?P<pk>[0-9]+)/$": Row("401       404      ok    404   ok      ok      ok"),
+    # Jobs: members of the job's project (and whoever started it); imports: managers.
+    "api/^jobs/(?P<pk>[0-9]+)/$": API_MEMBERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/imports/$": Row(
+        "401       404      403   403   403     ok      ok", "POST", {"files": "{file}"}
+    ),
     "api/auth/token/": Row("405       405      405   405   405     405     405"),
     "api/schema/": ANYONE,
     "api/docs/": ANYONE,
@@ -166,7 +175,9 @@ EXPECT: dict[str, Row] = {
     "admin/r/<path:content_type_id>/<path:object_id>/": Row(
         "login     login    login login login   404     404"
     ),
-    "admin/^(?P<app_label>auth|authtoken|axes|annotator|corpus)/$": ADMIN_STAFF,
+    "admin/^(?P<app_label>auth|authtoken|axes|django_tasks_database|annotator|corpus)/$": (
+        ADMIN_STAFF
+    ),
     "admin/(?P<url>.*)$": Row("login     login    login login login   404     404"),
 }
 
@@ -201,6 +212,8 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "annotator/spanevent": (READ_ONLY_FOR_ALL, READ_ONLY_FOR_ALL),
     # Documents: managers read them; only superusers add, change or delete.
     "corpus/document": (READ_ONLY_FOR_ALL, "ok ok ok ok ok ok"),
+    # The task queue's records (django-tasks-db): superusers read them (tracebacks).
+    "django_tasks_database/dbtaskresult": (NOT_FOR_MANAGERS, READ_ONLY_FOR_ALL),
 }
 for model, (manager, root) in ADMIN_MODELS.items():
     for route, for_manager, for_root in zip(
@@ -256,6 +269,8 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             pk = document.pk
         elif route.startswith("api/^spans/"):
             pk = s["span"].pk
+        elif route.startswith("api/^jobs/"):
+            pk = s["job"].pk
         values = {
             "project_id": project.pk,
             "project_pk": project.pk,
@@ -265,6 +280,7 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             "label_id": s["weapons"].pk,
             "member_id": s["member"].pk,
             "merge_id": s["merge"].pk,
+            "job_id": s["job"].pk,
             "pk": pk,
             "username": "alice",
             "uidb64": "MQ",
@@ -284,6 +300,8 @@ def form(row: Row, s: dict) -> dict:
         "{free_start}": s["free"][0],
         "{free_end}": s["free"][1],
     }
+    if row.data.get("files") == "{file}":  # a fresh file for each request
+        filled["{file}"] = SimpleUploadedFile("a.txt", b"A document.")
 
     def fill(value):
         if isinstance(value, list):

@@ -1,0 +1,87 @@
+"""The Import page (managers): several files at once, small imports answered at once, large
+ones followed as a background job whose progress bar polls ``import_job`` every second."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseStopPolling
+
+from .api.uploads import ImportRefused
+from .imports import (
+    MAX_FILES,
+    Upload,
+    import_later,
+    import_now,
+    refusal,
+    runs_in_request,
+    uploads_check,
+)
+from .jobs import Job, JobStatus
+from .permissions import Action, project_view, visible_jobs
+
+TEMPLATE = "annotator/imports/import.html"
+ACCEPT = ".txt,.text,.jsonl,.ndjson,.json,.zip"
+
+
+@require_http_methods(["GET", "POST"])
+@project_view(Action.MANAGE)
+def import_documents(request, project):
+    summary, problems = "", []
+    if request.method == "POST":
+        uploads = [Upload(file.name, file.read()) for file in request.FILES.getlist("files")]
+        try:
+            uploads_check(uploads)
+            if not runs_in_request(uploads):
+                job = import_later(project=project, uploads=uploads, uploader=request.user)
+                return redirect("import_job", project.pk, job.pk)
+            imported = import_now(project=project, uploads=uploads, uploader=request.user)
+        except ImportRefused as refused:
+            summary, *problems = refusal(refused).splitlines()
+        else:
+            messages.success(request, _imported(imported))
+            return redirect("import_documents", project.pk)
+    context = {
+        "project": project,
+        "summary": summary,
+        "problems": problems,
+        "accept": ACCEPT,
+        "max_files": MAX_FILES,
+    }
+    return render(request, TEMPLATE, context)
+
+
+@require_GET
+@project_view(Action.MANAGE)
+def import_job(request, project, job_id: int):
+    """The job's page; to htmx's polling, the job's part alone, and 286 (stop) once done."""
+    job = Job.objects.filter(visible_jobs(request.user), project=project, pk=job_id).first()
+    if job is None:
+        raise Http404("No such import in this project.")
+    context = {"project": project, **_job_context(project, job)}
+    if not request.htmx:
+        return render(request, TEMPLATE, context)
+    part = render_to_string(f"{TEMPLATE}#job", context, request=request)
+    return HttpResponseStopPolling(part) if job.finished else HttpResponse(part)
+
+
+def _job_context(project, job: Job) -> dict:
+    error = job.error.splitlines()
+    return {
+        "job": job,
+        "percent": round(job.progress * 100),
+        "poll_url": reverse("import_job", args=[project.pk, job.pk]),
+        "imported": _imported(job.result) if job.status == JobStatus.DONE and job.result else "",
+        "summary": error[0] if error else "",
+        "problems": error[1:],
+    }
+
+
+def _imported(counts: dict) -> str:
+    documents, spans = counts["documents"], counts["spans"]
+    return (
+        f"Imported {documents} document{'s' if documents != 1 else ''} "
+        f"and {spans} span{'s' if spans != 1 else ''}."
+    )
