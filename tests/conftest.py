@@ -6,7 +6,8 @@ from django.core.management import call_command
 from annotator.models import Label, Membership, Project, Role
 from corpus.models import Document
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+# The two seed articles as they were given, kept beside the fixture that loads them.
+SEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "seeds"
 
 # Emoji with a skin-tone modifier (two code points, four UTF-16 units), a combining mark,
 # CJK and a no-break space before the words that get tagged.

@@ -27,6 +27,13 @@ def luminance(hex_color: str) -> float:
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
+def test_both_seed_articles_are_in_the_repository():
+    assert sorted(p.name for p in SEEDS.glob("*.txt")) == [
+        "article-kim-putin-vladivostok.txt",
+        "article-newseum-kim-putin.txt",
+    ]
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in SEEDS.glob("*.txt")))
 def test_seed_articles_are_loaded_verbatim(demo, name):
     text = (SEEDS / name).read_text(encoding="utf-8")
