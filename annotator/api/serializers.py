@@ -43,11 +43,22 @@ class LabelSerializer(serializers.ModelSerializer):
         return value
 
 
+class NewLabelSerializer(serializers.Serializer):
+    """A label given with a new project; checked as the labels page checks one
+    (``services.label_create``), the colour the palette's next when not given."""
+
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    color = serializers.CharField(required=False, allow_blank=True, default="", max_length=7)
+    shortcut = serializers.CharField(required=False, allow_blank=True, default="", max_length=1)
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     """A project with its labels, the requesting user's role and a few counts.
 
     ``role`` and the counts come from annotations made by the view's queryset, so a list
-    of projects costs the same number of queries as one.
+    of projects costs the same number of queries as one. A new project may come with its
+    ``labels`` (projects are not changed here; labels have their own endpoint).
     """
 
     labels = LabelSerializer(many=True, read_only=True)
@@ -69,6 +80,17 @@ class ProjectSerializer(serializers.ModelSerializer):
             "counts",
         ]
         extra_kwargs = {"annotators_per_document": {"max_value": 1000}}
+
+    def to_internal_value(self, data):
+        labels = data.get("labels") if isinstance(data, dict) else None
+        validated = super().to_internal_value(data)
+        if labels is None:
+            return validated
+        items = NewLabelSerializer(data=labels, many=True)
+        if not items.is_valid():
+            raise serializers.ValidationError({"labels": items.errors})
+        validated["labels"] = items.validated_data
+        return validated
 
     def get_counts(self, project: Project) -> dict[str, int]:
         return {

@@ -167,7 +167,16 @@ class ProjectViewSet(
         )
 
     def perform_create(self, serializer) -> None:
-        project = services.project_create(creator=self.request.user, **serializer.validated_data)
+        fields = dict(serializer.validated_data)
+        labels = fields.pop("labels", [])
+        with transaction.atomic():  # the project with all its labels, or nothing
+            project = services.project_create(creator=self.request.user, **fields)
+            for index, label in enumerate(labels):
+                try:
+                    services.label_create(project=project, **label)
+                except DjangoValidationError as error:
+                    problems = getattr(error, "message_dict", {"name": error.messages})
+                    raise serializers.ValidationError({"labels": {str(index): problems}}) from None
         serializer.instance = self.get_queryset().get(pk=project.pk)
 
     @extend_schema(

@@ -193,3 +193,42 @@ def test_agreement_has_the_contract_keys(world, client_for):
 
     assert response.status_code == 200
     assert {"documents", "krippendorff_alpha", "pairwise", "per_label"} <= set(response.json())
+
+
+def test_a_new_project_comes_with_its_labels_checked_as_the_labels_page_checks_them(
+    world, client_for
+):
+    body = {
+        "name": "Missiles",
+        "labels": [
+            {"name": "WEAPONS", "shortcut": "1"},
+            {"name": "LOCATION", "shortcut": "2", "color": "#1d4ed8"},
+        ],
+    }
+    response = client_for("manager").post(reverse("api:project-list"), body, format="json")
+    assert response.status_code == 201, response.json()
+    labels = response.json()["labels"]
+    assert [(label["name"], label["shortcut"]) for label in labels] == [
+        ("WEAPONS", "1"),
+        ("LOCATION", "2"),
+    ]
+    assert labels[0]["color"].startswith("#") and labels[1]["color"] == "#1d4ed8"
+
+
+@pytest.mark.parametrize(
+    "labels, field",
+    [
+        ([{"name": "WEAPONS"}, {"name": "weapons"}], "name"),  # the same name twice
+        ([{"name": "WEAPONS", "shortcut": "["}], "shortcut"),  # a key the workspace uses
+        ([{"name": "WEAPONS", "color": "#eeeeee"}], "color"),  # white text unreadable on it
+        ([{"name": ""}], "name"),
+        ("WEAPONS", "non_field_errors"),  # not a list
+    ],
+)
+def test_a_new_project_with_a_bad_label_is_refused_whole(world, client_for, labels, field):
+    before = Project.objects.count()
+    body = {"name": "Missiles", "labels": labels}
+    response = client_for("manager").post(reverse("api:project-list"), body, format="json")
+    assert response.status_code == 400
+    assert field in str(response.json()["labels"])
+    assert Project.objects.count() == before  # nothing half-made
