@@ -84,9 +84,19 @@ label_name = RegexValidator(
 )
 
 
+# The largest ``Label.order`` every database stores (PostgreSQL's integer; SQLite would
+# take any 64-bit number).
+ORDER_MAX = 2**31 - 1
+
+
 class LabelQuerySet(models.QuerySet):
     def get_by_natural_key(self, project_name: str, name: str) -> "Label":
         return self.get(project__name=project_name, name=name)
+
+    def next_order(self) -> int:
+        """The place after the last of these labels (the last place, when it is taken)."""
+        last = self.aggregate(last=models.Max("order"))["last"]
+        return 0 if last is None else min(last + 1, ORDER_MAX)
 
 
 class Label(models.Model):

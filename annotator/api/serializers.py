@@ -16,7 +16,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from corpus.models import Document
 
 from .. import services
-from ..models import Label, Membership, Project, Role, Span, Status
+from ..models import ORDER_MAX, Label, Membership, Project, Role, Span, Status
 
 
 class LabelSerializer(serializers.ModelSerializer):
@@ -25,8 +25,7 @@ class LabelSerializer(serializers.ModelSerializer):
     class Meta:
         model = Label
         fields = ["id", "name", "description", "color", "shortcut", "order"]
-        # Bounds the same on every database (SQLite would take any 64-bit number).
-        extra_kwargs = {"order": {"max_value": 2**31 - 1}}
+        extra_kwargs = {"order": {"max_value": ORDER_MAX}}
 
     def _siblings(self):
         labels = self.context["project"].labels.all()

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -220,8 +220,7 @@ class LabelViewSet(ProjectScoped, viewsets.ModelViewSet):
     def perform_create(self, serializer) -> None:
         order = serializer.validated_data.get("order")
         if order is None:
-            last = self.project.labels.aggregate(last=Max("order"))["last"]
-            order = 0 if last is None else last + 1
+            order = self.project.labels.next_order()
         try:
             with transaction.atomic():
                 serializer.save(project=self.project, order=order)

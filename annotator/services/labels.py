@@ -3,7 +3,6 @@ history. (Deleting a label no span uses is ``projects.label_delete``.)"""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from .. import history, palette
@@ -103,14 +102,13 @@ def label_create(
             color = palette.next_color(project.labels.values_list("color", flat=True))
         color = color.lower()
         _check(label_errors(project, name=name, color=color, shortcut=shortcut))
-        last = project.labels.aggregate(last=Max("order"))["last"]
         label = Label(
             project=project,
             name=name,
             description=description,
             color=color,
             shortcut=shortcut,
-            order=0 if last is None else last + 1,
+            order=project.labels.next_order(),
         )
         _save(label)
     return label

@@ -232,3 +232,15 @@ def test_a_new_project_with_a_bad_label_is_refused_whole(world, client_for, labe
     assert response.status_code == 400
     assert field in str(response.json()["labels"])
     assert Project.objects.count() == before  # nothing half-made
+
+
+def test_a_label_after_one_at_the_last_place_takes_that_place_too(world, client_for):
+    """Found by schemathesis on PostgreSQL: a label at order 2**31 - 1, then one without an
+    order, asked the database to store 2**31 (a 500, "integer out of range")."""
+    manager = client_for("manager")
+    last = {"name": "LAST", "order": 2**31 - 1}
+    assert manager.post(labels_url(world), last, format="json").status_code == 201
+    response = manager.post(labels_url(world), {"name": "AFTER"}, format="json")
+    assert response.status_code == 201 and response.json()["order"] == 2**31 - 1
+    too_far = {"name": "BEYOND", "order": 2**31}
+    assert manager.post(labels_url(world), too_far, format="json").status_code == 400
