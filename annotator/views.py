@@ -214,8 +214,11 @@ def review(request, project: Project, document_id: int):
 @require_GET
 @project_view(Action.REVIEW)
 def review_candidates(request, project: Project, document_id: int):
-    """The next rows of the review page's comparison (the page holds the first ones)."""
+    """The next rows of the review page's comparison (the page holds the first ones); asked
+    outside the page, the page itself."""
     document = document_or_404(project, document_id)
+    if not request.htmx:
+        return redirect("review", project_id=project.pk, document_id=document.pk)
     context = _candidate_page(project, document, curation.compare(project, document), request)
     return render(request, "annotator/workspace.html#candidate-page", context)
 

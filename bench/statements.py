@@ -12,20 +12,13 @@ seven alternating rounds) and the ratio: the figure each statement's docstring q
 
 import os
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'statements.sqlite3'}")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from inprocess import start_django
 
-import django  # noqa: E402
-
-django.setup()
+start_django("statements")
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402

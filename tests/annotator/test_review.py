@@ -219,6 +219,13 @@ def test_the_review_page_of_a_long_article_loads_its_rows_in_pages(
     assert rows == total
 
 
+def test_the_rows_asked_outside_the_page_lead_to_the_page(client, people, project, long_review):
+    client.force_login(people["reviewer"])
+    url = reverse("review_candidates", args=[project.pk, long_review.pk])
+    response = client.get(url, {"page": 2})
+    assert response.status_code == 302 and response["Location"] == review_url(project, long_review)
+
+
 def test_the_rows_are_for_reviewers_only(client, people, project, long_review):
     client.force_login(people["alice"])
     url = reverse("review_candidates", args=[project.pk, long_review.pk])
