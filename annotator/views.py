@@ -11,8 +11,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce, Length
-from django.http import Http404, HttpResponse
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,7 +21,8 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from corpus.models import Document
 
-from . import curation, patches, services
+from . import curation, document_table, patches, services
+from .document_table import DocumentFilters
 from .history import EVENTS_PER_PAGE, document_history, history_rows
 from .models import (
     Comment,
@@ -51,6 +52,7 @@ from .services import BatchErrors
 from .undo import last_change, undo_last
 
 DOCUMENTS_PER_PAGE = 50
+BULK_MAX = 10_000  # documents one assignment may take: one statement's parameters
 CANDIDATES_PER_PAGE = 50
 HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -97,44 +99,32 @@ def _percent(part: int, whole: int) -> int:
 @require_GET
 @project_view()
 def project_detail(request, project: Project):
-    my_status = DocumentStatus.objects.filter(
-        project=project, document=OuterRef("pk"), user=request.user
-    ).values("status")[:1]
-    my_spans = (
-        Span.objects.filter(project=project, document=OuterRef("pk"), annotator=request.user)
-        .filter(gold=False)
-        .values("document")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )
-    documents = (
-        project.documents.annotate(
-            length=Length("text"),
-            my_status=Coalesce(Subquery(my_status), Value(Status.NEW)),
-            my_span_count=Coalesce(Subquery(my_spans), Value(0), output_field=IntegerField()),
-        )
-        .defer("text", "meta")
-        .order_by("id")
-    )
-    status = request.GET.get("status", "")
-    if status in Status.values:
-        documents = documents.filter(my_status=status)
-    else:
-        status = ""
-    page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    sees_team = can_review(request.user, project)
     manager = can_manage(request.user, project)
+    people = (
+        list(project.memberships.select_related("user").order_by("user__username"))
+        if sees_team
+        else []
+    )
+    filters = DocumentFilters(request.GET, people=people, sees_team=sees_team)
+    if filters.is_valid():
+        found = document_table.documents(project, request.user, filters)
+    else:
+        found = project.documents.none()
+    page = Paginator(found.only("id", "title", "external_id"), DOCUMENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "project": project,
         "page": page,
-        "status": status,
-        "statuses": Status.choices,
-        "can_review": can_review(request.user, project),
+        "rows": document_table.rows(project, request.user, list(page), sees_team=sees_team),
+        "filters": filters,
+        "query": query.urlencode(),
+        "can_review": sees_team,
         "can_manage": manager,
-        "members": (
-            list(project.memberships.select_related("user").order_by("user__username"))
-            if manager
-            else []
-        ),
+        "members": people if manager else [],
     }
     return render(request, "annotator/project.html", context)
 
@@ -142,18 +132,49 @@ def project_detail(request, project: Project):
 @require_POST
 @project_view(Action.MANAGE)
 def assign(request, project: Project):
-    """A manager gives the ticked documents to one member."""
+    """A manager gives the ticked documents (or every match of the table's filters) to one
+    member, or takes them back."""
     member = (
         Membership.objects.filter(project=project, user__username=request.POST.get("user", ""))
         .select_related("user")
         .first()
     )
-    ids = [pk for pk in map(_int, request.POST.getlist("document")) if pk is not None]
-    documents = list(project.documents.filter(pk__in=ids).only("id"))
-    if member is None:
-        messages.error(request, "Choose a member of this project to assign documents to.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("project", args=[project.pk])
+    if request.POST.get("matching"):
+        people = list(project.memberships.select_related("user"))
+        filters = DocumentFilters(
+            QueryDict(request.POST.get("filters", "")), people=people, sees_team=True
+        )
+        if not filters.is_valid():
+            messages.error(request, "The filters changed or are not valid: select again.")
+            return redirect(back)
+        chosen = document_table.documents(project, request.user, filters)
+    else:
+        ids = [pk for pk in map(_int, request.POST.getlist("document")) if pk is not None]
+        chosen = project.documents.filter(pk__in=ids[: BULK_MAX + 1])
+    documents = list(chosen.only("id", "title", "external_id")[: BULK_MAX + 1])
+    if len(documents) > BULK_MAX:
+        messages.error(
+            request,
+            f"More than {BULK_MAX:,} documents chosen: narrow the filters and do it in parts.",
+        )
+    elif member is None:
+        messages.error(request, "Choose a member of this project first.")
     elif not documents:
-        messages.error(request, "Tick the documents to assign first.")
+        messages.error(request, "Tick the documents first, or select every match.")
+    elif request.POST.get("action") == "unassign":
+        taken, begun = services.documents_unassign(
+            project=project, documents=documents, user=member.user
+        )
+        messages.success(request, f"Took {len(taken)} document(s) back from {member.user}.")
+        if begun:
+            messages.warning(
+                request,
+                f"Kept {len(begun)} that {member.user} has begun ({_names(begun)}): "
+                "their work stays theirs.",
+            )
     else:
         added, full = services.documents_assign(
             project=project, documents=documents, user=member.user
@@ -162,17 +183,18 @@ def assign(request, project: Project):
         note = f" ({already} already theirs)" if already else ""
         messages.success(request, f"Assigned {len(added)} document(s) to {member.user}{note}.")
         if full:
-            names = ", ".join(f"“{document}”" for document in full[:5])
-            more = f" and {len(full) - 5} more" if len(full) > 5 else ""
             people = project.annotators_per_document
             messages.error(
                 request,
-                f"Not assigned, already with their {people} annotator(s): {names}{more}.",
+                f"Not assigned, already with their {people} annotator(s): {_names(full)}.",
             )
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("project", args=[project.pk])
     return redirect(back)
+
+
+def _names(documents: list[Document], shown: int = 5) -> str:
+    names = ", ".join(f"“{document}”" for document in documents[:shown])
+    more = len(documents) - shown
+    return f"{names} and {more} more" if more > 0 else names
 
 
 @require_GET

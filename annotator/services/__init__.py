@@ -12,6 +12,7 @@ from .assignment import (
     document_next,
     document_reopen,
     documents_assign,
+    documents_unassign,
     status_claim,
 )
 from .documents import documents_import
@@ -69,6 +70,7 @@ __all__ = [
     "document_reopen_review",
     "documents_assign",
     "documents_import",
+    "documents_unassign",
     "gold_accept",
     "is_commented",
     "label_create",

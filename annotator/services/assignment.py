@@ -18,6 +18,7 @@ from ..models import (
     DocumentStatus,
     Membership,
     Project,
+    Span,
     Status,
 )
 from ..permissions import takes_a_place
@@ -162,6 +163,29 @@ def documents_assign(
             DocumentStatus(project=project, document=document, user=user) for document in assigned
         )
     return assigned, full
+
+
+def documents_unassign(
+    *, project: Project, documents: Iterable[Document], user
+) -> tuple[list[Document], list[Document]]:
+    """Take documents back from a member: their claim is removed, freeing its place for
+    someone else, where they have not begun (status "new", nothing in their layer).
+
+    A document they have begun keeps its claim (an unassignment never strands their work):
+    returns the documents taken back and those kept because begun.
+    """
+    documents = sorted(documents, key=lambda document: document.pk)
+    with transaction.atomic():
+        claims = DocumentStatus.objects.filter(project=project, user=user, document__in=documents)
+        begun = set(claims.exclude(status=Status.NEW).values_list("document_id", flat=True)) | set(
+            Span.objects.filter(project=project, document__in=documents, annotator=user)
+            .filter(gold=False)
+            .values_list("document_id", flat=True)
+        )
+        claimed = set(claims.values_list("document_id", flat=True))
+        taken = [d for d in documents if d.pk in claimed and d.pk not in begun]
+        claims.filter(document__in=taken).delete()
+    return taken, [d for d in documents if d.pk in claimed and d.pk in begun]
 
 
 def document_complete(*, project: Project, document: Document, user) -> DocumentStatus:
