@@ -133,11 +133,11 @@ def documents(project: Project, user, filters: DocumentFilters) -> QuerySet[Docu
     elif data.get("reviewed") == "no":
         found = found.exclude(Exists(reviewed))
     if data.get("disputed"):
-        found = _with_dispute(project, found, data["disputed"] == "yes")
+        found = disputed(project, found, data["disputed"] == "yes")
     return found.order_by(*SORTS[data["sort"]][1])
 
 
-def _with_dispute(project: Project, found: QuerySet, disputed: bool) -> QuerySet:
+def disputed(project: Project, found: QuerySet, yes: bool = True) -> QuerySet:
     """Documents whose analysts disagree, by the review page's rule (``curation``): at
     least two people completed it, and some span in an analyst's layer is not marked by
     more than half of them (``layers.majority_spans``)."""
@@ -180,7 +180,26 @@ def _with_dispute(project: Project, found: QuerySet, disputed: bool) -> QuerySet
         ),
     ).annotate(half=F("voters") / Value(2))
     rule = Q(voters__gte=2) & Exists(weak)
-    return found.filter(rule) if disputed else found.exclude(rule)
+    return found.filter(rule) if yes else found.exclude(rule)
+
+
+def ready_for_review(project: Project) -> QuerySet[Document]:
+    """Documents whose every annotator place is complete and that nobody has reviewed."""
+    done = (
+        DocumentStatus.objects.places()
+        .filter(project=project, document=OuterRef("pk"), status=Status.COMPLETE)
+        .values("document")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    reviewed = Review.objects.filter(project=project, document=OuterRef("pk"))
+    return (
+        project.documents.defer("text", "meta")
+        .annotate(done=Coalesce(Subquery(done), 0, output_field=IntegerField()))
+        .filter(done__gte=project.annotators_per_document)
+        .exclude(Exists(reviewed))
+        .order_by("id")
+    )
 
 
 @dataclass

@@ -10,8 +10,6 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,12 +19,11 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from corpus.models import Document
 
-from . import curation, document_table, patches, services
+from . import curation, document_table, homes, patches, services
 from .document_table import DocumentFilters
 from .history import EVENTS_PER_PAGE, document_history, history_rows
 from .models import (
     Comment,
-    DocumentStatus,
     Label,
     Membership,
     Project,
@@ -57,43 +54,9 @@ CANDIDATES_PER_PAGE = 50
 HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
-def _count(queryset) -> Subquery:
-    return Coalesce(
-        Subquery(queryset.values("project").annotate(n=Count("pk")).values("n")[:1]),
-        Value(0),
-        output_field=IntegerField(),
-    )
-
-
 @require_GET
 def home(request):
-    complete = DocumentStatus.objects.filter(project=OuterRef("pk"), status=Status.COMPLETE)
-    projects = (
-        Project.objects.visible_to(request.user)
-        .with_role(request.user)
-        .annotate(
-            document_total=Count("documents", distinct=True),
-            done_total=_count(complete),
-            my_done=_count(complete.filter(user=request.user)),
-        )
-        .order_by("name", "id")
-    )
-    rows = []
-    for project in projects:
-        needed = project.document_total * project.annotators_per_document
-        rows.append(
-            {
-                "project": project,
-                "my_percent": _percent(project.my_done, project.document_total),
-                "team_percent": _percent(project.done_total, needed),
-                "needed": needed,
-            }
-        )
-    return render(request, "annotator/home.html", {"rows": rows})
-
-
-def _percent(part: int, whole: int) -> int:
-    return round(100 * part / whole) if whole else 0
+    return render(request, "annotator/home.html", {"cards": homes.cards(request.user)})
 
 
 @require_GET

@@ -84,3 +84,18 @@ def layers(project, document, people):
         project=project, document=document, annotator=people["alice"], label=person, start=0, end=2
     )
     return project
+
+
+@pytest.fixture
+def table(annotated):
+    """``annotated`` (tricky and plain disputed and complete, plain reviewed, draft begun by
+    alice), plus "Agreed" (alice and bob completed the same span) and "Fresh" (nobody's)."""
+    project, alice, bob = annotated["project"], annotated["alice"], annotated["bob"]
+    agreed = Document.objects.create(title="Agreed", text="Kim met Putin.", external_id="agreed")
+    fresh = Document.objects.create(title="Fresh", text="Nothing ARRIVED here.")
+    project.documents.add(agreed, fresh)
+    person = project.labels.get(name="PERSON")
+    for user in (alice, bob):
+        span_create(project=project, document=agreed, annotator=user, label=person, start=0, end=3)
+        document_complete(project=project, document=agreed, user=user)
+    return {**annotated, "agreed": agreed, "fresh": fresh}

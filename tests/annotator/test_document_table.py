@@ -7,25 +7,8 @@ import pytest
 from django.urls import reverse
 
 from annotator.models import DocumentStatus, Status
-from annotator.services import document_complete, documents_assign, span_create
+from annotator.services import documents_assign
 from corpus.models import Document
-
-
-@pytest.fixture
-def table(annotated):
-    """``annotated`` (tricky and plain disputed and complete, plain reviewed, draft begun by
-    alice), plus "Agreed" (alice and bob completed the same span) and "Fresh" (nobody's)."""
-    project, alice, bob = annotated["project"], annotated["alice"], annotated["bob"]
-    agreed = Document.objects.create(title="Agreed", text="Kim met Putin.", external_id="agreed")
-    fresh = Document.objects.create(title="Fresh", text="Nothing ARRIVED here.")
-    project.documents.add(agreed, fresh)
-    person = project.labels.get(name="PERSON")
-    for user in (alice, bob):
-        span_create(
-            project=project, document=agreed, annotator=user, label=person, start=0, end=3
-        )
-        document_complete(project=project, document=agreed, user=user)
-    return {**annotated, "agreed": agreed, "fresh": fresh}
 
 
 def titles(client, project, **query) -> list[str]:
@@ -142,9 +125,9 @@ def test_assigns_every_match_across_pages(client, table, make_user):
         follow=True,
     )
     assert "Assigned 60 document(s) to carol." in response.content.decode()
-    assert set(
-        DocumentStatus.objects.filter(user=carol).values_list("document_id", flat=True)
-    ) == {document.pk for document in more}
+    assert set(DocumentStatus.objects.filter(user=carol).values_list("document_id", flat=True)) == {
+        document.pk for document in more
+    }
 
 
 def test_takes_back_only_what_was_not_begun(client, table):
@@ -186,14 +169,11 @@ def test_a_page_runs_the_same_few_statements_whatever_the_size(
 ):
     project = table["project"]
     more = Document.objects.bulk_create(
-        Document(title=f"Extra {n}", text=f"extra {n}", content_hash=f"x{n}")
-        for n in range(extra)
+        Document(title=f"Extra {n}", text=f"extra {n}", content_hash=f"x{n}") for n in range(extra)
     )
     project.documents.add(*more)
     for document in more[:60]:
         documents_assign(project=project, documents=[document], user=table["alice"])
     manager = signed_in(client, table["manager"])
     with django_assert_max_num_queries(16):
-        manager.get(
-            reverse("project", args=[project.pk]), {"reviewed": "no", "disputed": "no"}
-        )
+        manager.get(reverse("project", args=[project.pk]), {"reviewed": "no", "disputed": "no"})
