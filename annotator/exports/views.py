@@ -86,7 +86,9 @@ PARAMETERS = [
         responses={
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY,
-                description="The file, streamed; X-Margin-Merged and X-Margin-Dropped count "
+                description="The file, streamed, named (Content-Disposition) "
+                "<project>_<layer>[_reviewed|_complete]_<format>[_<split>].<extension>; "
+                "X-Margin-Merged and X-Margin-Dropped count "
                 "what the format's overlap rule merged and dropped, X-Margin-Card is the "
                 "card's URL.",
             ),
