@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from .models import DocumentStatus, Project, Review, Status
 
@@ -102,6 +102,19 @@ def completed_documents(layer: Layer, project: Project) -> QuerySet:
             .values("document_id")
         )
     return done.values("document_id")
+
+
+def reviewed(project: Project) -> Exists:
+    """Whether a document (the outer query's ``pk``) has its gold layer reviewed here."""
+    return Exists(Review.objects.filter(project=project, document_id=OuterRef("pk")))
+
+
+def review_counts(project: Project) -> tuple[int, int]:
+    """(documents, reviewed documents) of the project, in one query."""
+    counts = project.documents.aggregate(
+        documents=Count("pk"), reviewed=Count("pk", filter=reviewed(project))
+    )
+    return counts["documents"], counts["reviewed"]
 
 
 def majority_spans[Key: Hashable](

@@ -44,9 +44,6 @@ class Format:
     def zipped(self, options: "ExportOptions") -> bool:
         return self.zipped_always or (self.zipped_when_split and options.split is not None)
 
-    def filename(self, stem: str, options: "ExportOptions") -> str:
-        return f"{stem}.zip" if self.zipped(options) else f"{stem}.{self.extension}"
-
     def content_type(self, options: "ExportOptions") -> str:
         return "application/zip" if self.zipped(options) else self.media_type
 

@@ -75,6 +75,7 @@ class Report:
     dropped: Problems = field(default_factory=Problems)
     merged: Problems = field(default_factory=Problems)
     adjusted: Problems = field(default_factory=Problems)
+    unreviewed: int = 0  # documents of a gold export whose gold layer nobody reviewed
 
     def count(self, split: str | None, labels: list[str], annotators: set[str]) -> None:
         """One exported document with the labels of its exported spans."""
@@ -99,6 +100,17 @@ class Report:
                 reasons = ", ".join(f"{n} {why}" for why, n in sorted(problems.reasons.items()))
                 lines.append(f"{problems.total} span(s) {word}: {reasons}.")
         return lines
+
+
+def unreviewed_note(unreviewed: int, documents: int) -> str:
+    """What a gold export of documents not all reviewed must say (card, page, command)."""
+    if not unreviewed:
+        return f"All {documents} document(s) in this export have been reviewed."
+    verb, whose = ("has", "its") if unreviewed == 1 else ("have", "their")
+    return (
+        f"{unreviewed} of {documents} document{'' if documents == 1 else 's'} in this export "
+        f"{verb} not been reviewed: {whose} gold layer may be incomplete."
+    )
 
 
 FORMAT_NOTES = {
@@ -167,6 +179,14 @@ def card(*, export, report: Report, tag_names: list[str] | None = None) -> dict[
         "merged": report.merged.as_json(),
         "adjusted": report.adjusted.as_json(),
     }
+    if options.layer.kind == "gold":
+        data["review"] = {
+            "documents": report.documents,
+            "reviewed": report.documents - report.unreviewed,
+            "unreviewed": report.unreviewed,
+            "note": unreviewed_note(report.unreviewed, report.documents)
+            + (" status=complete exports the reviewed ones only." if report.unreviewed else ""),
+        }
     if tag_names is not None:
         data["tag_names"] = tag_names
     return data

@@ -21,7 +21,7 @@ from typing import Any
 import numpy
 from django.contrib.auth import get_user_model
 
-from ..layers import completed_documents, majority_spans, span_filter
+from ..layers import completed_documents, majority_spans, reviewed, span_filter
 from ..models import DocumentStatus, Project, Span, Status
 from . import rules
 from .base import Format, Record
@@ -39,6 +39,7 @@ from .batch import (
 )
 from .card import Report, card
 from .formats import FORMATS
+from .names import export_filename
 from .options import ExportOptions
 from .rules import ExportSpan, Problem
 from .split import split_of
@@ -67,8 +68,7 @@ class Export:
 
     @property
     def filename(self) -> str:
-        stem = f"margin-project-{self.project.pk}-{self.options.layer.name.replace(':', '-')}"
-        return self.format.filename(stem, self.options)
+        return export_filename(project=self.project, options=self.options, format_=self.format)
 
     @property
     def content_type(self) -> str:
@@ -140,9 +140,16 @@ class Export:
         and who voted in each document (majority)."""
         options = self.options
         fields = ["pk", "external_id", "title", "meta"] + (["text"] if text else [])
-        documents = self.project.documents.order_by("pk").values_list(*fields)
+        documents = self.project.documents.order_by("pk")
         if options.status == "complete":
             documents = documents.filter(pk__in=completed_documents(options.layer, self.project))
+        # A gold export of documents not yet reviewed says how many (the card): counted on
+        # the documents' own rows, so no query more.
+        count_unreviewed = options.layer.kind == "gold" and options.status != "complete"
+        if count_unreviewed:
+            documents = documents.annotate(reviewed=reviewed(self.project))
+            fields.append("reviewed")
+        documents = documents.values_list(*fields)
         for chunk in batched(documents.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE, strict=False):
             splits = (
                 [split_of(row[0], options.seed, options.split) for row in chunk]
@@ -154,6 +161,8 @@ class Export:
                 splits = [split] * len(chunk)
                 if not chunk:
                     continue
+            if count_unreviewed:
+                self.report.unreviewed += sum(not row[-1] for row in chunk)
             spans, voters = self._spans([row[0] for row in chunk])
             records = [
                 Record(

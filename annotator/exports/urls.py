@@ -9,6 +9,11 @@ urlpatterns = [
         views.export_download,
         name="export_download",
     ),
+    path(
+        "projects/<int:project_id>/export/notice/",
+        views.export_notice,
+        name="export_notice",
+    ),
     path("api/projects/<int:project_id>/export/", views.api_export, name="api_export"),
     path(
         "api/projects/<int:project_id>/export/card/",

@@ -31,9 +31,10 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..layers import LAYER_CHOICES
+from ..layers import LAYER_CHOICES, review_counts
 from ..models import Project, Role
 from ..permissions import REFUSED, Action, can, can_export_layer, project_or_404
+from .card import unreviewed_note
 from .engine import Export
 from .options import FORMAT_CHOICES, STATUS_CHOICES, BadParameter, ExportOptions, options_parse
 
@@ -85,7 +86,9 @@ PARAMETERS = [
         responses={
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY,
-                description="The file, streamed; X-Margin-Merged and X-Margin-Dropped count "
+                description="The file, streamed, named (Content-Disposition) "
+                "<project>_<layer>[_reviewed|_complete]_<format>[_<split>].<extension>; "
+                "X-Margin-Merged and X-Margin-Dropped count "
                 "what the format's overlap rule merged and dropped, X-Margin-Card is the "
                 "card's URL.",
             ),
@@ -140,7 +143,7 @@ def export(request: HttpRequest, project_id: int) -> HttpResponse:
     """The export form; once submitted, the dataset card of that export and a download."""
     project = project_or_404(request.user, project_id)
     if "format" not in request.GET:
-        return _page(request, project, params={}, errors={})
+        return _page(request, project, params=request.GET, errors={})
     options = _allowed_options(request, project)
     if isinstance(options, HttpResponse):
         return options
@@ -156,6 +159,7 @@ def export(request: HttpRequest, project_id: int) -> HttpResponse:
         card_json=json.dumps(card, ensure_ascii=False, indent=2),
         lines=report.lines(),
         query=urlencode(options.query()),
+        filename=preview.filename,
     )
 
 
@@ -167,6 +171,40 @@ def export_download(request: HttpRequest, project_id: int) -> HttpResponse:
     if isinstance(options, HttpResponse):
         return options
     return export_response(Export(project=project, options=options))
+
+
+@require_GET
+def export_notice(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The page's notice for the form as it now stands (htmx asks when layer or status
+    change): a gold export of documents not yet reviewed says so before the download."""
+    project = project_or_404(request.user, project_id)
+    return render(
+        request,
+        "annotator/export_notice.html",
+        {"project": project, "notice": _review_notice(request, project, request.GET)},
+    )
+
+
+def _review_notice(request, project, params) -> dict | None:
+    """How many of the documents a gold export takes have not been reviewed, with the
+    link that asks for the reviewed ones only; None when that is not the question."""
+    if params.get("layer") != "gold" or params.get("status") == "complete":
+        return None
+    if not can_export_layer(request.user, project, "gold"):
+        return None
+    documents, reviewed = review_counts(project)
+    if documents == reviewed:
+        return None
+    only_reviewed = params.copy()  # the same export otherwise, shown with its card
+    only_reviewed.setdefault("format", "jsonl")
+    only_reviewed["status"] = "complete"
+    return {
+        "unreviewed": documents - reviewed,
+        "reviewed": reviewed,
+        "documents": documents,
+        "text": unreviewed_note(documents - reviewed, documents),
+        "reviewed_only": f"{reverse('export', args=[project.pk])}?{only_reviewed.urlencode()}",
+    }
 
 
 def _allowed_options(request, project) -> ExportOptions | HttpResponse:
@@ -206,6 +244,7 @@ def _page(request, project, *, params, errors, status=200, **extra) -> HttpRespo
         ],
         "split": params.get("split", ""),
         "seed": params.get("seed", "0"),
+        "notice": _review_notice(request, project, params),
         **extra,
     }
     return render(request, "annotator/export.html", context, status=status)

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from annotator.exports.card import unreviewed_note
 from annotator.exports.engine import Export
 from annotator.exports.options import FORMAT_CHOICES, BadParameter, options_parse
 from annotator.management.commands.import_documents import _project
@@ -28,7 +29,13 @@ class Command(BaseCommand):
         parser.add_argument("--split", default="", help="train,dev,test fractions: 0.8,0.1,0.1")
         parser.add_argument("--seed", default="0")
         parser.add_argument("--user", help="Whose layer 'mine' is.")
-        parser.add_argument("--output", "-o", type=Path, help="File to write (default: stdout).")
+        parser.add_argument(
+            "--output",
+            "-o",
+            type=Path,
+            help="File to write, or a folder to write it in under the name the web page "
+            "gives the download (default: stdout).",
+        )
         parser.add_argument("--card", type=Path, help="Also write the dataset card (JSON) here.")
 
     def handle(self, *args, project: str, user: str | None, output, card, **options):
@@ -45,6 +52,8 @@ class Command(BaseCommand):
         except BadParameter as error:
             raise CommandError(f"Bad parameter: {error}") from None
         export = Export(project=target, options=export_options)
+        if output and output.is_dir():
+            output = output / export.filename
         if output:
             _write_whole(output, export.stream())
         else:
@@ -65,6 +74,11 @@ class Command(BaseCommand):
         )
         for line in report.lines():
             self.stderr.write(line)
+        if report.unreviewed:
+            self.stderr.write(
+                f"{unreviewed_note(report.unreviewed, report.documents)} "
+                "--status complete exports the reviewed ones only."
+            )
 
 
 def _write_whole(output: Path, blocks) -> None:
