@@ -49,6 +49,9 @@ def page(browser, live_server):
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # A first page load waits on Chromium's cold start too; on a loaded machine (CI beside
+    # other work) that alone has passed 10 s. These tests measure behaviour, not speed.
+    page.set_default_navigation_timeout(30_000)
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
