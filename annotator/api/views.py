@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -217,31 +217,13 @@ class LabelViewSet(ProjectScoped, viewsets.ModelViewSet):
     def get_queryset(self):
         return self.project.labels.all()
 
-    def perform_create(self, serializer) -> None:
-        order = serializer.validated_data.get("order")
-        if order is None:
-            order = self.project.labels.next_order()
-        try:
-            with transaction.atomic():
-                serializer.save(project=self.project, order=order)
-        except IntegrityError:
-            # Two managers adding the same name at once: the constraint decides.
-            raise ValidationError({"name": ["The project already has this label."]}) from None
-
-    def perform_update(self, serializer) -> None:
-        try:
-            with transaction.atomic():
-                serializer.save()
-        except IntegrityError:
-            raise ValidationError({"name": ["The project already has this label."]}) from None
-
     @extend_schema(responses={204: None, 409: OpenApiResponse(description="Spans use it.")})
     def destroy(self, request, *args, **kwargs):
         label = self.get_object()
         try:
             services.label_delete(label=label)
         except services.LabelInUse as error:
-            raise Conflict(str(error)) from None
+            raise Conflict(error.message) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -16,19 +16,26 @@ from .assignment import (
 )
 from .documents import documents_import
 from .labels import (
+    COLOR_SHAPE,
+    DESCRIPTION_MAX,
+    KEY_SHAPE,
+    NAME_MAX,
+    NAME_MISSING,
     WORKSPACE_KEYS,
+    LabelInUse,
     label_create,
+    label_delete,
     label_errors,
+    label_in_use,
     label_merge,
     label_merge_undo,
     label_move,
     label_update,
+    label_values,
     shortcut_problem,
 )
 from .projects import (
     NEEDS_A_MANAGER,
-    LabelInUse,
-    label_delete,
     managers_left,
     member_remove,
     member_set,
@@ -56,6 +63,11 @@ from .spans import (
 )
 
 __all__ = [
+    "COLOR_SHAPE",
+    "DESCRIPTION_MAX",
+    "KEY_SHAPE",
+    "NAME_MAX",
+    "NAME_MISSING",
     "NEEDS_A_MANAGER",
     "WORKSPACE_KEYS",
     "BatchErrors",
@@ -74,11 +86,13 @@ __all__ = [
     "label_create",
     "label_delete",
     "label_errors",
+    "label_in_use",
     "label_merge",
     "label_merge_undo",
     "label_move",
     "label_names",
     "label_update",
+    "label_values",
     "labels_of",
     "layer_rows",
     "lock_layer",
