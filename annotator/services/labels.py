@@ -45,6 +45,13 @@ def label_values(
     }
 
 
+def label_color(project: Project) -> str:
+    """The colour a new label of ``project`` takes when none is given: the palette's next."""
+    if not project.pk:
+        return palette.next_color([])
+    return palette.next_color(project.labels.values_list("color", flat=True))
+
+
 def label_errors(
     project: Project,
     *,
@@ -141,7 +148,7 @@ def label_create(
         # Two managers adding labels at once take their places one after the other.
         Project.objects.select_for_update().filter(pk=project.pk).first()
         if not values["color"]:
-            values["color"] = palette.next_color(project.labels.values_list("color", flat=True))
+            values["color"] = label_color(project)
         _check(label_errors(project, **values))
         label = Label(
             project=project,
