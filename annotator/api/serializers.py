@@ -8,7 +8,6 @@ another row is looked up in the request's project only, never in ``.objects.all(
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
@@ -29,9 +28,10 @@ def _text(**kwargs) -> serializers.CharField:
 class LabelSerializer(serializers.ModelSerializer):
     """A label of the project in ``context["project"]``.
 
-    Only shapes are checked here (strings, a whole ``order``). The values are judged by
-    ``services.label_create`` / ``label_update`` with ``services.label_errors``, the rule the
-    labels page and the admin ask: the same refusals, in the same words, whichever door.
+    Only shapes are checked here (strings, a whole ``order``). The view writes through
+    ``services.label_create`` / ``label_update``, which judge the values with
+    ``services.label_errors``, the rule the labels page and the admin ask: the same
+    refusals, in the same words, whichever door.
     """
 
     name = _text(error_messages={"required": services.NAME_MISSING})
@@ -53,22 +53,6 @@ class LabelSerializer(serializers.ModelSerializer):
         values = super().to_internal_value(data)
         # null is "none": no description, no key, no colour (the palette's, when new).
         return {field: "" if value is None else value for field, value in values.items()}
-
-    def create(self, validated_data: dict[str, Any]) -> Label:
-        project = self.context["project"]
-        return _refusal_as_400(services.label_create, project=project, **validated_data)
-
-    def update(self, instance: Label, validated_data: dict[str, Any]) -> Label:
-        return _refusal_as_400(services.label_update, label=instance, **validated_data)
-
-
-def _refusal_as_400(write, **kwargs):
-    try:
-        return write(**kwargs)
-    except DjangoValidationError as error:
-        raise serializers.ValidationError(
-            getattr(error, "message_dict", None) or {"non_field_errors": error.messages}
-        ) from None
 
 
 class NewLabelSerializer(LabelSerializer):

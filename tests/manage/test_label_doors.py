@@ -10,7 +10,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from annotator import palette, services
-from annotator.models import Label, Project
+from annotator.models import Label, LabelMerge, Project
 from annotator.services import span_create
 
 # The project's labels (tests/conftest.py): WEAPONS (key 1), PERSON (2), LOCATION (3).
@@ -335,3 +335,28 @@ def test_the_label_endpoints_run_a_bounded_number_of_queries(
     # The deletion also unties the history's rows and merges that named the label.
     with django_assert_max_num_queries(11):
         assert doors.api.delete(url).status_code == 204
+
+
+def test_the_api_merges_a_used_label_as_the_page_does(doors, project, document, people):
+    weapons, person = project.labels.get(name="WEAPONS"), project.labels.get(name="PERSON")
+    span = span_create(
+        project=project, document=document, annotator=people["alice"], label=weapons, start=0, end=3
+    )
+    url = reverse("api:label-detail", kwargs={"project_pk": project.pk, "pk": weapons.pk})
+
+    unknown = doors.api.delete(f"{url}?into=NOPE")
+    itself = doors.api.delete(f"{url}?into={weapons.pk}")
+    assert (unknown.status_code, unknown.json()) == (
+        400,
+        {"into": ["Unknown label 'NOPE': give another label of this project."]},
+    )
+    assert (itself.status_code, itself.json()) == (
+        400,
+        {"into": ["Choose another label of this project."]},
+    )
+
+    assert doors.api.delete(f"{url}?into=PERSON").status_code == 204
+    assert not project.labels.filter(pk=weapons.pk).exists()
+    span.refresh_from_db()
+    assert span.label == person
+    assert LabelMerge.objects.get(project=project).span_count == 1
