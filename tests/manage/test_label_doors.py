@@ -94,6 +94,25 @@ class Doors:
         assert response.status_code == 400
         return response.json()
 
+    def project_add(self, values: dict) -> dict:
+        """``POST /api/projects/`` with the project's labels as they stand, then this one:
+        judged against them, as the labels page judges it."""
+        stand = [
+            {"name": name, "color": color, "shortcut": key}
+            for name, color, key in self.project.labels.order_by("order").values_list(
+                "name", "color", "shortcut"
+            )
+        ]
+        body = {"name": "Copy", "labels": [*stand, values]}
+        response = self.api.post(reverse("api:project-list"), body, format="json")
+        if response.status_code == 201:
+            self.created = Project.objects.get(pk=response.json()["id"])
+            return {}
+        assert response.status_code == 400
+        assert list(response.json()) == ["labels"]
+        assert list(response.json()["labels"]) == [str(len(stand))]
+        return response.json()["labels"][str(len(stand))]
+
     def admin_add(self, values: dict) -> dict:
         data = {"project": self.project.pk, "order": "", **values}
         response = self.browser.post(reverse("admin:annotator_label_add"), data)
@@ -170,10 +189,11 @@ def full(values: dict) -> dict:
 
 @pytest.mark.parametrize(("values", "refusal"), BAD_VALUES)
 def test_a_bad_new_label_is_refused_alike_at_every_door(doors, project, values, refusal):
-    before = stored(project)
-    answers = {door: getattr(doors, f"{door}_add")(full(values)) for door in DOORS}
-    assert answers == {door: refusal for door in DOORS}
+    before, projects = stored(project), Project.objects.count()
+    answers = {door: getattr(doors, f"{door}_add")(full(values)) for door in [*DOORS, "project"]}
+    assert answers == {door: refusal for door in [*DOORS, "project"]}
     assert stored(project) == before
+    assert Project.objects.count() == projects
 
 
 @pytest.mark.parametrize(("values", "refusal"), BAD_VALUES)
@@ -211,6 +231,9 @@ def test_a_good_new_label_is_stored_alike_at_every_door(doors, project, values):
         label = project.labels.get(name="DRONE")
         results[door] = (label.name, label.description, label.color, label.shortcut, label.order)
         label.delete()
+    assert doors.project_add(values) == {}
+    label = doors.created.labels.get(name="DRONE")
+    results["project"] = (label.name, label.description, label.color, label.shortcut, label.order)
     expected_color = values.get("color", "").lower() or services.label_color(project)
     assert expected_color in palette.PALETTE or values.get("color")
     assert results == {
@@ -222,7 +245,7 @@ def test_a_good_new_label_is_stored_alike_at_every_door(doors, project, values):
             project.labels.next_order(),
         )
         for door in DOORS
-    }
+    } | {"project": (*results["api"][:4], 3)}  # the new project's fourth label
 
 
 def test_a_change_keeps_what_is_not_sent_through_the_api(doors, project):
