@@ -126,8 +126,10 @@ class LabelForm(ProjectScopedForm):
         values = self.label_values()
         if not values["color"] and self.instance._state.adding:
             values["color"] = services.label_color(project)
-        others = getattr(self, "others", None)
-        errors = services.label_errors(project, label=self.instance, others=others, **values)
+        # Against the stored labels, also on the project's page (where the formset then
+        # compares the rows): rows are saved one by one, so a name or key is free only once
+        # it is free in the database.
+        errors = services.label_errors(project, label=self.instance, **values)
         for field, problems in errors.items():
             if field not in self._errors:
                 self.add_error(field, problems)
