@@ -26,6 +26,7 @@ from .api.uploads import ImportRefused, records_upload
 from .forms import (
     ImportForm,
     LabelForm,
+    LabelFormSet,
     MembershipForm,
     MembershipFormSet,
     ProjectScopedForm,
@@ -35,6 +36,10 @@ from .models import DocumentStatus, Label, Membership, Project, Span, SpanEvent
 from .permissions import can_manage, can_review, managed_projects, reviewed_projects
 from .services import (
     NEEDS_A_MANAGER,
+    label_create,
+    label_delete,
+    label_in_use,
+    label_update,
     managers_left,
     member_remove,
     member_set,
@@ -191,7 +196,8 @@ class MemberByUsername:
 
 class LabelInline(ProjectInline):
     model = Label
-    form = ProjectScopedForm
+    form = LabelForm
+    formset = LabelFormSet
     fields = ["name", "description", "color", "shortcut", "order"]
 
 
@@ -317,6 +323,9 @@ class ProjectAdmin(RoleScopedAdmin):
         return TemplateResponse(request, "admin/annotator/project/import.html", context)
 
 
+LABEL_VALUES = ["name", "description", "color", "shortcut"]
+
+
 @admin.register(Label)
 class LabelAdmin(RoleScopedAdmin):
     form = LabelForm
@@ -330,6 +339,49 @@ class LabelAdmin(RoleScopedAdmin):
     @admin.display(ordering="span_total", description="spans")
     def span_count(self, label: Label) -> int:
         return label.span_total
+
+    # Written by the services, as the labels page and the API write them (the form has
+    # asked the same rule, ``services.label_errors``, already).
+    def save_model(self, request, obj, form, change):
+        values = {field: form.cleaned_data[field] for field in LABEL_VALUES}
+        if not change:
+            created = label_create(project=obj.project, order=form.cleaned_data["order"], **values)
+            obj.pk, obj.order, obj.color = created.pk, created.order, created.color
+            obj._state.adding = False
+        elif "project" in form.changed_data:
+            # Moved (unused) to another project, checked against that project's labels.
+            super().save_model(request, obj, form, change)
+        else:
+            label_update(label=obj, order=form.cleaned_data["order"], **values)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        label = self.get_object(request, object_id)
+        problem = label and self.has_delete_permission(request, label) and label_in_use(label)
+        if problem:
+            # The labels page's and the API's refusal, rather than Django's list of spans.
+            self.message_user(request, problem, messages.ERROR)
+            return redirect(reverse("admin:annotator_label_change", args=[label.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            used = dict(
+                Label.objects.filter(pk__in=[label.pk for label in objs])
+                .annotate(used=Count("spans"))
+                .values_list("pk", "used")
+            )
+            protected = [
+                problem for label in objs if (problem := label_in_use(label, used[label.pk]))
+            ]
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        label_delete(label=obj)
+
+    def delete_queryset(self, request, queryset):
+        for label in queryset:
+            label_delete(label=label)
 
 
 @admin.register(Membership)

@@ -13,7 +13,7 @@ from django.forms.models import BaseInlineFormSet
 from django.template.defaultfilters import filesizeformat
 
 from . import services
-from .models import Membership, Project, Role
+from .models import ORDER_MAX, Label, Membership, Project, Role
 
 
 class ImportForm(forms.Form):
@@ -64,6 +64,49 @@ class ProjectScopedForm(forms.ModelForm):
 
 
 class LabelForm(ProjectScopedForm):
+    """A label in the admin, judged by ``services.label_errors`` as the labels page and the
+    API judge one: the same refusals in the same words (the model's own validators and
+    constraints are not asked for a field the rule has refused, so no constraint's name
+    shows). A new label without a colour takes the palette's next, without a place the
+    last one."""
+
+    name = forms.CharField(
+        help_text="One word, written into exports, e.g. WEAPONS.",
+        error_messages={"required": services.NAME_MISSING},
+        widget=forms.TextInput(attrs={"maxlength": services.NAME_MAX}),
+    )
+    description = forms.CharField(required=False, widget=forms.TextInput(attrs={"size": 40}))
+    color = forms.CharField(
+        label="Colour",
+        required=False,
+        help_text="#rrggbb, dark enough for white text; left empty on a new label, the "
+        "palette's next.",
+    )
+    shortcut = forms.CharField(
+        label="Key",
+        required=False,
+        strip=False,
+        help_text="One key that applies the label in the workspace.",
+        widget=forms.TextInput(attrs={"size": 2, "maxlength": 1}),
+    )
+    order = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=ORDER_MAX,
+        help_text="Its place in the list; left empty on a new label, the last.",
+    )
+
+    class Meta:
+        model = Label
+        fields = ["project", "name", "description", "color", "shortcut", "order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            # Not the model's default: an empty colour is the palette's next.
+            self.initial["color"] = ""
+            self.initial["order"] = None
+
     def clean_project(self):
         project = self.cleaned_data["project"]
         label = self.instance
@@ -74,6 +117,78 @@ class LabelForm(ProjectScopedForm):
                 "Make a new label in that project instead."
             )
         return project
+
+    def clean(self):
+        cleaned = super().clean()
+        project = _project_of(self)
+        if project is None:
+            return cleaned
+        values = self.label_values()
+        if not values["color"] and self.instance._state.adding:
+            values["color"] = services.label_color(project)
+        # Against the stored labels, also on the project's page (where the formset then
+        # compares the rows): rows are saved one by one, so a name or key is free only once
+        # it is free in the database.
+        errors = services.label_errors(project, label=self.instance, **values)
+        for field, problems in errors.items():
+            if field not in self._errors:
+                self.add_error(field, problems)
+        cleaned.update({field: value for field, value in values.items() if field not in errors})
+        if cleaned.get("order") is None:
+            cleaned["order"] = (
+                (project.labels.next_order() if project.pk else 0)
+                if self.instance._state.adding
+                else self.instance.order
+            )
+        return cleaned
+
+    def label_values(self) -> dict[str, str]:
+        return services.label_values(
+            **{
+                field: self.cleaned_data.get(field) or ""
+                for field in ("name", "description", "color", "shortcut")
+            }
+        )
+
+
+class LabelFormSet(BaseInlineFormSet):
+    """Labels on their project's page: each row judged by the same rule against the
+    project's other labels as this page leaves them (rows changed together included), and a
+    label spans use is not deleted (``services.label_in_use``)."""
+
+    def validate_unique(self):
+        # The rule below compares the rows (names and keys whatever their case) and says
+        # which label has the name or key; Django's check would only repeat it, in its words.
+        pass
+
+    def clean(self):
+        super().clean()
+        kept, deleted = [], []
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data"):
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                if form.instance.pk:
+                    deleted.append(form.instance)
+            elif form.instance.pk or form.has_changed():
+                kept.append(form)
+        stored = []
+        if self.instance.pk:
+            on_page = [form.instance.pk for form in self.forms if form.instance.pk]
+            labels = self.instance.labels.exclude(pk__in=on_page)
+            stored = list(labels.values_list("name", "shortcut"))
+        rows = [(form, form.label_values()) for form in kept]
+        for form, values in rows:
+            others = stored + [(o["name"], o["shortcut"]) for row, o in rows if row is not form]
+            errors = services.label_errors(
+                self.instance, label=form.instance, others=others, **values
+            )
+            for field in ("name", "shortcut"):
+                if field in errors and field not in form.errors:
+                    form.add_error(field, errors[field])
+        problems = [services.label_in_use(label) for label in deleted]
+        if any(problems):
+            raise ValidationError([problem for problem in problems if problem])
 
 
 class MembershipForm(forms.ModelForm):

@@ -8,6 +8,7 @@ manager) are the services', whose errors come back next to the field they name.
 from django import forms
 from django.core.exceptions import ValidationError
 
+from . import services
 from .models import Project, Role
 
 
@@ -59,29 +60,32 @@ class ColorInput(forms.TextInput):
 
 
 class LabelForm(forms.Form):
+    """A label's values as typed. Lengths, shapes and every rule are the service's
+    (``services.label_errors``), so the page words its refusals as the API and the admin do;
+    the ``maxlength`` attributes only help the typing."""
+
     name = forms.CharField(
-        max_length=100,
         help_text="One word, written into exports, e.g. WEAPONS.",
-        error_messages={"required": "Give the label a name, e.g. WEAPONS."},
+        error_messages={"required": services.NAME_MISSING},
+        widget=forms.TextInput(attrs={"maxlength": services.NAME_MAX}),
     )
     description = forms.CharField(
-        max_length=500, required=False, help_text="Shown as a tip on the label's button."
+        required=False,
+        help_text="Shown as a tip on the label's button.",
+        widget=forms.TextInput(attrs={"maxlength": services.DESCRIPTION_MAX}),
     )
     color = forms.CharField(
         label="Colour",
-        max_length=7,
+        required=False,  # a new label without one takes the palette's next
         widget=ColorInput,
         help_text="Its name is drawn in white on it: choose a dark colour.",
-        error_messages={"required": "Choose a colour."},
     )
     shortcut = forms.CharField(
         label="Key",
-        max_length=1,
         required=False,
         strip=False,
         help_text="One key that applies the label in the workspace, e.g. 1 or w.",
-        error_messages={"max_length": "A shortcut is one key: a single letter, digit or sign."},
-        widget=forms.TextInput(attrs={"size": 2, "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"size": 2, "maxlength": 1, "autocomplete": "off"}),
     )
 
 

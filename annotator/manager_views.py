@@ -235,10 +235,7 @@ def label_delete(request, project: Project, label_id: int):
                 )
             return redirect("manage_labels", project_id=project.pk)
         except services.LabelInUse as error:
-            form.add_error(
-                "into",
-                f"{error.message} Or choose a label to merge them into.",
-            )
+            form.add_error("into", error.message)
         except ValidationError as error:
             add_errors(form, error)
     return _labels_answer(request, project, delete_failed=(label.pk, form))

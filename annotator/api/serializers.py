@@ -19,37 +19,48 @@ from .. import services
 from ..models import ORDER_MAX, Label, Membership, Project, Role, Span, Status
 
 
+def _text(**kwargs) -> serializers.CharField:
+    # Kept as sent: ``services.label_values`` trims what it trims, as for the page and the
+    # admin (a space given as a key is refused there, not taken for no key).
+    return serializers.CharField(trim_whitespace=False, allow_blank=True, **kwargs)
+
+
 class LabelSerializer(serializers.ModelSerializer):
-    """A label of the project in ``context["project"]``; names and shortcuts unique in it."""
+    """A label of the project in ``context["project"]``.
+
+    Only shapes are checked here (strings, a whole ``order``). The view writes through
+    ``services.label_create`` / ``label_update``, which judge the values with
+    ``services.label_errors``, the rule the labels page and the admin ask: the same
+    refusals, in the same words, whichever door.
+    """
+
+    name = _text(error_messages={"required": services.NAME_MISSING})
+    description = _text(required=False, allow_null=True)
+    color = _text(
+        required=False,
+        allow_null=True,
+        help_text="#rrggbb, dark enough for white text; a new label without one takes the "
+        "palette's next.",
+    )
+    shortcut = _text(required=False, allow_null=True)
+    order = serializers.IntegerField(required=False, min_value=0, max_value=ORDER_MAX)
 
     class Meta:
         model = Label
         fields = ["id", "name", "description", "color", "shortcut", "order"]
-        extra_kwargs = {"order": {"max_value": ORDER_MAX}}
 
-    def _siblings(self):
-        labels = self.context["project"].labels.all()
-        return labels.exclude(pk=self.instance.pk) if self.instance else labels
-
-    def validate_name(self, value: str) -> str:
-        if self._siblings().filter(name=value).exists():
-            raise serializers.ValidationError(f"The project already has a label {value!r}.")
-        return value
-
-    def validate_shortcut(self, value: str) -> str:
-        if value and self._siblings().filter(shortcut=value).exists():
-            raise serializers.ValidationError(f"Another label already uses the key {value!r}.")
-        return value
+    def to_internal_value(self, data) -> dict[str, Any]:
+        values = super().to_internal_value(data)
+        # null is "none": no description, no key, no colour (the palette's, when new).
+        return {field: "" if value is None else value for field, value in values.items()}
 
 
-class NewLabelSerializer(serializers.Serializer):
-    """A label given with a new project; checked as the labels page checks one
-    (``services.label_create``), the colour the palette's next when not given."""
+class NewLabelSerializer(LabelSerializer):
+    """A label given with a new project (created by the project's view, through the same
+    ``services.label_create``)."""
 
-    name = serializers.CharField(max_length=100)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    color = serializers.CharField(required=False, allow_blank=True, default="", max_length=7)
-    shortcut = serializers.CharField(required=False, allow_blank=True, default="", max_length=1)
+    class Meta(LabelSerializer.Meta):
+        fields = ["name", "description", "color", "shortcut"]
 
 
 class ProjectSerializer(serializers.ModelSerializer):

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -217,32 +217,61 @@ class LabelViewSet(ProjectScoped, viewsets.ModelViewSet):
     def get_queryset(self):
         return self.project.labels.all()
 
+    # Written by the services, which judge the values as the labels page and the admin do.
     def perform_create(self, serializer) -> None:
-        order = serializer.validated_data.get("order")
-        if order is None:
-            order = self.project.labels.next_order()
         try:
-            with transaction.atomic():
-                serializer.save(project=self.project, order=order)
-        except IntegrityError:
-            # Two managers adding the same name at once: the constraint decides.
-            raise ValidationError({"name": ["The project already has this label."]}) from None
+            serializer.instance = services.label_create(
+                project=self.project, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _refused(error) from None
 
     def perform_update(self, serializer) -> None:
         try:
-            with transaction.atomic():
-                serializer.save()
-        except IntegrityError:
-            raise ValidationError({"name": ["The project already has this label."]}) from None
+            services.label_update(label=serializer.instance, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise _refused(error) from None
 
-    @extend_schema(responses={204: None, 409: OpenApiResponse(description="Spans use it.")})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "into",
+                description="Another label of the project (its id or name): the label's spans "
+                "are relabelled as that one (one batch of the history), then it is deleted.",
+            )
+        ],
+        responses={
+            204: None,
+            400: OpenApiResponse(description="`into` is not another label of the project."),
+            409: OpenApiResponse(description="Spans use it (and no `into` was given)."),
+        },
+    )
     def destroy(self, request, *args, **kwargs):
         label = self.get_object()
+        into = request.query_params.get("into")
         try:
-            services.label_delete(label=label)
+            if into is None:
+                services.label_delete(label=label)
+            else:
+                services.label_merge(label=label, into=self._label(into), actor=request.user)
         except services.LabelInUse as error:
-            raise Conflict(str(error)) from None
+            raise Conflict(error.message) from None
+        except DjangoValidationError as error:
+            raise _refused(error) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _label(self, key: str):
+        """A label of the project by id or name (as spans name one)."""
+        labels = self.project.labels.all()
+        if key.isascii() and key.isdigit() and len(key) < 19:  # an id a bigint holds
+            found = labels.filter(pk=int(key)).first()
+        else:
+            found = labels.filter(name=key).first()
+        if found is None:
+            raise ValidationError(
+                {"into": [f"Unknown label {key!r}: give another label of this project."]}
+            )
+        return found
 
 
 class MemberViewSet(ProjectScoped, viewsets.ModelViewSet):

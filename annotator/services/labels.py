@@ -1,5 +1,12 @@
-"""Labels: added, changed, reordered, and merged into another label in one batch of the
-history. (Deleting a label no span uses is ``projects.label_delete``.)"""
+"""Labels: added, changed, reordered, deleted, and merged into another label in one batch
+of the history.
+
+``label_errors`` is the one rule for a label's values and ``label_in_use`` the one refusal
+of a deletion: the labels page, the API and the admin all ask them, so each door refuses
+the same values with the same words.
+"""
+
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,37 +25,76 @@ WORKSPACE_KEYS = {
 }
 
 
+NAME_MAX, DESCRIPTION_MAX = 100, 500  # the model's columns
+NAME_MISSING = "Give the label a name, e.g. WEAPONS."
+COLOR_SHAPE = "Give the colour as #rrggbb, e.g. #1d4ed8."
+KEY_SHAPE = "A shortcut is one key: a single letter, digit or sign."
+
+
+def label_values(
+    *, name: str = "", description: str = "", color: str = "", shortcut: str = ""
+) -> dict[str, str]:
+    """The values as a label stores them, whichever door they came through: words without
+    the spaces around them, the colour in lower case; a key exactly as typed (a space is
+    refused as a key, not taken for none)."""
+    return {
+        "name": name.strip(),
+        "description": description.strip(),
+        "color": color.strip().lower(),
+        "shortcut": shortcut,
+    }
+
+
+def label_color(project: Project) -> str:
+    """The colour a new label of ``project`` takes when none is given: the palette's next."""
+    if not project.pk:
+        return palette.next_color([])
+    return palette.next_color(project.labels.values_list("color", flat=True))
+
+
 def label_errors(
     project: Project,
     *,
     name: str,
     color: str,
     shortcut: str,
+    description: str = "",
     label: Label | None = None,
+    others: Iterable[tuple[str, str]] | None = None,
 ) -> dict[str, list[str]]:
     """What is wrong with these values for a label of ``project`` (``label`` itself, when it
-    is being changed), by field; empty when they may be stored."""
+    is being changed), by field; empty when they may be stored.
+
+    The one rule for a label, asked by the labels page, the API and the admin. ``others``
+    are the (name, shortcut) of the labels it must differ from, when they are not the
+    project's stored ones (the admin's project page changes several at once).
+    """
     errors: dict[str, list[str]] = {}
-    others = project.labels.all()
-    if label is not None:
-        others = others.exclude(pk=label.pk)
-    others = list(others.only("name", "shortcut"))
+    if others is None:
+        stored = project.labels.all() if project.pk else Label.objects.none()
+        if label is not None and label.pk:
+            stored = stored.exclude(pk=label.pk)
+        others = stored.values_list("name", "shortcut")
+    others = list(others)
 
     if not name:
-        errors["name"] = ["Give the label a name, e.g. WEAPONS."]
-    elif len(name) > 100:
-        errors["name"] = ["A label name is at most 100 characters."]
+        errors["name"] = [NAME_MISSING]
+    elif len(name) > NAME_MAX:
+        errors["name"] = [f"A label name is at most {NAME_MAX} characters."]
     else:
         try:
             label_name(name)
         except ValidationError as error:
             errors["name"] = list(error.messages)
-        same = next((other for other in others if other.name.lower() == name.lower()), None)
+        same = next((other for other, _ in others if other.lower() == name.lower()), None)
         if same is not None:
-            errors["name"] = [f"The project already has a label {same.name}."]
+            errors["name"] = [f"The project already has a label {same}."]
+
+    if len(description) > DESCRIPTION_MAX:
+        errors["description"] = [f"A description is at most {DESCRIPTION_MAX} characters."]
 
     if not palette.HEX.fullmatch(color):
-        errors["color"] = ["Give the colour as #rrggbb, e.g. #1d4ed8."]
+        errors["color"] = [COLOR_SHAPE]
     elif not palette.readable(color):
         ratio = palette.contrast(color, palette.TEXT_ON_LABEL)
         errors["color"] = [
@@ -60,10 +106,11 @@ def label_errors(
         problem = shortcut_problem(shortcut)
         if problem is None:
             same = next(
-                (o for o in others if o.shortcut and o.shortcut.lower() == shortcut.lower()), None
+                ((other, key) for other, key in others if key and key.lower() == shortcut.lower()),
+                None,
             )
             if same is not None:
-                problem = f"The label {same.name} already uses the key {same.shortcut}."
+                problem = f"The label {same[0]} already uses the key {same[1]}."
         if problem:
             errors["shortcut"] = [problem]
     return errors
@@ -72,7 +119,7 @@ def label_errors(
 def shortcut_problem(key: str) -> str | None:
     """Why ``key`` cannot be a label's shortcut in the workspace, or None when it can."""
     if len(key) != 1:
-        return "A shortcut is one key: a single letter, digit or sign."
+        return KEY_SHAPE
     if key.isspace() or not key.isprintable():
         return "A shortcut must be a visible key, not a space or a control character."
     if key in WORKSPACE_KEYS:
@@ -92,41 +139,51 @@ def label_create(
     description: str = "",
     color: str = "",
     shortcut: str = "",
+    order: int | None = None,
 ) -> Label:
-    """Add a label at the end of the project's list; without a colour, it takes the next
-    of the palette."""
+    """Add a label (at the end of the project's list unless ``order`` says where);
+    without a colour, it takes the next of the palette."""
+    values = label_values(name=name, description=description, color=color, shortcut=shortcut)
     with transaction.atomic():
         # Two managers adding labels at once take their places one after the other.
         Project.objects.select_for_update().filter(pk=project.pk).first()
-        if not color:
-            color = palette.next_color(project.labels.values_list("color", flat=True))
-        color = color.lower()
-        _check(label_errors(project, name=name, color=color, shortcut=shortcut))
+        if not values["color"]:
+            values["color"] = label_color(project)
+        _check(label_errors(project, **values))
         label = Label(
             project=project,
-            name=name,
-            description=description,
-            color=color,
-            shortcut=shortcut,
-            order=project.labels.next_order(),
+            order=project.labels.next_order() if order is None else order,
+            **values,
         )
         _save(label)
     return label
 
 
-def label_update(*, label: Label, name: str, description: str, color: str, shortcut: str) -> Label:
-    """Change a label's name, description, colour or key; its spans keep it."""
+def label_update(
+    *,
+    label: Label,
+    name: str | None = None,
+    description: str | None = None,
+    color: str | None = None,
+    shortcut: str | None = None,
+    order: int | None = None,
+) -> Label:
+    """Change a label's name, description, colour, key or place (what is not given stays);
+    its spans keep it."""
+    given = {"name": name, "description": description, "color": color, "shortcut": shortcut}
+    values = label_values(
+        **{f: getattr(label, f) if value is None else value for f, value in given.items()}
+    )
     with transaction.atomic():
         Project.objects.select_for_update().filter(pk=label.project_id).first()
-        color = color.lower()
-        _check(label_errors(label.project, name=name, color=color, shortcut=shortcut, label=label))
-        label.name, label.description, label.color, label.shortcut = (
-            name,
-            description,
-            color,
-            shortcut,
-        )
-        _save(label, update_fields=["name", "description", "color", "shortcut"])
+        _check(label_errors(label.project, label=label, **values))
+        for field, value in values.items():
+            setattr(label, field, value)
+        fields = list(values)
+        if order is not None:
+            label.order = order
+            fields.append("order")
+        _save(label, update_fields=fields)
     return label
 
 
@@ -140,6 +197,33 @@ def _save(label: Label, **kwargs) -> None:
         raise ValidationError(
             {"name": ["Another label was saved with this name or key just now; try again."]}
         ) from None
+
+
+class LabelInUse(ValidationError):
+    """A label cannot be deleted while spans use it (``Span.label`` is protected)."""
+
+
+def label_in_use(label: Label, used: int | None = None) -> str | None:
+    """Why ``label`` cannot be deleted (``used`` spans use it, counted when not given), or
+    None when it can."""
+    if used is None:
+        used = label.spans.count()
+    if not used:
+        return None
+    return (
+        f"{used} span{'s' if used != 1 else ''} use the label {label.name}: relabel or "
+        "delete them first, or merge them into another label."
+    )
+
+
+def label_delete(*, label: Label) -> None:
+    """Delete a label no span uses; raise ``LabelInUse`` naming how many spans do."""
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=label.project_id).first()
+        problem = label_in_use(label)
+        if problem:
+            raise LabelInUse(problem)
+        label.delete()
 
 
 def label_move(*, label: Label, by: int) -> bool:

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..models import (
-    Label,
     Membership,
     Project,
     Role,
@@ -35,22 +34,6 @@ def project_update(*, project: Project, **fields: Any) -> Project:
             setattr(project, name, value)
         project.save(update_fields=list(fields))
     return project
-
-
-class LabelInUse(ValidationError):
-    """A label cannot be deleted while spans use it (``Span.label`` is protected)."""
-
-
-def label_delete(*, label: Label) -> None:
-    """Delete a label no span uses; raise ``LabelInUse`` naming how many spans do."""
-    with transaction.atomic():
-        used = label.spans.count()
-        if used:
-            raise LabelInUse(
-                f"{used} span{'s' if used != 1 else ''} use the label {label.name!r}: "
-                "delete or relabel them first (or rename the label instead)."
-            )
-        label.delete()
 
 
 def member_set(*, project: Project, user, role: str) -> tuple[Membership, bool]:

@@ -79,7 +79,7 @@ def test_the_project_list_holds_only_my_projects(world, client_for):
 
 
 def test_a_manager_adds_a_label(world, client_for):
-    body = {"name": "MISSILE", "color": "#00ff00", "shortcut": "m", "description": "Rockets"}
+    body = {"name": "MISSILE", "color": "#006600", "shortcut": "m", "description": "Rockets"}
     response = client_for("manager").post(labels_url(world), body, format="json")
 
     assert response.status_code == 201

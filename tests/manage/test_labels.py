@@ -283,8 +283,10 @@ def test_deleting_a_label_in_use_is_refused_in_words(manager, project, weapons, 
     response = manager.post(reverse("label_delete", args=[project.pk, weapons.pk]))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "4 spans use the label &#x27;WEAPONS&#x27;" in page
-    assert "Or choose a label to merge them into." in page
+    assert (
+        "4 spans use the label WEAPONS: relabel or delete them first, or merge them into "
+        "another label." in page
+    )
     assert Label.objects.filter(pk=weapons.pk).exists()
 
 
