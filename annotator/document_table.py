@@ -31,7 +31,7 @@ from django.db.models.functions import Coalesce, Length
 from corpus.models import Document
 
 from .layers import majority_spans
-from .models import DocumentStatus, Membership, Project, Review, Span, Status
+from .models import PLACE_ROLES, DocumentStatus, Membership, Project, Review, Span, Status
 from .permissions import takes_a_place
 
 ME, NOBODY = "me", "none"
@@ -102,16 +102,48 @@ class DocumentFilters(forms.Form):
         return any(data.get(name) for name in ("q", "assignee", "status", "reviewed", "disputed"))
 
 
+def ids(project: Project, user, filters: DocumentFilters) -> QuerySet:
+    """The matching documents' ids, sorted, for a page of them. Sorted by id without a
+    text search, they come from the project's list of document ids alone: a page deep in
+    100,000 documents, or of rare matches, never reads the documents' rows."""
+    data = filters.cleaned_data
+    if data["q"] or data["sort"] not in ("", "newest"):
+        return documents(project, user, filters).values_list("pk", flat=True)
+    listed = Project.documents.through.objects.filter(project=project)
+    listed = _matching(project, user, filters, listed, "document_id")
+    order = "-document_id" if data["sort"] == "newest" else "document_id"
+    return listed.order_by(order).values_list("document_id", flat=True)
+
+
 def documents(project: Project, user, filters: DocumentFilters) -> QuerySet[Document]:
     """The project's documents that match the (valid) filters, sorted."""
-    data = filters.cleaned_data
     found = project.documents.defer("text", "meta")
-    if data["q"]:
-        found = found.filter(Q(title__icontains=data["q"]) | Q(text__icontains=data["q"]))
-    statuses = DocumentStatus.objects.filter(project=project, document=OuterRef("pk"))
+    if q := filters.cleaned_data["q"]:
+        found = found.filter(Q(title__icontains=q) | Q(text__icontains=q))
+    found = _matching(project, user, filters, found, "pk")
+    return found.order_by(*SORTS[filters.cleaned_data["sort"]][1])
+
+
+def count(project: Project, user, filters: DocumentFilters) -> int:
+    """How many documents match. Without a text search it is counted on the project's
+    list of document ids, never reading the documents' rows: at 100,000 documents that
+    is the difference between reading their text and reading an index."""
+    if filters.cleaned_data["q"]:
+        return documents(project, user, filters).count()
+    listed = Project.documents.through.objects.filter(project=project)
+    return _matching(project, user, filters, listed, "document_id").count()
+
+
+def _matching(project: Project, user, filters: DocumentFilters, found: QuerySet, ref: str):
+    """``found`` narrowed by the status, assignee, review and dispute filters; ``ref`` is
+    the field of ``found`` that holds the document's id."""
+    data = filters.cleaned_data
+    statuses = DocumentStatus.objects.filter(project=project, document=OuterRef(ref))
     assignee, status = data.get("assignee", ""), data["status"]
     if assignee == NOBODY:
-        found = found.exclude(Exists(statuses.places()))
+        # The place holders' ids once, not a membership lookup per status row.
+        holders = Membership.objects.filter(project=project, role__in=PLACE_ROLES)
+        found = found.exclude(Exists(statuses.filter(user__in=holders.values("user"))))
     elif assignee == ME or not filters.sees_team:
         # One's own status, as the "Your status" column shows it: "new" until begun, so
         # documents not offered to me yet are new too.
@@ -127,22 +159,22 @@ def documents(project: Project, user, filters: DocumentFilters) -> QuerySet[Docu
         found = found.filter(Exists(theirs.filter(status=status) if status else theirs))
     elif status:
         found = found.filter(Exists(statuses.filter(status=status)))
-    reviewed = Review.objects.filter(project=project, document=OuterRef("pk"))
+    reviewed = Review.objects.filter(project=project, document=OuterRef(ref))
     if data.get("reviewed") == "yes":
         found = found.filter(Exists(reviewed))
     elif data.get("reviewed") == "no":
         found = found.exclude(Exists(reviewed))
     if data.get("disputed"):
-        found = disputed(project, found, data["disputed"] == "yes")
-    return found.order_by(*SORTS[data["sort"]][1])
+        found = disputed(project, found, data["disputed"] == "yes", ref=ref)
+    return found
 
 
-def disputed(project: Project, found: QuerySet, yes: bool = True) -> QuerySet:
+def disputed(project: Project, found: QuerySet, yes: bool = True, ref: str = "pk") -> QuerySet:
     """Documents whose analysts disagree, by the review page's rule (``curation``): at
     least two people completed it, and some span in an analyst's layer is not marked by
     more than half of them (``layers.majority_spans``)."""
     completed = DocumentStatus.objects.filter(
-        project=project, document=OuterRef("pk"), status=Status.COMPLETE
+        project=project, document=OuterRef(ref), status=Status.COMPLETE
     )
     votes = (
         Span.objects.filter(
@@ -168,7 +200,7 @@ def disputed(project: Project, found: QuerySet, yes: bool = True) -> QuerySet:
         .values("n")
     )
     weak = (
-        Span.objects.filter(project=project, document=OuterRef("pk"), gold=False)
+        Span.objects.filter(project=project, document=OuterRef(ref), gold=False)
         .annotate(votes=Coalesce(Subquery(votes), 0, output_field=IntegerField()))
         .filter(votes__lte=OuterRef("half"))
     )
@@ -224,13 +256,12 @@ class Row:
         return sum(a.status == Status.COMPLETE for a in self.assignees if a.places)
 
 
-def rows(project: Project, user, page: list[Document], *, sees_team: bool) -> list[Row]:
-    """The page's rows, each with what its columns show: three to five statements."""
-    ids = [document.pk for document in page]
-    lengths = dict(
-        Document.objects.filter(pk__in=ids).annotate(n=Length("text")).values_list("pk", "n")
-    )
-    by_id = {pk: Row(document, lengths[pk]) for pk, document in zip(ids, page, strict=True)}
+def rows(project: Project, user, ids: list[int], *, sees_team: bool) -> list[Row]:
+    """The rows of a page of document ids, each with what its columns show: a few
+    statements, whatever the page."""
+    found = Document.objects.filter(pk__in=ids).only("id", "title", "external_id")
+    documents = {document.pk: document for document in found.annotate(length=Length("text"))}
+    by_id = {pk: Row(documents[pk], documents[pk].length) for pk in ids}
     statuses = DocumentStatus.objects.filter(project=project, document_id__in=ids)
     mine = dict(statuses.filter(user=user).values_list("document_id", "status"))
     spans = (

@@ -71,12 +71,13 @@ def project_detail(request, project: Project):
     )
     filters = DocumentFilters(request.GET, people=people, sees_team=sees_team)
     if filters.is_valid():
-        found = document_table.documents(project, request.user, filters)
+        found = document_table.ids(project, request.user, filters)
+        total = document_table.count(project, request.user, filters)
     else:
-        found = project.documents.none()
-    page = Paginator(found.only("id", "title", "external_id"), DOCUMENTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+        found, total = project.documents.none(), 0
+    paginator = Paginator(found, DOCUMENTS_PER_PAGE)
+    paginator.count = total  # counted without reading the documents (document_table.count)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
