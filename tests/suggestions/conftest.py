@@ -6,7 +6,8 @@ import pytest
 
 from annotator.models import Label, Membership, Project, Role
 from corpus.models import Document
-from tests.api.conftest import client_for  # noqa: F401  (a fixture)
+from tests.api.conftest import client_for  # noqa: F401  (fixtures)
+from tests.jobs.conftest import worker  # noqa: F401
 
 TEXT = "Russia showed the Kinzhal to Kim. A kinzhal flies fast; the Kinzhal-class is new. Kinzhal!"
 
@@ -40,3 +41,6 @@ def kinzhals(text: str = TEXT) -> list[int]:
         places.append(at)
         at = text.lower().find("kinzhal", at + 1)
     return places
+
+
+from tests.annotator.conftest import annotated  # noqa: E402, F401  (a fixture)

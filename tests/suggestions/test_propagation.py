@@ -6,7 +6,6 @@ from annotator import services
 from annotator.models import Project
 from annotator.suggestions import Suggestion
 from corpus.models import Document
-from tests.jobs.conftest import worker  # noqa: F401  (a fixture)
 
 from .conftest import TEXT
 

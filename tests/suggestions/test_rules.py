@@ -5,7 +5,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from annotator.jobs import Job
 from annotator.models import Span
 from annotator.suggestions import RuleSet, Suggestion
-from tests.jobs.conftest import worker  # noqa: F401  (a fixture)
 
 from .conftest import TEXT, kinzhals
 
@@ -123,7 +122,7 @@ def test_bad_patterns_are_refused_naming_the_problem(arms, client_for):
 
 def test_a_gazetteer_and_a_jsonl_upload(arms, client_for, worker):
     manager = client_for("manager")
-    tsv = SimpleUploadedFile("gazetteer.tsv", "Kinzhal\tWEAPONS\nKim\tPERSON\n".encode())
+    tsv = SimpleUploadedFile("gazetteer.tsv", b"Kinzhal\tWEAPONS\nKim\tPERSON\n")
     made = manager.post(rules_path(arms), {"file": tsv}, format="multipart")
     assert made.status_code == 201, made.json()
     assert made.json()["name"] == "gazetteer" and len(made.json()["patterns"]) == 2
