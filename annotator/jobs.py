@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 class JobKind(models.TextChoices):
     IMPORT = "import", "Import"
+    RULES = "rules", "Rules applied"
+    PROPAGATION = "propagation", "Propagation"
 
 
 class JobStatus(models.TextChoices):

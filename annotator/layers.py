@@ -9,7 +9,9 @@ page choose one of:
   annotators who *completed* the document marked; a document with fewer than two
   completed annotators contributes none (see ``majority_spans``);
 - ``mine``: the requesting user's own layer;
-- ``user:<username>``: one member's layer.
+- ``user:<username>``: one member's layer;
+- ``suggestions``: the project's suggestion layer (``annotator.suggestions``), every
+  suggestion with its source, decided or not. No other layer holds a suggestion.
 
 "Complete" (``status=complete``) means, per layer:
 
@@ -32,7 +34,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from .models import DocumentStatus, Project, Review, Status
 
 LAYER_CHOICES = ("all", "gold", "majority", "mine")
-Kind = Literal["all", "gold", "majority", "user"]
+Kind = Literal["all", "gold", "majority", "user", "suggestions"]
 
 
 class UnknownLayer(ValueError):
@@ -55,7 +57,7 @@ class Layer:
 def layer_parse(value: str, *, project: Project, user) -> Layer:
     """The layer named by ``value`` for ``user`` in ``project``; raises ``UnknownLayer``."""
     value = (value or "all").strip()
-    if value in {"all", "gold", "majority"}:
+    if value in {"all", "gold", "majority", "suggestions"}:
         return Layer(kind=value, name=value)
     if value == "mine":
         if not getattr(user, "is_authenticated", False):
@@ -74,7 +76,7 @@ def layer_parse(value: str, *, project: Project, user) -> Layer:
             raise UnknownLayer(f"No member of this project is called {username!r}.")
         return Layer(kind="user", name=value, user_id=found, username=username)
     raise UnknownLayer(
-        f"Unknown layer {value!r}: use all, gold, majority, mine or user:<username>."
+        f"Unknown layer {value!r}: use all, gold, majority, mine, user:<username> or suggestions."
     )
 
 

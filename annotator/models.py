@@ -43,6 +43,14 @@ class ProjectQuerySet(models.QuerySet):
         return self.annotate(role=models.Subquery(role.values("role")[:1]))
 
 
+class Propagate(models.TextChoices):
+    """Where a new span in a person's layer suggests its label on the same text."""
+
+    OFF = "off", "Off"
+    DOCUMENT = "document", "In the same document"
+    PROJECT = "project", "In the whole project"
+
+
 class Project(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -54,6 +62,12 @@ class Project(models.Model):
         default=1,
         validators=[MinValueValidator(1)],
         help_text="How many different annotators each document should get.",
+    )
+    propagate = models.CharField(
+        max_length=10,
+        choices=Propagate.choices,
+        default=Propagate.OFF,
+        help_text="A new span suggests its label on the other occurrences of its text.",
     )
     documents = models.ManyToManyField("corpus.Document", related_name="projects", blank=True)
     created_by = models.ForeignKey(
@@ -68,6 +82,9 @@ class Project(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(annotators_per_document__gte=1), name="project_annotators_at_least_one"
+            ),
+            models.CheckConstraint(
+                condition=Q(propagate__in=Propagate.values), name="project_propagate_valid"
             ),
         ]
 
@@ -183,6 +200,10 @@ class Span(models.Model):
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.MANUAL)
+    # The source of the suggestion this span was accepted from (``origin`` is then
+    # ``suggested``): what the API and exports call the span's ``origin``. Empty for spans
+    # made by hand or uploaded straight into a layer (the API's ``"origin": null``).
+    source = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -672,3 +693,6 @@ class SpanEvent(models.Model):
 
 # Background jobs have their own module; imported here so that Django finds the models.
 from .jobs import Job, JobFile  # noqa: E402, F401
+
+# Suggestions and rule sets too (DESIGN.md, "Suggestions are not annotations").
+from .suggestions import RuleSet, Suggestion, SuggestionDecision  # noqa: E402, F401

@@ -134,6 +134,27 @@ def can_edit_layer(user, project: Project, *, annotator_id: int | None, gold: bo
     return annotator_id == user.pk and can(user, project, Action.ANNOTATE)
 
 
+def can_decide(user, project: Project, *, gold: bool) -> bool:
+    """May the user accept or reject suggestions for their own layer (or, ``gold``, for
+    gold)? The same as writing into that layer."""
+    return can_edit_layer(user, project, annotator_id=user.pk, gold=gold)
+
+
+def can_see_decisions(user, project: Project) -> bool:
+    """May the user see how everyone decided the suggestions (and every suggestion)?"""
+    return can(user, project, Action.REVIEW)
+
+
+def visible_suggestions(user) -> Q:
+    """A filter on Suggestion for those the user may see: every member sees the project's
+    suggestion layer (superusers: all)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    return Q(project__in=Membership.objects.filter(user=user.pk).values("project"))
+
+
 def can_export_layer(user, project: Project, layer: str) -> bool:
     """Reviewers and managers export any layer; annotators only their own (``mine``)."""
     if layer == "mine":

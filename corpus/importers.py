@@ -25,7 +25,7 @@ ZIP_SUFFIXES = {".zip"}
 ZIP_MAX_MEMBERS = 1_000
 ZIP_MAX_MEMBER_BYTES = 50 * 1024 * 1024
 ZIP_MAX_TOTAL_BYTES = 200 * 1024 * 1024
-NATIVE_FIELDS = {"text", "title", "external_id", "meta", "spans", "source"}
+NATIVE_FIELDS = {"text", "title", "external_id", "meta", "spans", "suggestions", "source"}
 
 
 class ParseError(ValueError):

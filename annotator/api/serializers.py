@@ -16,7 +16,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from corpus.models import Document
 
 from .. import services
-from ..models import ORDER_MAX, Label, Membership, Project, Role, Span, Status
+from ..models import ORDER_MAX, Label, Membership, Project, Propagate, Role, Span, Status
 
 
 def _text(**kwargs) -> serializers.CharField:
@@ -84,6 +84,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "guidelines",
             "allow_overlap",
             "annotators_per_document",
+            "propagate",
             "created_at",
             "role",
             "labels",
@@ -108,6 +109,43 @@ class ProjectSerializer(serializers.ModelSerializer):
             "members": getattr(project, "member_count", 0),
             "complete": getattr(project, "my_complete_count", 0),
         }
+
+
+class ProjectSettingsSerializer(serializers.ModelSerializer):
+    """What ``PATCH /api/projects/{pid}/`` changes: the settings Margin has; any other
+    field is refused by name, so that a setting it does not know is never silently
+    ignored."""
+
+    propagate = serializers.ChoiceField(
+        choices=Propagate.values,
+        error_messages={
+            "invalid_choice": "Unknown value {input!r}: use one of "
+            + ", ".join(Propagate.values)
+            + ".",
+        },
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "name",
+            "description",
+            "guidelines",
+            "allow_overlap",
+            "annotators_per_document",
+            "propagate",
+        ]
+        extra_kwargs = {"annotators_per_document": {"max_value": 1000}}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Expected an object."]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Not a setting of this project."] for name in unknown}
+            )
+        return super().to_internal_value(data)
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -158,6 +196,22 @@ class ImportedSpanSerializer(serializers.Serializer):
 class ImportedSpansField(serializers.ListField):
     """Pre-annotations, each checked by the service against the text, the labels and the
     layers, and named by its number in the list when refused."""
+
+
+class ImportedSuggestionSerializer(serializers.Serializer):
+    """A suggestion in a document upload, as the schema shows it."""
+
+    start = serializers.IntegerField(min_value=0)
+    end = serializers.IntegerField(min_value=1)
+    label = serializers.CharField(help_text="The label's name (or its id).")
+    source = serializers.CharField(required=False, help_text="Where it comes from: `import`.")
+    score = serializers.FloatField(required=False, allow_null=True)
+
+
+@extend_schema_field(ImportedSuggestionSerializer(many=True))
+class ImportedSuggestionsField(serializers.ListField):
+    """Suggestions for everyone (the project's suggestion layer), each checked by the
+    service as a span is, and named by its number in the list when refused."""
 
 
 class TextField(serializers.CharField):
@@ -227,6 +281,13 @@ class DocumentInputSerializer(serializers.Serializer):
         allow_null=True,
         error_messages={"not_a_list": "Must be a list of {{start, end, label}} objects."},
     )
+    suggestions = ImportedSuggestionsField(
+        required=False,
+        allow_null=True,
+        error_messages={
+            "not_a_list": "Must be a list of {{start, end, label, source?, score?}} objects."
+        },
+    )
 
     def to_internal_value(self, data: object) -> dict[str, Any]:
         if not isinstance(data, dict):
@@ -241,7 +302,13 @@ class DocumentInputSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError(unknown)
         # None and "" read as absent, as the contract's optional fields are.
-        for name, empty in [("title", ""), ("meta", {}), ("spans", []), ("source", "")]:
+        for name, empty in [
+            ("title", ""),
+            ("meta", {}),
+            ("spans", []),
+            ("suggestions", []),
+            ("source", ""),
+        ]:
             if validated.get(name) is None:
                 validated[name] = empty
         if not validated.get("external_id"):
@@ -312,7 +379,7 @@ class SpanListSerializer(serializers.ListSerializer):
     """
 
     columns = ("id", "document_id", "start", "end", "label__name", "annotator__username")
-    columns += ("gold", "created_at")
+    columns += ("gold", "source", "created_at")
 
     def to_internal_value(self, data) -> list[dict[str, Any]]:
         plain = self._plain(data)
@@ -363,9 +430,10 @@ class SpanListSerializer(serializers.ListSerializer):
                 "text": text[start:end],
                 "annotator": annotator,
                 "layer": "gold" if gold else "annotator",
+                "origin": origin or None,
                 "created_at": when(created_at),
             }
-            for pk, document, start, end, label, annotator, gold, created_at in rows
+            for pk, document, start, end, label, annotator, gold, origin, created_at in rows
         ]
 
 
@@ -393,14 +461,21 @@ class SpanSerializer(serializers.ModelSerializer):
     annotator = serializers.CharField(source="annotator.username", read_only=True)
     layer = serializers.ChoiceField(choices=["annotator", "gold"], read_only=True)
     text = serializers.SerializerMethodField()
+    origin = serializers.SerializerMethodField(
+        help_text="The source of the suggestion the span was accepted from; null for a span "
+        "made by hand (or uploaded into a layer)."
+    )
 
     class Meta:
         model = Span
         fields = ["id", "document", "start", "end", "label", "text", "annotator", "layer"]
-        fields += ["created_at"]
+        fields += ["origin", "created_at"]
         read_only_fields = ["id", "document", "created_at"]
         extra_kwargs = {"start": {"max_value": _OFFSET_MAX}, "end": {"max_value": _OFFSET_MAX}}
         list_serializer_class = SpanListSerializer
+
+    def get_origin(self, span: Span) -> str | None:
+        return span.source or None
 
     def get_text(self, span: Span) -> str:
         document = self.context.get("document") or span.document

@@ -6,6 +6,14 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from .jobs import ImportView, JobViewSet
+from .suggestions import (
+    DocumentSuggestionsAcceptView,
+    DocumentSuggestionsView,
+    RuleSetViewSet,
+    SuggestionAcceptView,
+    SuggestionRejectView,
+    SuggestionStatsView,
+)
 from .views import (
     DocsView,
     DocumentSpanViewSet,
@@ -34,11 +42,40 @@ router.register("spans", SpanViewSet, basename="span")
 # Background jobs, and files imported as one (annotator/api/jobs.py).
 router.register("jobs", JobViewSet, basename="job")
 imports = [re_path(rf"^{PROJECT}/imports/$", ImportView.as_view(), name="imports")]
+# Suggestions and rule sets (annotator/api/suggestions.py).
+router.register(f"{PROJECT}/rules", RuleSetViewSet, basename="rules")
+DOCUMENT = rf"{PROJECT}/documents/(?P<document_pk>[0-9]+)"
+suggestions = [
+    re_path(
+        rf"^{DOCUMENT}/suggestions/$",
+        DocumentSuggestionsView.as_view(),
+        name="document-suggestions",
+    ),
+    re_path(
+        rf"^{DOCUMENT}/suggestions/accept/$",
+        DocumentSuggestionsAcceptView.as_view(),
+        name="document-suggestions-accept",
+    ),
+    re_path(
+        r"^suggestions/(?P<pk>[0-9]+)/accept/$",
+        SuggestionAcceptView.as_view(),
+        name="suggestion-accept",
+    ),
+    re_path(
+        r"^suggestions/(?P<pk>[0-9]+)/reject/$",
+        SuggestionRejectView.as_view(),
+        name="suggestion-reject",
+    ),
+    re_path(
+        rf"^{PROJECT}/suggestions/stats/$", SuggestionStatsView.as_view(), name="suggestion-stats"
+    ),
+]
 
 urlpatterns = [
     path("", RootView.as_view(), name="root"),
     *router.urls,
     *imports,
+    *suggestions,
     path("auth/token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(), name="docs"),

@@ -63,6 +63,7 @@ from .serializers import (
     LabelSerializer,
     MemberSerializer,
     ProjectSerializer,
+    ProjectSettingsSerializer,
     SpanListSerializer,
     SpanSerializer,
 )
@@ -151,6 +152,7 @@ class ProjectViewSet(
     serializer_class = ProjectSerializer
     permission_classes = [IsAuthenticated, IsStaffToCreate]
     lookup_value_regex = "[0-9]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         user = self.request.user
@@ -178,6 +180,18 @@ class ProjectViewSet(
                     problems = getattr(error, "message_dict", {"name": error.messages})
                     raise serializers.ValidationError({"labels": {str(index): problems}}) from None
         serializer.instance = self.get_queryset().get(pk=project.pk)
+
+    @extend_schema(request=ProjectSettingsSerializer, responses={200: ProjectSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """Managers change the project's settings (any of them; unknown ones → 400)."""
+        project = self.get_object()
+        require(request.user, project, Action.MANAGE)
+        settings_ = ProjectSettingsSerializer(project, data=request.data, partial=True)
+        settings_.is_valid(raise_exception=True)
+        services.project_update(project=project, **settings_.validated_data)
+        self.action = "retrieve"  # the answer is the project as GET shows it
+        project = self.get_queryset().get(pk=project.pk)
+        return Response(self.get_serializer(project).data)
 
     @extend_schema(
         responses={
@@ -580,6 +594,7 @@ class DocumentSpanViewSet(
                     "label__name": span.label.name,
                     "annotator__username": user.username,
                     "gold": gold,
+                    "source": "",
                     "created_at": span.created_at,
                 }
                 for span in created

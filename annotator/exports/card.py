@@ -76,10 +76,18 @@ class Report:
     merged: Problems = field(default_factory=Problems)
     adjusted: Problems = field(default_factory=Problems)
     unreviewed: int = 0  # documents of a gold export whose gold layer nobody reviewed
+    origins: Counter = field(default_factory=Counter)  # spans by origin (None: by hand)
 
-    def count(self, split: str | None, labels: list[str], annotators: set[str]) -> None:
-        """One exported document with the labels of its exported spans."""
+    def count(
+        self,
+        split: str | None,
+        labels: list[str],
+        annotators: set[str],
+        origins: list[str | None] = (),
+    ) -> None:
+        """One exported document with the labels (and origins) of its exported spans."""
         self.documents += 1
+        self.origins.update(origins)
         self.spans += len(labels)
         self.labels.update(labels)
         self.annotators |= annotators
@@ -173,6 +181,14 @@ def card(*, export, report: Report, tag_names: list[str] | None = None) -> dict[
         "counts": {
             "labels": {name: report.labels.get(name, 0) for name in export.label_names},
             "splits": {name: dict(counts) for name, counts in sorted(report.splits.items())},
+            # A list, not an object: a span made by hand has the origin null, which no
+            # source's name can be mistaken for.
+            "origins": [
+                {"origin": origin, "spans": count}
+                for origin, count in sorted(
+                    report.origins.items(), key=lambda pair: (pair[0] is not None, pair[0] or "")
+                )
+            ],
         },
         "annotators": sorted(report.annotators),
         "dropped": report.dropped.as_json(),

@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 
 from ..layers import completed_documents, majority_spans, reviewed, span_filter
 from ..models import DocumentStatus, Project, Span, Status
+from ..suggestions import Suggestion
 from . import rules
 from .base import Format, Record
 from .batch import (
@@ -182,15 +183,21 @@ class Export:
     def _spans(self, ids: list[int]) -> tuple[dict[int, list[ExportSpan]], dict[int, set[str]]]:
         """The layer's spans of these documents (one query), and who voted for majority."""
         layer, options = self.options.layer, self.options
-        rows = (
-            Span.objects.filter(project=self.project, document_id__in=ids)
-            .filter(span_filter(layer))
-            .order_by()
-            .values_list("document_id", "annotator_id", "start", "end", "label_id")
-        )
+        if layer.kind == "suggestions":
+            rows = Suggestion.objects.filter(project=self.project, document_id__in=ids)
+            rows = rows.order_by().values_list("document_id", "start", "end", "label_id", "source")
+        else:
+            rows = (
+                Span.objects.filter(project=self.project, document_id__in=ids)
+                .filter(span_filter(layer))
+                .order_by()
+                .values_list("document_id", "annotator_id", "start", "end", "label_id", "source")
+            )
         if options.labels:
             rows = rows.filter(label_id__in=self._label_ids)
         rows = list(rows)
+        if layer.kind == "suggestions":
+            return self._suggestions(ids, rows), {}
         completed: dict[int, set[int]] = defaultdict(set)
         if layer.kind == "majority" or (layer.kind == "all" and options.status == "complete"):
             for document_id, user_id in DocumentStatus.objects.filter(
@@ -206,7 +213,7 @@ class Export:
             layers: dict[int, dict[int, list[tuple[int, int, int]]]] = defaultdict(
                 lambda: defaultdict(list)
             )
-            for document_id, user_id, start, end, label_id in rows:
+            for document_id, user_id, start, end, label_id, _ in rows:
                 layers[document_id][user_id].append((start, end, label_id))
             for document_id in ids:
                 agreed = majority_spans(layers.get(document_id, {}), completed[document_id])
@@ -225,8 +232,8 @@ class Export:
             kind = "gold" if layer.kind == "gold" else "annotator"
             rows.sort()
             spans = [
-                ExportSpan(start, end, labels[label_id], names[user_id], kind)
-                for _, user_id, start, end, label_id in rows
+                ExportSpan(start, end, labels[label_id], names[user_id], kind, source or None)
+                for _, user_id, start, end, label_id, source in rows
             ]
             position = 0
             for document_id, count in Counter(map(itemgetter(0), rows)).items():
@@ -237,6 +244,18 @@ class Export:
         for spans in by_document.values():
             spans.sort()
         return by_document, voters
+
+    def _suggestions(self, ids: list[int], rows: list[tuple]) -> dict[int, list[ExportSpan]]:
+        """The suggestion layer's rows by document: no one person's, each with its source."""
+        labels = self._label_names
+        by_document: dict[int, list[ExportSpan]] = {document_id: [] for document_id in ids}
+        for document_id, start, end, label_id, source in rows:
+            by_document[document_id].append(
+                ExportSpan(start, end, labels[label_id], None, "suggestions", source)
+            )
+        for spans in by_document.values():
+            spans.sort()
+        return by_document
 
     def _learn_usernames(self, user_ids: set[int]) -> None:
         unknown = user_ids - self._usernames.keys()
@@ -279,6 +298,7 @@ class Export:
             record.split,
             [s.label for s in record.spans],
             annotators | voters.get(record.id, set()),
+            [s.origin for s in record.spans],
         )
 
     def _batch(

@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 class Jsonl(Format):
     """``{"id", "external_id", "title", "text", "meta", "spans": [{start, end, label, text,
-    annotator, layer}]}`` (+ ``"split"``). ``annotator`` is null for majority spans."""
+    annotator, layer, origin}]}`` (+ ``"split"``). ``annotator`` is null for majority spans
+    and suggestions; ``origin`` is the suggestion's source, null for spans made by hand."""
 
     name = "jsonl"
     extension = "jsonl"
@@ -28,14 +29,19 @@ class Jsonl(Format):
         dumps = json.JSONEncoder(ensure_ascii=False).encode
         string = json.encoder.encode_basestring
         labels = Encoded(string)
-        tails = Encoded(lambda key: f', "annotator": {dumps(key[0])}, "layer": {string(key[1])}}}')
+        tails = Encoded(
+            lambda key: (
+                f', "annotator": {dumps(key[0])}, "layer": {string(key[1])}, '
+                f'"origin": {dumps(key[2])}}}'
+            )
+        )
         for record in export.records():
             text = record.text
             spans = ", ".join(
                 [
                     f'{{"start": {start}, "end": {end}, "label": {labels[label]}, '
-                    f'"text": {string(text[start:end])}{tails[annotator, layer]}'
-                    for start, end, label, annotator, layer in record.spans
+                    f'"text": {string(text[start:end])}{tails[annotator, layer, origin]}'
+                    for start, end, label, annotator, layer, origin in record.spans
                 ]
             )
             split = "" if record.split is None else f', "split": {string(record.split)}'

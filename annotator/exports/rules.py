@@ -25,8 +25,11 @@ class ExportSpan(NamedTuple):
     start: int
     end: int
     label: str
-    annotator: str | None  # None for majority spans: no one person's
-    layer: str  # "annotator", "gold" or "majority"
+    annotator: str | None  # None for majority spans and suggestions: no one person's
+    layer: str  # "annotator", "gold", "majority" or "suggestions"
+    # The source of the suggestion the span was accepted from (a suggestion's own source);
+    # None for spans made by hand and majority spans.
+    origin: str | None = None
 
 
 _extent = attrgetter("start", "end")

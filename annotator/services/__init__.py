@@ -63,6 +63,16 @@ from .spans import (
     spans_create,
     spans_delete,
 )
+from .suggestions import (
+    pending,
+    suggestion_accept,
+    suggestion_reject,
+    suggestion_stats,
+    suggestions_accept,
+    suggestions_add,
+    suggestions_store,
+    with_decision_counts,
+)
 
 __all__ = [
     "COLOR_SHAPE",
@@ -103,6 +113,7 @@ __all__ = [
     "managers_left",
     "member_remove",
     "member_set",
+    "pending",
     "project_create",
     "project_update",
     "shortcut_problem",
@@ -116,4 +127,11 @@ __all__ = [
     "spans_delete",
     "status_claim",
     "status_of",
+    "suggestion_accept",
+    "suggestion_reject",
+    "suggestion_stats",
+    "suggestions_accept",
+    "suggestions_add",
+    "suggestions_store",
+    "with_decision_counts",
 ]

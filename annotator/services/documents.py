@@ -22,6 +22,7 @@ from ..models import (
     spans_errors,
 )
 from ..permissions import can_manage, takes_a_place
+from ..suggestions import IMPORT_SOURCE, Suggestion, suggestions_errors
 from .rows import bulk_insert, spans_insert
 from .spans import BatchErrors
 
@@ -100,6 +101,7 @@ def _documents_import(
                 errors[str(index)] = {"external_id": [problem]}
                 continue
         raw_spans = item.get("spans") or []
+        item_suggestions = item.get("suggestions") or []
         reused = document is not None
         if document is None:
             document = Document(
@@ -140,6 +142,9 @@ def _documents_import(
             item = {"start": raw.get("start"), "end": raw.get("end"), "label": label}
             item["quoted"] = raw.get("text")
             planned.spans.append(_PlannedSpan(number, annotator_id, raw_label, item))
+        planned.suggestions = _suggestions_planned(
+            item_suggestions, labels, labels_by_id, planned.suggestion_messages
+        )
         plan.append(planned)
 
     # Locked before they are read; in (document, user) order, as every import does.
@@ -153,8 +158,10 @@ def _documents_import(
         project=project, document__in={document for document, _ in reused_layers}, gold=False
     ).values_list("document_id", "annotator_id", "start", "end", "label_id"):
         stored.setdefault((document_id, annotator_id), []).append(tuple(extent))
+    suggested = _suggestions_stored(project, [p.document.pk for p in plan if p.reused])
     for planned in plan:
         _spans_check(project, planned, stored)
+        _suggestions_check(project, planned, suggested)
         if planned.messages:
             errors[str(planned.index)] = {
                 "spans": [
@@ -163,6 +170,12 @@ def _documents_import(
                     for message in planned.messages[number]
                 ]
             }
+        if planned.suggestion_messages:
+            errors.setdefault(str(planned.index), {})["suggestions"] = [
+                f"suggestion {number}: {message}"
+                for number in sorted(planned.suggestion_messages)
+                for message in planned.suggestion_messages[number]
+            ]
     if errors:
         raise BatchErrors(dict(sorted(errors.items(), key=lambda pair: int(pair[0]))))
 
@@ -183,6 +196,14 @@ def _documents_import(
         dict(zip(names, zip(*rows, strict=True) if rows else [()] * 5, strict=True)),
         {"project": project.pk, "origin": Origin.IMPORTED},
         actor_id=uploader.pk,
+    )
+    Suggestion.objects.bulk_create(
+        [
+            Suggestion(project=project, document=p.document, **item)
+            for p in plan
+            for item in p.suggestions
+        ],
+        batch_size=2000,
     )
     # A reused document's layers have their status already (``_layers_lock``).
     _statuses_in_progress(
@@ -215,6 +236,84 @@ class _Planned:
     reused: bool
     spans: list[_PlannedSpan] = dataclasses.field(default_factory=list)
     messages: dict[int, list[str]] = dataclasses.field(default_factory=dict)
+    # Its suggestions ({start, end, label, source, score}) and their problems by number.
+    suggestions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    suggestion_messages: dict[int, list[str]] = dataclasses.field(default_factory=dict)
+
+
+def _suggestions_planned(
+    raw_items: Sequence[object],
+    labels: Mapping[str, Any],
+    labels_by_id: Mapping[int, Any],
+    messages: dict[int, list[str]],
+) -> list[dict[str, Any]]:
+    """An item's suggestions with their labels looked up (``import`` their source when
+    none is given); a message for each that is not an object."""
+    items = []
+    for number, raw in enumerate(raw_items):
+        if not isinstance(raw, Mapping):
+            messages[number] = ["expected an object with start, end, label."]
+            continue
+        unknown = set(raw) - {"start", "end", "label", "source", "score"}
+        if unknown:
+            messages[number] = [f"unknown field(s) {', '.join(sorted(map(str, unknown)))}."]
+            continue
+        raw_label = raw.get("label")
+        label = (
+            labels_by_id.get(raw_label)
+            if isinstance(raw_label, int) and not isinstance(raw_label, bool)
+            else labels.get(raw_label)
+            if isinstance(raw_label, str)
+            else None
+        )
+        items.append(
+            {
+                "number": number,
+                "raw_label": raw_label,
+                "start": raw.get("start"),
+                "end": raw.get("end"),
+                "label": label,
+                "source": IMPORT_SOURCE if raw.get("source") is None else raw.get("source"),
+                "score": raw.get("score"),
+            }
+        )
+    return items
+
+
+def _suggestions_stored(project: Project, document_ids: Sequence[int]) -> set[tuple]:
+    """(document, source, start, end, label) of the suggestions reused documents hold."""
+    if not document_ids:
+        return set()
+    return set(
+        Suggestion.objects.filter(project=project, document__in=document_ids).values_list(
+            "document_id", "source", "start", "end", "label_id"
+        )
+    )
+
+
+def _suggestions_check(project: Project, planned: "_Planned", stored: set[tuple]) -> None:
+    """Validate a planned document's suggestions (``suggestions_errors``, then against those
+    its source already made on a reused document); keep only the fields to store."""
+    items = planned.suggestions
+    found = suggestions_errors(text=planned.document.text, project=project, items=items)
+    for position, item in enumerate(items):
+        problems = found.get(position)
+        if problems is None and planned.reused:
+            key = (planned.document.pk, item["source"], item["start"], item["end"])
+            if (*key, item["label"].pk) in stored:
+                problems = {"non_field_errors": ["this source already suggests this span."]}
+        if problems:
+            if item["label"] is None and "label" in problems:
+                problems["label"] = [f"Unknown label {item['raw_label']!r} for this project."]
+            planned.suggestion_messages[item["number"]] = [
+                f"{'' if name == 'non_field_errors' else f'{name}: '}{message}"
+                for name, messages in problems.items()
+                for message in messages
+            ]
+    planned.suggestions = [
+        {name: item[name] for name in ("start", "end", "label", "source", "score")}
+        for item in items
+    ]
 
 
 def _spans_check(

@@ -21,7 +21,14 @@ def project_create(*, creator, **fields: Any) -> Project:
     return project
 
 
-PROJECT_FIELDS = ["name", "description", "guidelines", "allow_overlap", "annotators_per_document"]
+PROJECT_FIELDS = [
+    "name",
+    "description",
+    "guidelines",
+    "allow_overlap",
+    "annotators_per_document",
+    "propagate",
+]
 
 
 def project_update(*, project: Project, **fields: Any) -> Project:

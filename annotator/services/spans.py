@@ -20,6 +20,7 @@ from ..models import (
     Label,
     Origin,
     Project,
+    Propagate,
     Rejection,
     Span,
     SpanAction,
@@ -71,6 +72,7 @@ def span_create(
     end: int,
     gold: bool = False,
     origin: str = Origin.MANUAL,
+    source: str = "",
     reverts: SpanEvent | None = None,
     actor=None,
 ) -> Span:
@@ -79,18 +81,28 @@ def span_create(
     ``actor`` is who does it, for the history: the annotator unless someone else is named
     (a manager restoring an analyst's span). ``reverts`` is the deletion this brings back
     (an undo, or a restoration from the history): the span returns under its old id, so
-    its history stays one thread.
+    its history stays one thread. ``source`` is the suggestion's it was accepted from.
+
+    A span made by hand in a person's layer suggests its label on the other occurrences of
+    its text when the project propagates (``suggestions.propagate``).
     """
     try:
         with transaction.atomic():
             status = lock_layer(project, document, annotator.pk, gold=gold)
+            layer = sql.layer_keys(project.pk, document.pk, annotator.pk, gold=gold)
+            propagates = (
+                project.propagate != Propagate.OFF
+                and not gold
+                and reverts is None
+                and origin == Origin.MANUAL
+            )
             validate_span(
                 text=document.text,
                 project=project,
                 start=start,
                 end=end,
                 label=label,
-                layer=sql.layer_keys(project.pk, document.pk, annotator.pk, gold=gold),
+                layer=layer,
             )
             span = Span(
                 pk=reverts.span_id if reverts else None,
@@ -102,11 +114,16 @@ def span_create(
                 start=start,
                 end=end,
                 origin=origin,
+                source=source,
             )
             sql.insert(span)
             history.record_created(span, actor_id=(actor or annotator).pk, reverts=reverts)
             if status is not None:
                 _touch(status)
+            if propagates:
+                from .suggestions import propagate
+
+                propagate(span, layer=layer, actor=actor or annotator)
     except IntegrityError as error:
         # The layer is locked and checked above, so only a span brought back twice at
         # once can get here; the transaction is rolled back whole, without a savepoint.
@@ -198,6 +215,7 @@ def spans_create(
     items: Sequence[Mapping[str, Any]],
     gold: bool = False,
     origin: str = Origin.MANUAL,
+    source: str = "",
     actor=None,
     reverts: SpanEvent | None = None,
 ) -> list[Span]:
@@ -230,6 +248,7 @@ def spans_create(
                 "annotator": annotator.pk,
                 "gold": gold,
                 "origin": origin,
+                "source": source,
             },
             actor_id=(actor or annotator).pk,
             now=now,
@@ -246,6 +265,7 @@ def spans_create(
         annotator=annotator,
         gold=gold,
         origin=origin,
+        source=source,
         now=now,
     )
 
@@ -315,6 +335,7 @@ def _stored_spans(
     annotator,
     gold: bool,
     origin: str,
+    source: str,
     now: datetime,
 ) -> list[Span]:
     """The instances of spans just stored (``ids`` in the items' order), their related
@@ -334,6 +355,7 @@ def _stored_spans(
         "annotator_id": annotator.pk,
         "gold": gold,
         "origin": origin,
+        "source": source,
         "created_at": now,
         "updated_at": now,
     }

@@ -14,6 +14,7 @@ from django.urls import reverse
 from annotator.api import urls as api
 from annotator.jobs import Job
 from annotator.models import DocumentStatus, Label, Membership, Project, Span
+from annotator.suggestions import RuleSet, Suggestion, SuggestionDecision
 from corpus.models import Document
 from tests.api.conftest import ROLES
 
@@ -66,6 +67,38 @@ def gold_span(w) -> dict:
     return {"pk": w.spans["gold"].pk}
 
 
+def suggested(w) -> Suggestion:
+    """A suggestion on "arrived", where nobody has a span."""
+    start = w.document.text.index("arrived")
+    return Suggestion.objects.create(
+        project=w.project,
+        document=w.document,
+        label=w.spare,
+        start=start,
+        end=start + 7,
+        source="import",
+    )
+
+
+def suggestion(w) -> dict:
+    return {"pk": suggested(w).pk}
+
+
+def suggestions(w) -> dict:
+    suggested(w)
+    return spans(w)
+
+
+def rule_set(w) -> dict:
+    made = RuleSet.objects.create(
+        project=w.project, name="guns", patterns=[{"label": "WEAPONS", "pattern": "shells"}]
+    )
+    return {"project_pk": w.project.pk, "pk": made.pk}
+
+
+NEW_RULES = {"name": "guns", "patterns": [{"label": "WEAPONS", "pattern": "artillery"}]}
+
+
 def queued_job(w) -> Job:
     return Job.objects.create(project=w.project, kind="import", created_by=w.people["manager"])
 
@@ -77,6 +110,13 @@ CASES = [
     Case("project-list", "GET", "401 200 200 200 200 200 200"),
     Case("project-list", "POST", "401 403 403 403 403 201 201", body={"name": "New"}),
     Case("project-detail", "GET", EVERYONE, lambda w: {"pk": w.project.pk}),
+    Case(
+        "project-detail",
+        "PATCH",
+        "401 404 403 403 403 200 200",
+        lambda w: {"pk": w.project.pk},
+        {"propagate": "document"},
+    ),
     Case("project-next", "GET", EVERYONE, lambda w: {"pk": w.project.pk}),
     Case("project-agreement", "GET", "401 404 403 403 200 200 200", lambda w: {"pk": w.project.pk}),
     Case("label-list", "GET", EVERYONE, project),
@@ -126,6 +166,32 @@ CASES = [
     # multipart request is tests/jobs/test_api.py's): a JSON body is 415, after the roles.
     Case("job-detail", "GET", EVERYONE, lambda w: {"pk": queued_job(w).pk}),
     Case("imports", "POST", "401 404 403 403 403 415 415", project, {"files": []}, note="json"),
+    # Suggestions: every member decides for their own layer; gold is for reviewers.
+    Case("document-suggestions", "GET", EVERYONE, suggestions),
+    Case("document-suggestions", "GET", "401 404 403 403 200 200 200", suggestions, query="all=1"),
+    Case(
+        "document-suggestions",
+        "GET",
+        "401 404 403 403 200 200 200",
+        suggestions,
+        query="layer=gold",
+    ),
+    Case(
+        "document-suggestions-accept",
+        "POST",
+        "401 404 201 201 201 201 201",
+        suggestions,
+        {"source": "import"},
+    ),
+    Case("suggestion-accept", "POST", "401 404 201 201 201 201 201", suggestion),
+    Case(
+        "suggestion-accept", "POST", "401 404 403 403 201 201 201", suggestion, query="layer=gold"
+    ),
+    Case("suggestion-reject", "POST", "401 404 204 204 204 204 204", suggestion),
+    Case("suggestion-stats", "GET", "401 404 403 403 200 200 200", project),
+    Case("rules-list", "GET", EVERYONE, project),
+    Case("rules-list", "POST", "401 404 403 403 403 201 201", project, NEW_RULES),
+    Case("rules-apply", "POST", "401 404 403 403 403 202 202", rule_set),
     Case("schema", "GET", "200 200 200 200 200 200 200"),
     Case("docs", "GET", "200 200 200 200 200 200 200"),
     Case("root", "GET", "200 200 200 200 200 200 200"),
@@ -154,6 +220,7 @@ def test_every_endpoint_is_in_the_table():
 def snapshot() -> dict[str, list[dict]]:
     """Every stored row a request could touch."""
     models = [Project, Label, Membership, Document, Span, DocumentStatus]
+    models += [Suggestion, SuggestionDecision, RuleSet, Job]
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
 
 

@@ -355,8 +355,9 @@ def test_the_label_endpoints_run_a_bounded_number_of_queries(
         assert doors.api_change(location, {"name": "PLACE", "shortcut": "p"}) == {}
     drone = project.labels.get(name="DRONE")
     url = reverse("api:label-detail", kwargs={"project_pk": project.pk, "pk": drone.pk})
-    # The deletion also unties the history's rows and merges that named the label.
-    with django_assert_max_num_queries(11):
+    # The deletion also unties the history's rows and merges that named the label, and
+    # takes its suggestions with it.
+    with django_assert_max_num_queries(12):
         assert doors.api.delete(url).status_code == 204
 
 

@@ -1,0 +1,333 @@
+"""Suggestions (../shared/API.md, "Suggestions"): a document's pending ones, accepting and
+rejecting them, per-source figures, and rule sets applied as background jobs."""
+
+from functools import cached_property
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from corpus.models import Document
+
+from .. import services
+from ..models import Project
+from ..permissions import (
+    Action,
+    IsManager,
+    can_decide,
+    can_see_decisions,
+    document_for,
+    project_for,
+    require,
+    visible_suggestions,
+)
+from ..rules import PatternsRefused, patterns_check, patterns_read
+from ..suggestion_jobs import rules_apply_later
+from ..suggestions import RULE_NAME_MAX, RuleSet, Suggestion
+from .pagination import SpanPagination
+from .parsers import JSONBodyParser
+from .serializers import SpanSerializer
+from .views import APIDefaults, ProjectScoped, _refused
+
+GOLD_ONLY = "The gold layer is for reviewers and managers."
+LAYER = OpenApiParameter(
+    "layer", enum=["annotator", "gold"], description="`gold`: reviewers and managers."
+)
+
+
+def _gold(request) -> bool:
+    layer = request.query_params.get("layer", "annotator")
+    if layer not in {"annotator", "gold"}:
+        raise ValidationError({"layer": ["Must be 'annotator' or 'gold'."]})
+    return layer == "gold"
+
+
+class DocumentScoped(ProjectScoped):
+    """Views under ``/projects/{pid}/documents/{did}/``: 404 unless both are in reach."""
+
+    @cached_property
+    def _scope(self) -> tuple[Project, Document]:
+        found = document_for(
+            self.request.user, self.kwargs["project_pk"], self.kwargs["document_pk"]
+        )
+        if found is None:
+            raise NotFound()
+        return found
+
+    @property
+    def project(self) -> Project:
+        return self._scope[0]
+
+    @property
+    def document(self) -> Document:
+        return self._scope[1]
+
+
+SUGGESTION_SHAPE = inline_serializer(
+    "Suggestion",
+    {
+        "id": serializers.IntegerField(),
+        "start": serializers.IntegerField(),
+        "end": serializers.IntegerField(),
+        "label": serializers.CharField(),
+        "text": serializers.CharField(),
+        "source": serializers.CharField(),
+        "score": serializers.FloatField(allow_null=True),
+        "decisions": inline_serializer(
+            "SuggestionDecisions",
+            {"accepted": serializers.IntegerField(), "rejected": serializers.IntegerField()},
+            required=False,
+        ),
+    },
+)
+
+
+class DocumentSuggestionsView(DocumentScoped, APIView):
+    """The document's suggestions I have not decided (gold's with ``?layer=gold``); every
+    suggestion with everyone's decision counts with ``?all=1`` (reviewers, managers)."""
+
+    pagination_class = SpanPagination
+
+    @extend_schema(
+        parameters=[LAYER, OpenApiParameter("all", enum=["1"])],
+        responses={200: SUGGESTION_SHAPE},
+    )
+    def get(self, request, *args, **kwargs):
+        project, document, user = self.project, self.document, request.user
+        every = request.query_params.get("all") not in (None, "", "0")
+        gold = _gold(request)
+        if gold and not can_see_decisions(user, project):
+            raise PermissionDenied(GOLD_ONLY)
+        if every:
+            if not can_see_decisions(user, project):
+                raise PermissionDenied("Only the project's reviewers and managers may see all.")
+            suggestions = services.with_decision_counts(
+                Suggestion.objects.filter(project=project, document=document)
+            ).order_by("start", "end", "id")
+            columns = ("id", "start", "end", "label__name", "source", "score")
+            rows = suggestions.values_list(*columns, "accepted_count", "rejected_count")
+        else:
+            suggestions = services.pending(project, document, user, gold=gold)
+            rows = suggestions.values_list("id", "start", "end", "label__name", "source", "score")
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        text = document.text
+        results = []
+        for row in page:
+            pk, start, end, label, source, score = row[:6]
+            item = {
+                "id": pk,
+                "start": start,
+                "end": end,
+                "label": label,
+                "text": text[start:end],
+                "source": source,
+                "score": score,
+            }
+            if every:
+                item["decisions"] = {"accepted": row[6], "rejected": row[7]}
+            results.append(item)
+        return paginator.get_paginated_response(results)
+
+
+class BulkAcceptSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=10_000
+    )
+    source = serializers.CharField(required=False, trim_whitespace=False, max_length=100)
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if ("ids" in data) == ("source" in data):
+            raise ValidationError(
+                {"non_field_errors": ["Give either 'ids' (a list of suggestion ids) or 'source'."]}
+            )
+        return data
+
+
+class DocumentSuggestionsAcceptView(DocumentScoped, APIView):
+    """Accept many of the document's pending suggestions into my layer (or gold)."""
+
+    @extend_schema(
+        parameters=[LAYER],
+        request=BulkAcceptSerializer,
+        responses={
+            201: inline_serializer(
+                "SuggestionsAccepted",
+                {
+                    "created": serializers.ListField(child=serializers.IntegerField()),
+                    "refused": serializers.DictField(child=serializers.CharField()),
+                },
+            )
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        project, document, user = self.project, self.document, request.user
+        gold = _gold(request)
+        if not can_decide(user, project, gold=gold):
+            raise PermissionDenied(GOLD_ONLY)
+        body = BulkAcceptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            created, refused = services.suggestions_accept(
+                project=project, document=document, user=user, gold=gold, **body.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _refused(error) from None
+        return Response({"created": created, "refused": refused}, status=status.HTTP_201_CREATED)
+
+
+class SuggestionDecisionView(APIDefaults, APIView):
+    """``/api/suggestions/{id}/accept/`` and ``…/reject/``: my decision (gold's with
+    ``?layer=gold``) on one suggestion of a project I belong to (404 otherwise)."""
+
+    accept = True
+
+    def _suggestion(self) -> Suggestion:
+        suggestion = (
+            Suggestion.objects.filter(visible_suggestions(self.request.user))
+            .select_related("label", "document")
+            .filter(pk=self.kwargs["pk"])
+            .first()
+        )
+        if suggestion is None:
+            raise NotFound()
+        # The project with the user's role on it, as every permission asks it.
+        suggestion.project = project_for(self.request.user, suggestion.project_id)
+        if suggestion.project is None:
+            raise NotFound()
+        return suggestion
+
+    def post(self, request, *args, **kwargs):
+        suggestion = self._suggestion()
+        gold = _gold(request)
+        if not can_decide(request.user, suggestion.project, gold=gold):
+            raise PermissionDenied(GOLD_ONLY)
+        try:
+            if not self.accept:
+                services.suggestion_reject(suggestion=suggestion, user=request.user, gold=gold)
+                return Response(status=status.HTTP_204_NO_CONTENT)
+            span = services.suggestion_accept(suggestion=suggestion, user=request.user, gold=gold)
+        except DjangoValidationError as error:
+            raise _refused(error) from None
+        except IntegrityError:
+            # The same person's two acceptances at once: the second finds the first's row.
+            raise ValidationError(
+                {"non_field_errors": ["This suggestion was decided at the same moment."]}
+            ) from None
+        data = SpanSerializer(span, context={"document": suggestion.document}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class SuggestionAcceptView(SuggestionDecisionView):
+    @extend_schema(request=None, parameters=[LAYER], responses={201: SpanSerializer})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class SuggestionRejectView(SuggestionDecisionView):
+    accept = False
+
+    @extend_schema(request=None, parameters=[LAYER], responses={204: None})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class SuggestionStatsView(ProjectScoped, APIView):
+    """Per source: offered, accepted, rejected, pending, precision and recall against gold
+    on reviewed documents (reviewers and managers)."""
+
+    @extend_schema(responses={200: serializers.DictField()})
+    def get(self, request, *args, **kwargs):
+        require(request.user, self.project, Action.REVIEW)
+        return Response(services.suggestion_stats(self.project))
+
+
+# Rule sets ------------------------------------------------------------------------------
+
+
+class RuleSetSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(max_length=RULE_NAME_MAX)
+    patterns = serializers.JSONField(
+        help_text='spaCy EntityRuler patterns: [{"label": "WEAPONS", "pattern": "Kinzhal"}, '
+        '{"label": …, "pattern": [{"LOWER": "hwasong"}, {"IS_DIGIT": true}]}]'
+    )
+    case_sensitive = serializers.BooleanField(required=False, default=False)
+    source = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = RuleSet
+        fields = ["id", "name", "patterns", "case_sensitive", "source", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def validate_name(self, name: str) -> str:
+        name = name.strip()
+        if not name or any(not character.isprintable() for character in name):
+            raise ValidationError("Give a name without control characters or line breaks.")
+        return name
+
+    def validate_patterns(self, patterns: object) -> list[dict[str, Any]]:
+        project = self.context["project"]
+        try:
+            return patterns_check(patterns, project.labels.values_list("name", flat=True))
+        except PatternsRefused as refused:
+            raise ValidationError(refused.problems) from None
+
+
+class RuleSetViewSet(ProjectScoped, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A project's rule sets; managers add them (JSON, or a ``.jsonl``/``.tsv`` file) and
+    apply them (a background job)."""
+
+    serializer_class = RuleSetSerializer
+    parser_classes = [JSONBodyParser, MultiPartParser]
+    lookup_value_regex = "[0-9]+"
+
+    def get_permissions(self):
+        permissions = super().get_permissions()
+        return permissions if self.action == "list" else [*permissions, IsManager()]
+
+    def get_queryset(self):
+        return RuleSet.objects.filter(project=self.project).order_by("name")
+
+    @extend_schema(request=RuleSetSerializer, responses={201: RuleSetSerializer})
+    def create(self, request, *args, **kwargs):
+        data = request.data
+        upload = request.FILES.get("file") if hasattr(request, "FILES") else None
+        if upload is not None:
+            try:
+                patterns = patterns_read(upload.name, upload.read())
+            except PatternsRefused as refused:
+                raise ValidationError({"file": refused.problems}) from None
+            data = {
+                "name": data.get("name") or upload.name.rsplit(".", 1)[0],
+                "patterns": patterns,
+                "case_sensitive": data.get("case_sensitive", False),
+            }
+        serializer = self.get_serializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        if RuleSet.objects.filter(project=self.project, name=serializer.validated_data["name"]):
+            raise ValidationError({"name": ["This project already has a rule set of that name."]})
+        try:
+            with transaction.atomic():
+                rule_set = serializer.save(project=self.project, created_by=request.user)
+        except IntegrityError:
+            raise ValidationError(
+                {"name": ["This project already has a rule set of that name."]}
+            ) from None
+        return Response(self.get_serializer(rule_set).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={202: inline_serializer("RulesJob", {"job": serializers.IntegerField()})},
+    )
+    @action(detail=True, methods=["post"])
+    def apply(self, request, *args, **kwargs):
+        rule_set = self.get_object()
+        job = rules_apply_later(rule_set=rule_set, user=request.user)
+        return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)

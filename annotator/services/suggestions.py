@@ -1,0 +1,368 @@
+"""Suggestions: added (uploads, rules, propagation), accepted into a person's layer or gold
+through the one span validation and history, rejected, counted per source.
+
+A person's decision is theirs alone: an annotator decides for their own layer, a reviewer
+for gold as well (``permissions.can_decide``, asked by the surfaces). A suggestion is
+*pending* for someone until they decide it; an acceptance whose span has since been deleted
+(an undo) no longer counts, so the suggestion is offered again.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from corpus.models import Document
+
+from .. import sql
+from ..models import Origin, Project, Propagate, Review, Span, spans_errors
+from ..suggestions import (
+    IMPORT_SOURCE,
+    PROPAGATION_SOURCE,
+    Suggestion,
+    SuggestionDecision,
+    suggestions_errors,
+)
+from .spans import BatchErrors, lock_layer, span_create, spans_create
+
+# Rows a bulk insert of suggestions writes at once (within SQLite's limit on parameters).
+INSERT_CHUNK = 2000
+
+
+def _decisions(user, *, gold: bool) -> QuerySet:
+    """The decisions that count for ``user``'s layer (or gold's): rejections, and
+    acceptances whose span is still there."""
+    decisions = (
+        SuggestionDecision.objects.filter(gold=True)
+        if gold
+        else (SuggestionDecision.objects.filter(gold=False, user=user.pk))
+    )
+    return decisions.filter(Q(accepted=False) | Exists(Span.objects.filter(pk=OuterRef("span_id"))))
+
+
+def pending(project: Project, document: Document, user, *, gold: bool = False) -> QuerySet:
+    """The document's suggestions ``user`` (or gold) has not decided, in reading order."""
+    decided = _decisions(user, gold=gold).filter(suggestion=OuterRef("pk"))
+    return (
+        Suggestion.objects.filter(project=project, document=document)
+        .exclude(Exists(decided))
+        .order_by("start", "end", "id")
+    )
+
+
+def with_decision_counts(suggestions: QuerySet) -> QuerySet:
+    """Annotate ``accepted`` and ``rejected``: how many decisions of each kind (everyone's
+    and gold's) each suggestion has; an acceptance undone since does not count."""
+    live = Exists(Span.objects.filter(pk=OuterRef("decisions__span_id")))
+    return suggestions.annotate(
+        accepted_count=Count("decisions", filter=Q(decisions__accepted=True) & live),
+        rejected_count=Count("decisions", filter=Q(decisions__accepted=False)),
+    )
+
+
+def suggestions_add(
+    *,
+    project: Project,
+    document: Document,
+    items: Sequence[Mapping[str, Any]],
+    default_source: str = IMPORT_SOURCE,
+) -> list[Suggestion]:
+    """Add suggestions ({start, end, label: Label|None, source?, score?}) to a document of
+    the project, all or nothing: ``BatchErrors`` by item index names every problem (one
+    the same source already suggested included), and nothing is stored then."""
+    items = [{**item, "source": item.get("source") or default_source} for item in items]
+    errors = suggestions_errors(text=document.text, project=project, items=items)
+    stored = set(
+        Suggestion.objects.filter(project=project, document=document).values_list(
+            "source", "start", "end", "label_id"
+        )
+    )
+    for index, item in enumerate(items):
+        if index in errors:
+            continue
+        if (item["source"], item["start"], item["end"], item["label"].pk) in stored:
+            errors[index] = {"non_field_errors": ["This source already suggests this span."]}
+    if errors:
+        raise BatchErrors({str(index): problems for index, problems in sorted(errors.items())})
+    rows = [
+        Suggestion(
+            project=project,
+            document=document,
+            label=item["label"],
+            start=item["start"],
+            end=item["end"],
+            source=item["source"],
+            score=item.get("score"),
+        )
+        for item in items
+    ]
+    with transaction.atomic():
+        return Suggestion.objects.bulk_create(rows, batch_size=INSERT_CHUNK)
+
+
+def suggestions_store(rows: Iterable[Suggestion]) -> int:
+    """Store suggestions made by Margin (rules, propagation), leaving out any its source
+    already suggests; how many were offered."""
+    rows = list(rows)
+    for first in range(0, len(rows), INSERT_CHUNK):
+        Suggestion.objects.bulk_create(rows[first : first + INSERT_CHUNK], ignore_conflicts=True)
+    return len(rows)
+
+
+def _decision(suggestion: Suggestion, user, *, gold: bool) -> SuggestionDecision | None:
+    decisions = SuggestionDecision.objects.filter(suggestion=suggestion, gold=gold)
+    if not gold:
+        decisions = decisions.filter(user=user.pk)
+    return decisions.first()
+
+
+def _whose(gold: bool) -> str:
+    return "Gold has" if gold else "You have"
+
+
+def suggestion_accept(*, suggestion: Suggestion, user, gold: bool = False) -> Span:
+    """Copy a suggestion into ``user``'s layer (or gold) as a span with its source, through
+    ``span_create`` (refused like any span: overlap, duplicate), and record the decision.
+    A second acceptance is refused; a rejection may be changed into an acceptance."""
+    with transaction.atomic():
+        lock_layer(suggestion.project, suggestion.document, user.pk, gold=gold)
+        found = _decision(suggestion, user, gold=gold)
+        if found is not None and found.accepted and Span.objects.filter(pk=found.span_id).exists():
+            raise ValidationError(
+                {
+                    "non_field_errors": [
+                        f"{_whose(gold)} already accepted this suggestion: it is span "
+                        f"{found.span_id}."
+                    ]
+                }
+            )
+        span = span_create(
+            project=suggestion.project,
+            document=suggestion.document,
+            annotator=user,
+            label=suggestion.label,
+            start=suggestion.start,
+            end=suggestion.end,
+            gold=gold,
+            origin=Origin.SUGGESTED,
+            source=suggestion.source,
+        )
+        if found is not None:
+            found.delete()
+        SuggestionDecision.objects.create(
+            suggestion=suggestion, user=user, gold=gold, accepted=True, span_id=span.pk
+        )
+    return span
+
+
+def suggestion_reject(*, suggestion: Suggestion, user, gold: bool = False) -> None:
+    """Record that ``user`` (or gold) does not want the suggestion; rejecting again changes
+    nothing. One accepted is refused: its span is deleted instead."""
+    with transaction.atomic():
+        lock_layer(suggestion.project, suggestion.document, user.pk, gold=gold)
+        found = _decision(suggestion, user, gold=gold)
+        if found is not None and found.accepted:
+            if Span.objects.filter(pk=found.span_id).exists():
+                raise ValidationError(
+                    {
+                        "non_field_errors": [
+                            f"{_whose(gold)} accepted this suggestion: it is span "
+                            f"{found.span_id}. Delete that span to take it back."
+                        ]
+                    }
+                )
+            found.delete()
+            found = None
+        if found is None:
+            SuggestionDecision.objects.create(
+                suggestion=suggestion, user=user, gold=gold, accepted=False
+            )
+
+
+NOT_PENDING = "No suggestion with this id waits for a decision in this document."
+
+
+def suggestions_accept(
+    *,
+    project: Project,
+    document: Document,
+    user,
+    gold: bool = False,
+    ids: Sequence[int] | None = None,
+    source: str | None = None,
+) -> tuple[list[int], dict[str, str]]:
+    """Accept many of the document's pending suggestions at once (those of ``ids``, or every
+    one from ``source``): the ids of the spans made, and the refused ones by suggestion id
+    with the reason. They are checked in reading order as one list into the layer, so two
+    overlapping suggestions make one span and one refusal; the spans of one source are one
+    batch of the history (undone in one step)."""
+    refused: dict[str, str] = {}
+    with transaction.atomic():
+        lock_layer(project, document, user.pk, gold=gold)
+        suggestions = pending(project, document, user, gold=gold).select_related("label")
+        if ids is not None:
+            suggestions = list(suggestions.filter(pk__in=ids))
+            found = {suggestion.pk for suggestion in suggestions}
+            refused = {str(pk): NOT_PENDING for pk in ids if pk not in found}
+        else:
+            suggestions = list(suggestions.filter(source=source))
+        items = [
+            {"start": s.start, "end": s.end, "label": s.label, "suggestion": s} for s in suggestions
+        ]
+        layer = sql.layer_keys(project.pk, document.pk, user.pk, gold=gold)
+        errors = spans_errors(text=document.text, project=project, items=items, layer=layer)
+        by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for index, item in enumerate(items):
+            if index in errors:
+                messages = [m for problems in errors[index].values() for m in problems]
+                refused[str(item["suggestion"].pk)] = " ".join(messages)
+            else:
+                by_source[item["suggestion"].source].append(item)
+        accepted = [item["suggestion"] for group in by_source.values() for item in group]
+        # Acceptances undone since (their spans gone) give way to the new ones.
+        SuggestionDecision.objects.filter(
+            suggestion__in=accepted, gold=gold, **({} if gold else {"user": user.pk})
+        ).delete()
+        created: list[int] = []
+        decisions = []
+        for group_source, group in by_source.items():
+            spans = spans_create(
+                project=project,
+                document=document,
+                annotator=user,
+                items=group,
+                gold=gold,
+                origin=Origin.SUGGESTED,
+                source=group_source,
+            )
+            for item, span in zip(group, spans, strict=True):
+                created.append(span.pk)
+                decisions.append(
+                    SuggestionDecision(
+                        suggestion=item["suggestion"],
+                        user=user,
+                        gold=gold,
+                        accepted=True,
+                        span_id=span.pk,
+                    )
+                )
+        SuggestionDecision.objects.bulk_create(decisions, batch_size=INSERT_CHUNK)
+    return created, dict(sorted(refused.items(), key=lambda pair: int(pair[0])))
+
+
+def suggestion_stats(project: Project) -> dict[str, dict[str, Any]]:
+    """Per source: ``offered`` (every suggestion), ``accepted`` (by at least one person or
+    gold, its span still there), ``rejected`` (decided, accepted by nobody), ``pending``
+    (nobody decided), and ``precision`` and ``recall`` against gold on reviewed documents
+    (null when there is none to measure). A fixed number of queries."""
+    live = Exists(Span.objects.filter(pk=OuterRef("span_id")))
+    decisions = SuggestionDecision.objects.filter(suggestion=OuterRef("pk"))
+    reviewed = Exists(Review.objects.filter(project=project, document=OuterRef("document")))
+    matched = Exists(
+        Span.objects.filter(
+            project=project,
+            gold=True,
+            document=OuterRef("document"),
+            start=OuterRef("start"),
+            end=OuterRef("end"),
+            label=OuterRef("label"),
+        )
+    )
+    rows = (
+        Suggestion.objects.filter(project=project)
+        .annotate(
+            was_accepted=Exists(decisions.filter(Q(accepted=True) & live)),
+            was_decided=Exists(decisions.filter(Q(accepted=False) | live)),
+            on_reviewed=reviewed,
+        )
+        .values("source")
+        .annotate(
+            offered=Count("pk"),
+            accepted=Count("pk", filter=Q(was_accepted=True)),
+            decided=Count("pk", filter=Q(was_decided=True)),
+            measured=Count("pk", filter=Q(on_reviewed=True)),
+            hits=Count("pk", filter=Q(on_reviewed=True) & matched),
+        )
+        .order_by("source")
+    )
+    gold_spans = Span.objects.filter(
+        project=project,
+        gold=True,
+        document__in=Review.objects.filter(project=project).values("document"),
+    ).count()
+    stats = {}
+    for row in rows:
+        stats[row["source"]] = {
+            "offered": row["offered"],
+            "accepted": row["accepted"],
+            "rejected": row["decided"] - row["accepted"],
+            "pending": row["offered"] - row["decided"],
+            "precision": row["hits"] / row["measured"] if row["measured"] else None,
+            "recall": row["hits"] / gold_spans if gold_spans else None,
+        }
+    return stats
+
+
+# Propagation ---------------------------------------------------------------------------
+
+
+def occurrences(needle: str, text: str) -> Iterable[int]:
+    """Where ``needle`` stands in ``text`` as whole words: not run on from or into a letter
+    or digit (the tag itself covers whole words, so its other occurrences must too)."""
+    if not needle:
+        return []
+    before = r"(?<!\w)" if re.match(r"\w", needle[0]) else ""
+    after = r"(?!\w)" if re.match(r"\w", needle[-1]) else ""
+    return (found.start() for found in re.finditer(before + re.escape(needle) + after, text))
+
+
+def propagation_places(
+    text: str, start: int, end: int, taken: Sequence[tuple[int, int, Any]]
+) -> list[int]:
+    """The starts of the other whole-word occurrences of ``text[start:end]`` that overlap
+    none of ``taken`` (the person's spans there)."""
+    length = end - start
+    return [
+        place
+        for place in occurrences(text[start:end], text)
+        if place != start and not any(s < place + length and place < e for s, e, *_ in taken)
+    ]
+
+
+def propagate(span: Span, *, layer: Sequence[tuple[int, int, int]], actor) -> None:
+    """Suggest the label of a span just made by hand on the other occurrences of its text:
+    in its document at once (nothing when there is none; otherwise one read and one
+    insert), in the whole project as a background job. Places the person already tagged,
+    or where the label is already suggested, are left out. ``layer`` is the person's layer
+    before the span."""
+    project = span.project
+    if project.propagate == Propagate.PROJECT:
+        from ..suggestion_jobs import propagation_later
+
+        propagation_later(span=span, actor=actor)
+        return
+    places = propagation_places(span.document.text, span.start, span.end, layer)
+    if not places:
+        return
+    length = span.end - span.start
+    suggested = set(
+        Suggestion.objects.filter(
+            project=project, document=span.document_id, label=span.label_id, start__in=places
+        ).values_list("start", "end")
+    )
+    suggestions_store(
+        Suggestion(
+            project_id=project.pk,
+            document_id=span.document_id,
+            label_id=span.label_id,
+            start=place,
+            end=place + length,
+            source=PROPAGATION_SOURCE,
+        )
+        for place in places
+        if (place, place + length) not in suggested
+    )
