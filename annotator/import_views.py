@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseStopPolling
 from .api.uploads import ImportRefused
 from .imports import (
     MAX_FILES,
+    SpansTo,
     Upload,
     import_later,
     import_now,
@@ -30,14 +31,21 @@ ACCEPT = ".txt,.text,.jsonl,.ndjson,.json,.zip"
 @project_view(Action.MANAGE)
 def import_documents(request, project):
     summary, problems = "", []
+    members = list(project.memberships.select_related("user").order_by("user__username"))
+    spans_to, member = request.POST.get("spans_to", "suggestions"), request.POST.get("member")
     if request.method == "POST":
         uploads = [Upload(file.name, file.read()) for file in request.FILES.getlist("files")]
         try:
+            target = _spans_to(spans_to, member, members, request.user)
             uploads_check(uploads)
             if not runs_in_request(uploads):
-                job = import_later(project=project, uploads=uploads, uploader=request.user)
+                job = import_later(
+                    project=project, uploads=uploads, uploader=request.user, spans_to=target
+                )
                 return redirect("import_job", project.pk, job.pk)
-            imported = import_now(project=project, uploads=uploads, uploader=request.user)
+            imported = import_now(
+                project=project, uploads=uploads, uploader=request.user, spans_to=target
+            )
         except ImportRefused as refused:
             summary, *problems = refusal(refused).splitlines()
         else:
@@ -49,8 +57,25 @@ def import_documents(request, project):
         "problems": problems,
         "accept": ACCEPT,
         "max_files": MAX_FILES,
+        "members": members,
+        "spans_to": spans_to,
+        "member": member or request.user.username,
     }
     return render(request, TEMPLATE, context)
+
+
+def _spans_to(choice: str, member: str | None, members, user) -> SpansTo:
+    """The page's choice of where the files' spans go (those that do not name their
+    annotator): suggestions for everyone, or one member's layer."""
+    if choice == "suggestions":
+        return SpansTo(suggestions=True)
+    if choice != "layer":
+        raise ImportRefused([f"Choose where the spans go: “{choice}” is not a choice."])
+    if member in (None, "", user.username):
+        return SpansTo()
+    if member not in {membership.user.username for membership in members}:
+        raise ImportRefused([f"“{member}” is not a member of this project."])
+    return SpansTo(member=member)
 
 
 @require_GET
@@ -81,7 +106,10 @@ def _job_context(project, job: Job) -> dict:
 
 def _imported(counts: dict) -> str:
     documents, spans = counts["documents"], counts["spans"]
+    suggestions = counts.get("suggestions", 0)
+    offered = f" and {suggestions} suggestion{'s' if suggestions != 1 else ''}"
     return (
-        f"Imported {documents} document{'s' if documents != 1 else ''} "
-        f"and {spans} span{'s' if spans != 1 else ''}."
+        f"Imported {documents} document{'s' if documents != 1 else ''}"
+        f"{',' if suggestions else ' and'} {spans} span{'s' if spans != 1 else ''}"
+        f"{offered if suggestions else ''}."
     )

@@ -11,6 +11,7 @@ a second at most, and anything longer shows its progress instead of a page that 
 — and never meets the app server's 60 s timeout (``deploy/gunicorn.conf.py``).
 """
 
+import dataclasses
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from corpus.importers import ZIP_SUFFIXES, ParseError, Record, read_upload, zip_
 from .api.uploads import ImportRefused, records_upload
 from .jobs import Job, JobFailed, JobFile, JobKind, job_run
 from .models import Project
+from .suggestions import IMPORT_SOURCE
 
 # What one import may send: as nginx takes it (deploy/nginx.conf.template), and as many
 # files as Django reads from one request (DATA_UPLOAD_MAX_NUMBER_FILES).
@@ -40,6 +42,36 @@ MAX_PROBLEMS_SHOWN = 100
 # waits there until everything is stored.
 READ_SHARE = 0.05
 CHECKED_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class SpansTo:
+    """Where the spans of the files go that do not name their annotator: suggestions for
+    everyone (source ``import``), or one member's layer (``member``; the uploader's own
+    when None). Spans that name their annotator go into that annotator's layer."""
+
+    suggestions: bool = False
+    member: str | None = None
+
+    def apply(self, fields: dict[str, Any]) -> dict[str, Any]:
+        spans = fields.get("spans") or []
+        if not isinstance(spans, list):
+            return fields  # the upload's checks name the problem
+        named = [s for s in spans if not isinstance(s, dict) or s.get("annotator") is not None]
+        unnamed = [s for s in spans if isinstance(s, dict) and s.get("annotator") is None]
+        if self.suggestions:
+            offered = [
+                {key: span[key] for key in ("start", "end", "label") if key in span}
+                | {"source": IMPORT_SOURCE}
+                for span in unnamed
+            ]
+            suggestions = fields.get("suggestions") or []
+            if isinstance(suggestions, list):
+                return fields | {"spans": named, "suggestions": [*suggestions, *offered]}
+            return fields
+        if self.member is not None:
+            unnamed = [span | {"annotator": self.member} for span in unnamed]
+        return fields | {"spans": [*named, *unnamed]}
 
 
 @dataclass(frozen=True)
@@ -89,13 +121,17 @@ def runs_in_request(uploads: Sequence[Upload]) -> bool:
     return sum(upload.unpacked_size for upload in uploads) <= settings.IMPORT_IN_REQUEST_MAX_BYTES
 
 
-def import_now(*, project: Project, uploads: Sequence[Upload], uploader) -> dict[str, int]:
-    """Import the files at once: ``{"documents", "spans"}`` imported, or ``ImportRefused``
-    naming each problem (nothing is stored then)."""
-    return _import(project=project, uploads=uploads, uploader=uploader)
+def import_now(
+    *, project: Project, uploads: Sequence[Upload], uploader, spans_to: SpansTo = SpansTo()
+) -> dict[str, int]:
+    """Import the files at once: ``{"documents", "spans", "suggestions"}`` imported, or
+    ``ImportRefused`` naming each problem (nothing is stored then)."""
+    return _import(project=project, uploads=uploads, uploader=uploader, spans_to=spans_to)
 
 
-def import_later(*, project: Project, uploads: Sequence[Upload], uploader) -> Job:
+def import_later(
+    *, project: Project, uploads: Sequence[Upload], uploader, spans_to: SpansTo = SpansTo()
+) -> Job:
     """Queue the import as a background job (its files stored with it) and return the job."""
     with transaction.atomic():
         job = Job.objects.create(project=project, kind=JobKind.IMPORT, created_by=uploader)
@@ -103,7 +139,7 @@ def import_later(*, project: Project, uploads: Sequence[Upload], uploader) -> Jo
             JobFile(job=job, name=upload.name[:255], data=upload.data) for upload in uploads
         )
     # Queued once the job and its files are there for a worker to read.
-    job.task_id = import_files.enqueue(job.pk).id
+    job.task_id = import_files.enqueue(job.pk, spans_to.suggestions, spans_to.member).id
     job.save(update_fields=["task_id"])
     return job
 
@@ -122,21 +158,35 @@ def refusal(refused: ImportRefused) -> str:
 
 
 @task
-def import_files(job_id: int) -> dict[str, Any] | None:
+def import_files(
+    job_id: int, suggestions: bool = False, member: str | None = None
+) -> dict[str, Any] | None:
     """The background import of a job's files (``import_later``)."""
-    return job_run(job_id, _import_job)
+    spans_to = SpansTo(suggestions, member)
+    return job_run(job_id, lambda job: _import_job(job, spans_to))
 
 
-def _import_job(job: Job) -> dict[str, int]:
+def _import_job(job: Job, spans_to: SpansTo) -> dict[str, int]:
     uploads = [Upload(file.name, bytes(file.data)) for file in job.files.all()]
     try:
-        return _import(project=job.project, uploads=uploads, uploader=job.created_by, job=job)
+        return _import(
+            project=job.project,
+            uploads=uploads,
+            uploader=job.created_by,
+            job=job,
+            spans_to=spans_to,
+        )
     except ImportRefused as refused:
         raise JobFailed(refusal(refused)) from None
 
 
 def _import(
-    *, project: Project, uploads: Sequence[Upload], uploader, job: Job | None = None
+    *,
+    project: Project,
+    uploads: Sequence[Upload],
+    uploader,
+    job: Job | None = None,
+    spans_to: SpansTo = SpansTo(),
 ) -> dict[str, int]:
     if uploader is None:
         raise JobFailed("The user who started this import no longer exists; nothing was stored.")
@@ -145,6 +195,7 @@ def _import(
     def read() -> Iterator[Record]:
         for number, upload in enumerate(uploads, start=1):
             for record in read_upload(upload.name, BytesIO(upload.data)):
+                record = dataclasses.replace(record, fields=spans_to.apply(record.fields))
                 records.append(record)
                 yield record
             if job is not None:
@@ -156,7 +207,8 @@ def _import(
 
     documents = records_upload(project=project, records=read(), uploader=uploader, progress=checked)
     spans = sum(len(record.fields.get("spans") or []) for record in records)
-    return {"documents": len(documents), "spans": spans}
+    suggestions = sum(len(record.fields.get("suggestions") or []) for record in records)
+    return {"documents": len(documents), "spans": spans, "suggestions": suggestions}
 
 
 def _is_zip(name: str) -> bool:

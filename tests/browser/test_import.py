@@ -60,7 +60,10 @@ def test_a_large_import_runs_as_a_job_with_a_progress_bar(
 
     run_worker()
 
-    expect(page.locator("#job-result")).to_have_text("Imported 4 documents and 1 span.")
+    # The page's default: the files' spans become suggestions for everyone.
+    expect(page.locator("#job-result")).to_have_text(
+        "Imported 4 documents, 0 spans and 1 suggestion."
+    )
     expect(bar).to_have_attribute("value", "100")
     stopped_at = len(polls)
     page.wait_for_timeout(2500)

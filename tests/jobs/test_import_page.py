@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from annotator.jobs import Job
 from annotator.models import Span
+from annotator.suggestions import Suggestion
 from corpus import importers
 from corpus.models import Document
 
@@ -64,12 +65,57 @@ def test_several_files_at_once_are_imported_in_the_request(manager, url, project
         file("native.jsonl", json.dumps(native)),
         file("doccano.jsonl", json.dumps(doccano)),
     ]
-    response = manager.post(url, {"files": files}, follow=True)
+    response = manager.post(url, {"files": files, "spans_to": "layer"}, follow=True)
     assert response.redirect_chain == [(url, 302)]
     assert "Imported 3 documents and 2 spans." in response.content.decode()
     assert project.documents.count() == 3
     assert set(Span.objects.values_list("label__name", flat=True)) == {"WEAPONS", "PERSON"}
     assert not Job.objects.exists()  # small: no job
+
+
+def test_spans_become_suggestions_by_default_or_go_to_a_chosen_layer(manager, url, project, people):
+    start = TEXT.index("artillery")
+    span = {"start": start, "end": start + 16, "label": "WEAPONS"}
+    named = {"start": 0, "end": 3, "label": "PERSON", "annotator": "bob"}
+    lines = [
+        {"text": TEXT, "external_id": "one", "spans": [span, named]},
+        {"text": "Putin met Kim.", "external_id": "two", "spans": [dict(span, end=5, start=0)]},
+    ]
+    data = "\n".join(json.dumps(line) for line in lines)
+    response = manager.post(url, {"files": [file("news.jsonl", data)]}, follow=True)
+    assert "Imported 2 documents, 1 span and 2 suggestions." in response.content.decode()
+    assert list(Suggestion.objects.values_list("source", "start", "label__name")) == [
+        ("import", start, "WEAPONS"),
+        ("import", 0, "WEAPONS"),
+    ]
+    # The span that names its annotator went into bob's layer, as the file says.
+    assert list(Span.objects.values_list("annotator__username", "start")) == [("bob", 0)]
+
+    other = [{"text": "Kim left.", "spans": [{"start": 0, "end": 3, "label": "PERSON"}]}]
+    response = manager.post(
+        url,
+        {
+            "files": [file("alice.jsonl", json.dumps(other[0]))],
+            "spans_to": "layer",
+            "member": "alice",
+        },
+        follow=True,
+    )
+    assert "Imported 1 document and 1 span." in response.content.decode()
+    assert Span.objects.filter(annotator=people["alice"], start=0, end=3).exists()
+
+
+@pytest.mark.parametrize(
+    ("choice", "message"),
+    [
+        ({"spans_to": "gold-ish"}, "“gold-ish” is not a choice"),
+        ({"spans_to": "layer", "member": "outsider"}, "“outsider” is not a member"),
+    ],
+)
+def test_a_bad_choice_of_layer_is_refused_naming_it(manager, url, project, choice, message):
+    response = manager.post(url, {"files": [file("a.txt", "Text.")], **choice})
+    assert message in response.content.decode()
+    assert not project.documents.exists()
 
 
 def test_a_zip_of_txt_and_jsonl_files_is_imported(manager, url, project):
@@ -159,7 +205,7 @@ def test_every_bad_line_is_listed_by_file_and_line(manager, url, project):
         file("good.txt", "Fine."),
         file("labels.jsonl", '{"text": "Kim.", "spans": [{"start": 0, "end": 3, "label": "X"}]}'),
     ]
-    response = manager.post(url, {"files": files})
+    response = manager.post(url, {"files": files, "spans_to": "layer"})
     assert response.status_code == 200
     assert problems(response) == [
         "labels.jsonl:1: spans: span 0: label: Unknown label 'X' for this project."
