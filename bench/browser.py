@@ -15,7 +15,8 @@ A change is timed inside the page: a capturing keydown listener on window notes
 performance.now(); a MutationObserver notices the change in #article (a mark with a new
 span id in its data-spans, the id gone from every mark, or its mark with the new label's
 class), and the requestAnimationFrame callback that follows is "on screen" (the message
-posted from there, after the frame is painted, is "+paint"). The result is known from the
+posted from there, after the frame is painted, is "+paint"; "answer→screen" is the time
+from the answer's last byte to that frame, the browser's share). The result is known from the
 DOM only, never from the answer, whose shape may change; the answer is counted in bytes,
 and the server's time is the request's responseStart - requestStart.
 
@@ -323,6 +324,12 @@ class Sample:
     size: int  # bytes of the answer's body
     id: str
 
+    @property
+    def browser(self) -> float:
+        """ms from the answer's last byte to the frame that shows it: the browser's own
+        share, which the server's and the machine's load barely move."""
+        return self.screen - self.answer
+
 
 def measure(page, key: str, spec: dict) -> Sample:
     """Press ``key`` and time the change ``spec`` describes (see ``ARM``)."""
@@ -432,7 +439,7 @@ def report(changes: dict, pages: dict, problems: list[str], elapsed: float) -> N
     print()
     print(
         "change (ms: median p95)       n   key→screen      +paint     answer in"
-        "        server  answer bytes med / max  goals (p95; bytes: every answer)"
+        "        server  answer→screen  answer bytes med / max  goals (p95; bytes: every answer)"
     )
     for action in ("tag", "undo", "relabel", "delete"):
         for document, name in (("short", "500 ch / 5 spans"), ("long", "20,000 ch / 500 sp.")):
@@ -453,7 +460,7 @@ def report(changes: dict, pages: dict, problems: list[str], elapsed: float) -> N
                 f"{action:<7} {name:<20} {len(samples):3}"
                 + "".join(
                     f"  {med_p95([getattr(s, part) for s in samples])}"
-                    for part in ("screen", "painted", "answer", "server")
+                    for part in ("screen", "painted", "answer", "server", "browser")
                 )
                 + f"  {statistics.median(sizes):9,.0f} / {max(sizes):9,}  {goal}"
             )
