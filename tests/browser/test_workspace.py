@@ -187,7 +187,8 @@ def test_delete_then_undo_then_refused_overlap(page, sign_in, demo, seed):
     drag_select(page, "shells for use")
     page.keyboard.press("2")
     wait_saved(page, "Not saved")
-    assert "Overlaps" in page.inner_text("#save-status")
+    # The refusal quotes the span in the way, not only its offsets.
+    assert "Overlaps the span “artillery shells” [" in page.inner_text("#save-status")
     assert selected_text(page) == "shells for use"
     assert Span.objects.count() == 1
 

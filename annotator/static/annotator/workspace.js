@@ -257,6 +257,11 @@ function onKeydown(event) {
       event.preventDefault();
       return;
     case "Escape":
+      if (document.getElementById("guidelines").open && (guidelinesFrom || target.closest("#guidelines"))) {
+        toggleGuidelines();
+        event.preventDefault();
+        return;
+      }
       cursor = null;
       window.getSelection().removeAllRanges();
       choose(null);
@@ -285,17 +290,40 @@ function onKeydown(event) {
     case "]":
       document.getElementById("next-document")?.click();
       return;
-    case "?": {
-      const guide = document.getElementById("guidelines");
-      guide.open = !guide.open;
-      if (guide.open) guide.querySelector("summary").focus();
+    case "?":
+      toggleGuidelines();
+      event.preventDefault();
       return;
-    }
   }
   const label = event.key.length === 1 && labelFor(event.key);
   if (label) {
     event.preventDefault();
     applyLabel(label.dataset.label);
+  }
+}
+
+// ``?`` opens the guidelines and takes the focus there; ``?`` or Esc closes them and gives
+// the focus back where it was, to the article with its word cursor as it was.
+let guidelinesFrom = null; // {element, cursor} before the guidelines were opened by key
+
+function toggleGuidelines() {
+  const guide = document.getElementById("guidelines");
+  if (!guide.open) {
+    guidelinesFrom = { element: document.activeElement, cursor: cursor && { ...cursor } };
+    guide.open = true;
+    guide.querySelector("summary").focus();
+    return;
+  }
+  guide.open = false;
+  const from = guidelinesFrom;
+  guidelinesFrom = null;
+  // The article may have been drawn anew meanwhile: then the new one takes the focus.
+  const back = from?.element?.isConnected && from.element !== document.body ? from.element : view.article;
+  back.focus({ preventScroll: true });
+  if (back === view.article && from?.cursor) {
+    cursor = from.cursor;
+    const { anchor, focus } = cursor;
+    if (anchor !== focus) select(Math.min(anchor, focus), Math.max(anchor, focus));
   }
 }
 
