@@ -278,7 +278,7 @@ def spans_errors(
     document) and against the items before it that passed.
     """
     errors: dict[int, dict[str, list[str]]] = {}
-    conflicts = _LayerIndex(layer, items, overlap=project.allow_overlap)
+    conflicts = _LayerIndex(text, layer, items, overlap=project.allow_overlap)
     project_id = project.pk
     for index, item in enumerate(items):
         start, end, label = item["start"], item["end"], item["label"]
@@ -351,11 +351,13 @@ class _LayerIndex:
 
     def __init__(
         self,
+        text: str,
         layer: Iterable[tuple[int, int, int]],
         items: Sequence[Mapping[str, Any]],
         *,
         overlap: bool,
     ):
+        self.text = text  # quoted in the messages
         self.stored = sorted(layer)
         self.added_keys: set[tuple[int, int, int]] = set()
         self.overlap_refused = not overlap
@@ -384,23 +386,23 @@ class _LayerIndex:
         stored = self.stored
         at = bisect_left(stored, key)
         if key in self.added_keys or (at < len(stored) and stored[at] == key):
-            return "This exact span is already in the layer."
+            return duplicate_message(self.text, start, end)
         if not self.overlap_refused:
             return None
         first = bisect_right(self.reach, start)  # the first stored span ending after start
         if first < len(stored) and stored[first][0] < end:
-            return _overlap_message(*stored[first][:2])
+            return _overlap_message(self.text, *stored[first][:2])
         if self.disjoint:
             return None
         before = self._count(bisect_right(self.added_starts, start))
         if before:
             rank = self._nth(before)  # the added span starting last at or before start
             if self.added_ends[rank] > start:
-                return _overlap_message(self.added_starts[rank], self.added_ends[rank])
+                return _overlap_message(self.text, self.added_starts[rank], self.added_ends[rank])
         if before < self.added:
             rank = self._nth(before + 1)  # the added span starting first after start
             if self.added_starts[rank] < end:
-                return _overlap_message(self.added_starts[rank], self.added_ends[rank])
+                return _overlap_message(self.text, self.added_starts[rank], self.added_ends[rank])
         return None
 
     def add(self, index: int, start: int, end: int, label_id: int) -> None:
@@ -434,9 +436,22 @@ class _LayerIndex:
         return position
 
 
-def _overlap_message(start: int, end: int) -> str:
+def quoted(text: str, start: int, end: int, limit: int = 40) -> str:
+    """A span's text as a refusal quotes it: on one line, and shortened when long; with
+    its offsets, which alone say little to the analyst reading the message."""
+    words = " ".join(text[start:end].split())
+    if len(words) > limit:
+        words = words[: limit - 1] + "…"
+    return f"“{words}” [{start}, {end})"
+
+
+def duplicate_message(text: str, start: int, end: int) -> str:
+    return f"This exact span is already in the layer: {quoted(text, start, end)}."
+
+
+def _overlap_message(text: str, start: int, end: int) -> str:
     return (
-        f"Overlaps the span [{start}, {end}) in this layer; "
+        f"Overlaps the span {quoted(text, start, end)} in this layer; "
         "this project does not allow overlapping spans."
     )
 

@@ -12,10 +12,11 @@ digest of the layer before this change (another tab, an API script or a manager 
 the layer meanwhile), the answer is the whole ``#annotation`` as before.
 """
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .rendering import SpanLike
+from .rendering import SpanLike, paragraph_around
 
 _MASK = (1 << 64) - 1
 
@@ -50,16 +51,24 @@ def digest_before(spans: Sequence[SpanLike], change: Change) -> str:
     return digest(spans, without=change.after, plus=change.before)
 
 
-def stretch(spans: Sequence[SpanLike], change: Change, length: int) -> tuple[int, int]:
-    """The stretch of the article to redraw: from the last boundary of any span before the
-    change's first offset to the first one after its last (or the text's ends). Those are
-    boundaries of spans the change did not touch, so both the page and the answer cut the
-    article there."""
+def stretch(
+    spans: Sequence[SpanLike], change: Change, length: int, breaks: Sequence[int] = ()
+) -> tuple[int, int]:
+    """The stretch of the article to redraw: from the last cut before the change's first
+    offset to the first one after its last, a cut being a boundary of a span the change
+    did not touch, a paragraph start (``breaks``, as ``rendering.paragraph_starts``) or an
+    end of the text. Both the page and the answer cut the article there; and a stretch
+    that stays inside the paragraphs the change touched costs the browser the layout of
+    those paragraphs only."""
     touched = (*change.before, *change.after)
     low = min(span.start for span in touched)
     high = max(span.end for span in touched)
     edges = [edge for span in spans for edge in (span.start, span.end)]
+    next_break = bisect.bisect_left(breaks, high)
     return (
-        max((edge for edge in edges if edge < low), default=0),
-        min((edge for edge in edges if edge > high), default=length),
+        max(max((edge for edge in edges if edge < low), default=0), paragraph_around(breaks, low)),
+        min(
+            min((edge for edge in edges if edge > high), default=length),
+            breaks[next_break] if next_break < len(breaks) else length,
+        ),
     )

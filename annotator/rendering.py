@@ -1,13 +1,19 @@
-"""What the workspace draws: the article cut into pieces at span boundaries, the span list's
-rows, and guidelines.
+"""What the workspace draws: the article as paragraphs cut into pieces at span boundaries,
+the span list's rows, and guidelines.
 
 The HTML itself is in the workspace template's partials (``article-pieces``, ``span-row``);
 this module works out what they show. Every character must reach the page exactly: the
 browser's text must equal ``document.text`` so that offsets can be converted back, which is
 what ``article_escape`` (the ``article_text`` filter) is for.
+
+Each paragraph is its own block on the page: a change inside one then costs the browser
+the layout of that paragraph, not of the whole article (one block of 20,000 characters and
+~1,000 marks took it ~40 ms a change).
 """
 
+import bisect
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -45,17 +51,38 @@ class Segment:
     ending: tuple[SpanLike, ...]  # the spans that end with this segment
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def paragraph_starts(text: str) -> list[int]:
+    """Where each paragraph begins: 0, and after each line break (LF, CR LF or a lone CR)
+    that is not the text's last character. A paragraph keeps its line break at its end."""
+    starts = [0] if text else []
+    starts.extend(m.end() for m in _LINE_BREAK.finditer(text) if m.end() < len(text))
+    return starts
+
+
+def paragraph_around(breaks: Sequence[int], offset: int) -> int:
+    """The start of the paragraph that holds ``offset`` (``breaks`` as ``paragraph_starts``)."""
+    return breaks[bisect.bisect_right(breaks, offset) - 1] if breaks else 0
+
+
 def segments(
-    length: int, spans: Iterable[SpanLike], *, start: int = 0, end: int | None = None
+    length: int,
+    spans: Iterable[SpanLike],
+    *,
+    start: int = 0,
+    end: int | None = None,
+    breaks: Iterable[int] = (),
 ) -> list[Segment]:
     """Cut [start, end) (by default the whole text, [0, length)) at every span boundary
-    inside it; each piece knows the spans over it. The pieces of a stretch whose ends are
-    boundaries are the same as those of the whole text there: the workspace redraws only
-    the stretch a change touched."""
+    and paragraph start (``breaks``) inside it; each piece knows the spans over it. The
+    pieces of a stretch whose ends are such cuts are the same as those of the whole text
+    there: the workspace redraws only the stretch a change touched."""
     end = length if end is None else end
     spans = sorted((s for s in spans if s.start < end and s.end > start), key=_reading)
     inside = (edge for s in spans for edge in (s.start, s.end) if start < edge < end)
-    cuts = sorted({start, end, *inside})
+    cuts = sorted({start, end, *inside, *(b for b in breaks if start < b < end)})
     result: list[Segment] = []
     active: list[SpanLike] = []
     upcoming = 0
@@ -85,7 +112,10 @@ def article_escape(text: str) -> str:
 class Piece(TypedDict):
     """One segment of the article as the ``article-pieces`` partial draws it.
 
-    ``start`` is in code points: the workspace script counts from there. Label names are
+    ``start`` is in code points: the workspace script counts from there. ``opens`` and
+    ``closes`` say that a paragraph begins with this piece or ends with it; a span across
+    a line break is drawn as one piece in each paragraph, alike but for ``ending``. Label
+    names are
     shown by CSS (``ending``, as ``data-end-labels``) so that they are visible to readers
     but not part of the selectable text. Pieces and rows are dictionaries because the
     template engine looks a key up on its first try (an attribute on its second, after an
@@ -99,6 +129,8 @@ class Piece(TypedDict):
     ids: str  # the covering spans' ids, innermost first
     names: str  # their labels in reading order (the tooltip)
     ending: str  # the labels of the spans that end here
+    opens: bool
+    closes: bool
 
 
 def article_pieces(
@@ -108,10 +140,14 @@ def article_pieces(
     *,
     start: int = 0,
     end: int | None = None,
+    breaks: Sequence[int] | None = None,
 ) -> list[Piece]:
-    """The article (or its stretch [start, end)) as pieces, highlighted where spans are."""
+    """The article (or its stretch [start, end)) as pieces, highlighted where spans are,
+    cut at paragraph starts (``breaks``, worked out from the text when not given)."""
+    breaks = paragraph_starts(text) if breaks is None else breaks
+    starts = set(breaks)
     pieces = []
-    for segment in segments(len(text), spans, start=start, end=end):
+    for segment in segments(len(text), spans, start=start, end=end, breaks=breaks):
         covering = segment.covering
         piece = Piece(
             start=segment.start,
@@ -121,6 +157,8 @@ def article_pieces(
             ids="",
             names="",
             ending="",
+            opens=segment.start in starts,
+            closes=segment.end in starts or segment.end == len(text),
         )
         if covering:
             piece["label_id"] = covering[0].label_id

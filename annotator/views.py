@@ -44,7 +44,14 @@ from .permissions import (
     visible_spans,
 )
 from .progress import progress
-from .rendering import SpanRow, article_pieces, markdown_html, span_rows, trimmed
+from .rendering import (
+    SpanRow,
+    article_pieces,
+    markdown_html,
+    paragraph_starts,
+    span_rows,
+    trimmed,
+)
 from .services import BatchErrors
 from .undo import last_change, undo_last
 
@@ -424,10 +431,13 @@ def _patched(
     )
     context |= {"layer": patches.digest(spans), "span_count": len(spans)}
     if change.ids:
-        start, end = patches.stretch(spans, change, len(document.text))
+        breaks = paragraph_starts(document.text)
+        start, end = patches.stretch(spans, change, len(document.text), breaks)
         context |= {
             "stretch": (start, end),
-            "pieces": article_pieces(document.text, spans, names, start=start, end=end),
+            "pieces": article_pieces(
+                document.text, spans, names, start=start, end=end, breaks=breaks
+            ),
             "removed": " ".join(map(str, sorted(change.ids))),
             "rows": span_rows(
                 document.text, [span for span in spans if span.id in change.ids], names

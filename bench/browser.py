@@ -2,7 +2,9 @@
 
 Sets up its own database (one project, eight labels with keys 1–8, an analyst with a
 500-character document of 5 spans and a 20,000-character document of 500 spans, two more
-analysts with ~500 spans each on the long one, and a reviewer), serves Margin under
+analysts with ~500 spans each on the long one, and a reviewer; the documents' paragraphs
+are 400 characters long, as a news article's are, or with ``--paragraph 0`` a document is
+one paragraph), serves Margin under
 gunicorn as deployed (deploy/gunicorn.conf.py, DEBUG off), signs in through the login
 form and, per round and document: selects a free stretch of whole words, tags it (key
 1), undoes it (Ctrl+Z), tags it again, chooses its row and relabels it (key 2), deletes it
@@ -13,7 +15,8 @@ A change is timed inside the page: a capturing keydown listener on window notes
 performance.now(); a MutationObserver notices the change in #article (a mark with a new
 span id in its data-spans, the id gone from every mark, or its mark with the new label's
 class), and the requestAnimationFrame callback that follows is "on screen" (the message
-posted from there, after the frame is painted, is "+paint"). The result is known from the
+posted from there, after the frame is painted, is "+paint"; "answer→screen" is the time
+from the answer's last byte to that frame, the browser's share). The result is known from the
 DOM only, never from the answer, whose shape may change; the answer is counted in bytes,
 and the server's time is the request's responseStart - requestStart.
 
@@ -62,6 +65,7 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 PASSWORD = "browser-bench-password-1"
 WORD = "artillery "  # 10 characters, as in bench/workspace.py: a span on every fourth word
 BLOCK = 40
+PARAGRAPH = 10  # blocks a paragraph, by default: its last space is a line break
 SHORT, SHORT_SPANS = 500, 5
 LONG, LONG_SPANS = 20_000, 500
 COLORS = ["#b42318", "#a21caf", "#854d0e", "#1d4ed8", "#047857", "#9a3412", "#4338ca", "#0f766e"]
@@ -105,8 +109,9 @@ class Setup:
     engine: str
 
 
-def prepare() -> Setup:
-    """A fresh SQLite file, or a new project in the PostgreSQL database; users reused."""
+def prepare(paragraph: int = PARAGRAPH) -> Setup:
+    """A fresh SQLite file, or a new project in the PostgreSQL database; users reused. The
+    documents' text ends a paragraph every ``paragraph`` blocks (none if 0)."""
     url = os.environ["DATABASE_URL"]
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
@@ -147,6 +152,10 @@ def prepare() -> Setup:
         for i in range(1, 9)
     ]
     text = "👋🏽 " + WORD * (LONG // len(WORD))  # spans start at 3 (the emoji is 2 code points)
+    if paragraph:
+        # The space after a block's fourth word, which no span or tagged stretch holds.
+        ends = {3 + b * BLOCK + BLOCK - 1 for b in range(paragraph - 1, LONG // BLOCK, paragraph)}
+        text = "".join("\n" if i in ends else c for i, c in enumerate(text))
     short = Document.objects.create(text=text[:SHORT], title="Bench short")
     long = Document.objects.create(text=text[:LONG], title="Bench long")
     project.documents.add(short, long)
@@ -315,6 +324,12 @@ class Sample:
     size: int  # bytes of the answer's body
     id: str
 
+    @property
+    def browser(self) -> float:
+        """ms from the answer's last byte to the frame that shows it: the browser's own
+        share, which the server's and the machine's load barely move."""
+        return self.screen - self.answer
+
 
 def measure(page, key: str, spec: dict) -> Sample:
     """Press ``key`` and time the change ``spec`` describes (see ``ARM``)."""
@@ -424,7 +439,7 @@ def report(changes: dict, pages: dict, problems: list[str], elapsed: float) -> N
     print()
     print(
         "change (ms: median p95)       n   key→screen      +paint     answer in"
-        "        server  answer bytes med / max  goals (p95; bytes: every answer)"
+        "        server  answer→screen  answer bytes med / max  goals (p95; bytes: every answer)"
     )
     for action in ("tag", "undo", "relabel", "delete"):
         for document, name in (("short", "500 ch / 5 spans"), ("long", "20,000 ch / 500 sp.")):
@@ -445,7 +460,7 @@ def report(changes: dict, pages: dict, problems: list[str], elapsed: float) -> N
                 f"{action:<7} {name:<20} {len(samples):3}"
                 + "".join(
                     f"  {med_p95([getattr(s, part) for s in samples])}"
-                    for part in ("screen", "painted", "answer", "server")
+                    for part in ("screen", "painted", "answer", "server", "browser")
                 )
                 + f"  {statistics.median(sizes):9,.0f} / {max(sizes):9,}  {goal}"
             )
@@ -476,9 +491,15 @@ def main() -> None:
         "--rounds", type=int, default=15, help="per document: 3 tags, 2 undos, a relabel, a delete"
     )
     parser.add_argument("--opens", type=int, default=8, help="openings of each page")
+    parser.add_argument(
+        "--paragraph",
+        type=int,
+        default=PARAGRAPH,
+        help=f"blocks of {BLOCK} characters a paragraph (0: one paragraph a document)",
+    )
     args = parser.parse_args()
     began = time.monotonic()
-    setup = prepare()
+    setup = prepare(args.paragraph)
     server = Server()
     problems: list[str] = []
     try:
@@ -488,7 +509,8 @@ def main() -> None:
                 f"browser bench, {datetime.datetime.now():%Y-%m-%d %H:%M}: {setup.engine}, "
                 f"gunicorn (deploy/gunicorn.conf.py, DEBUG off), Chromium {browser.version} "
                 f"headless, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, "
-                f"Python {platform.python_version()}, {args.rounds} rounds"
+                f"Python {platform.python_version()}, {args.rounds} rounds, "
+                f"paragraphs of {args.paragraph * BLOCK or 'the whole'} characters"
             )
             base = server.url
             page = sign_in(browser, base, "bench-analyst", problems)

@@ -26,6 +26,7 @@ from ..models import (
     SpanAction,
     SpanEvent,
     Status,
+    duplicate_message,
     spans_errors,
     validate_span,
 )
@@ -128,7 +129,7 @@ def span_create(
         # The layer is locked and checked above, so only a span brought back twice at
         # once can get here; the transaction is rolled back whole, without a savepoint.
         raise ValidationError(
-            {"non_field_errors": ["This exact span is already in the layer."]}
+            {"non_field_errors": [duplicate_message(document.text, start, end)]}
         ) from error
     return span
 

@@ -87,8 +87,14 @@ def test_overlap_in_one_layer_is_refused_when_the_project_forbids_it(
     project, document, weapons, people
 ):
     create(project, document, people["alice"], weapons, 10, 20)
-    with pytest.raises(ValidationError, match="Overlaps the span \\[10, 20\\)"):
+    # The refusal quotes the span it runs into, not only its offsets.
+    with pytest.raises(ValidationError) as caught:
         create(project, document, people["alice"], weapons, 15, 25)
+    words = " ".join(document.text[10:20].split())
+    assert caught.value.messages == [
+        f"Overlaps the span “{words}” [10, 20) in this layer; "
+        "this project does not allow overlapping spans."
+    ]
     assert Span.objects.count() == 1
 
 

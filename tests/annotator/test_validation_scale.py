@@ -17,6 +17,7 @@ from annotator.models import (
     Span,
     SpanAction,
     SpanEvent,
+    quoted,
     span_errors,
     spans_errors,
 )
@@ -81,11 +82,13 @@ def one_by_one(text: str, project: Project, items: list[dict], layer: list[tuple
                 other for other in [*stored, *sorted(added)] if other[0] < end and start < other[1]
             ]
             if (start, end, label.pk) in stored + added:
-                problems["non_field_errors"] = ["This exact span is already in the layer."]
+                problems["non_field_errors"] = [
+                    f"This exact span is already in the layer: {quoted(text, start, end)}."
+                ]
             elif overlapping and not project.allow_overlap:
                 first_start, first_end, _ = overlapping[0]
                 problems["non_field_errors"] = [
-                    f"Overlaps the span [{first_start}, {first_end}) in this layer; "
+                    f"Overlaps the span {quoted(text, first_start, first_end)} in this layer; "
                     "this project does not allow overlapping spans."
                 ]
         if problems:

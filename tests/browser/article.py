@@ -2,9 +2,10 @@
 bench/browser.py: select a stretch by its code-point offsets, and know a change by the DOM
 alone (the marks' ``data-spans``), whatever shape the server's answer takes.
 
-The article (``#article``) is a row of ``.seg`` elements, each one text node, whose
-``data-start`` is its offset in code points; the browser counts UTF-16 units, so a stretch
-after an emoji such as 👋🏽 (2 code points, 4 units) is found by walking code points.
+The article (``#article``) is a row of paragraphs (``<p>``) of ``.seg`` elements, each one
+text node, whose ``data-start`` is its offset in code points; the browser counts UTF-16
+units, so a stretch after an emoji such as 👋🏽 (2 code points, 4 units) is found by walking
+code points.
 """
 
 from playwright.sync_api import Page

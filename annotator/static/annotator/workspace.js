@@ -74,26 +74,31 @@ function segmentAt(u16) {
   return list[lo];
 }
 
-// A DOM boundary point (node, offset) as a UTF-16 index into the article text.
+// A DOM boundary point (node, offset) as a UTF-16 index into the article text. The point
+// may be in a segment's text, or between elements: segments, or paragraphs (blocks of
+// segments), or at the very start or end of the article.
 function pointToU16(node, offset) {
   const { article } = view;
+  const startOf = (seg) => view.segments.find((s) => s.el === seg)?.start ?? null;
   if (node.nodeType === Node.TEXT_NODE) {
-    const seg = node.parentElement.closest(".seg");
-    const found = seg && view.segments.find((s) => s.el === seg);
-    return found ? found.start + Math.min(offset, node.data.length) : null;
+    const at = startOf(node.parentElement.closest(".seg"));
+    return at === null ? null : at + Math.min(offset, node.data.length);
   }
   if (node !== article && !article.contains(node)) return null;
   const child = node.childNodes[offset];
-  if (!child) {
-    if (node === article) return view.text.length;
-    const seg = node.closest(".seg");
-    const found = view.segments.find((s) => s.el === seg);
-    return found ? found.start + seg.textContent.length : null;
+  if (child) {
+    // Before ``child``: where the first segment at or after it begins.
+    const el = child.nodeType === Node.ELEMENT_NODE ? child : child.parentElement;
+    const seg = el.closest(".seg") || el.querySelector(".seg");
+    if (seg) return startOf(seg);
   }
-  const el = child.nodeType === Node.ELEMENT_NODE ? child : child.parentElement;
-  const seg = el.closest(".seg") || el.querySelector(".seg");
-  const found = view.segments.find((s) => s.el === seg);
-  return found ? found.start : null;
+  // After the last of ``node``'s children: where its last segment ends.
+  const own = node.closest(".seg");
+  const inside = node.querySelectorAll(".seg");
+  const last = own || inside[inside.length - 1];
+  if (!last) return node === article ? view.text.length : null;
+  const at = startOf(last);
+  return at === null ? null : at + last.textContent.length;
 }
 
 function selectionInArticle() {
@@ -252,6 +257,11 @@ function onKeydown(event) {
       event.preventDefault();
       return;
     case "Escape":
+      if (document.getElementById("guidelines").open && (guidelinesFrom || target.closest("#guidelines"))) {
+        toggleGuidelines();
+        event.preventDefault();
+        return;
+      }
       cursor = null;
       window.getSelection().removeAllRanges();
       choose(null);
@@ -280,17 +290,40 @@ function onKeydown(event) {
     case "]":
       document.getElementById("next-document")?.click();
       return;
-    case "?": {
-      const guide = document.getElementById("guidelines");
-      guide.open = !guide.open;
-      if (guide.open) guide.querySelector("summary").focus();
+    case "?":
+      toggleGuidelines();
+      event.preventDefault();
       return;
-    }
   }
   const label = event.key.length === 1 && labelFor(event.key);
   if (label) {
     event.preventDefault();
     applyLabel(label.dataset.label);
+  }
+}
+
+// ``?`` opens the guidelines and takes the focus there; ``?`` or Esc closes them and gives
+// the focus back where it was, to the article with its word cursor as it was.
+let guidelinesFrom = null; // {element, cursor} before the guidelines were opened by key
+
+function toggleGuidelines() {
+  const guide = document.getElementById("guidelines");
+  if (!guide.open) {
+    guidelinesFrom = { element: document.activeElement, cursor: cursor && { ...cursor } };
+    guide.open = true;
+    guide.querySelector("summary").focus();
+    return;
+  }
+  guide.open = false;
+  const from = guidelinesFrom;
+  guidelinesFrom = null;
+  // The article may have been drawn anew meanwhile: then the new one takes the focus.
+  const back = from?.element?.isConnected && from.element !== document.body ? from.element : view.article;
+  back.focus({ preventScroll: true });
+  if (back === view.article && from?.cursor) {
+    cursor = from.cursor;
+    const { anchor, focus } = cursor;
+    if (anchor !== focus) select(Math.min(anchor, focus), Math.max(anchor, focus));
   }
 }
 
@@ -351,22 +384,31 @@ function segmentIndexAt(cp) {
 }
 
 // Put the redrawn stretch [from, to) of the article in place of the segments it covers.
-// The server cut it at boundaries the page has too; if not, the page is out of step.
+// The server cut it at boundaries the page has too; if not, the page is out of step. The
+// paragraphs stay: each new segment goes into the one that held the old segment at its
+// start, so that only the paragraphs the stretch touches are laid out again.
 function placePieces(from, to, pieces) {
   const first = segmentIndexAt(from);
   const last = segmentIndexAt(to); // the first segment after the stretch
   if (first < 0 || last < 0 || last < first) return false;
   const after = view.segments[last]?.el ?? null;
+  const old = view.segments.slice(first, last);
+  if (old.length === 0 && pieces.children.length > 0) return false;
   // The pieces come without their text, which the page holds: each runs to the next.
   const elements = [...pieces.children];
-  const fresh = elements.map((el, i) => {
+  let holder = 0; // the index in ``old`` of the segment holding the piece's start
+  const fresh = [];
+  for (const [i, el] of elements.entries()) {
     const cp = Number(el.dataset.start);
+    while (holder + 1 < old.length && old[holder + 1].cp <= cp) holder++;
+    const paragraph = old[holder].el.parentElement;
     const start = view.u16At[cp];
     el.textContent = view.text.slice(start, view.u16At[Number(elements[i + 1]?.dataset.start ?? to)]);
-    view.article.insertBefore(el, after);
-    return { el, start, cp };
-  });
-  for (const old of view.segments.slice(first, last)) old.el.remove();
+    if (after && after.parentElement === paragraph) paragraph.insertBefore(el, after);
+    else paragraph.append(el);
+    fresh.push({ el, start, cp });
+  }
+  for (const segment of old) segment.el.remove();
   view.segments.splice(first, last - first, ...fresh);
   return true;
 }
