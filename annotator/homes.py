@@ -23,7 +23,7 @@ REJECTIONS_SHOWN = 5
 
 @dataclass
 class Card:
-    project: Project  # annotated: role, document_total, my_done, my_claimed, done_total
+    project: Project  # annotated: role, document_total, my_done, done_total
     needed: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     rejection_total: int = 0
@@ -41,7 +41,7 @@ class Card:
 
     @property
     def my_percent(self) -> int:
-        return _percent(self.project.my_done, self.project.my_claimed)
+        return _percent(self.project.my_done, self.project.document_total)
 
     @property
     def team_percent(self) -> int:
@@ -74,7 +74,6 @@ def cards(user) -> list[Card]:
             document_total=Count("documents", distinct=True),
             done_total=_count(complete.places()),
             my_done=_count(complete.filter(user=user)),
-            my_claimed=_count(statuses.filter(user=user)),
         )
         .order_by("name", "id")
     )
@@ -105,6 +104,8 @@ def _add_rejections(user, cards: dict[int, Card]) -> None:
     )
     for project_id, total in waiting.values_list("span__project").annotate(n=Count("pk")):
         cards[project_id].rejection_total = total
+    if not any(card.rejection_total for card in cards.values()):
+        return
     newest = waiting.select_related("span__label", "span__document").order_by("-created_at")
     for rejection in newest[: REJECTIONS_SHOWN * len(cards)]:
         card = cards[rejection.span.project_id]

