@@ -19,15 +19,17 @@ run: migrate demo
 
 install: $(VENV)/.installed
 
-# uv installs the same pins as pip would, from the same index, in parallel: a first install
-# takes ~15 s where pip took ~70 s (docs/performance.md, "First run"). pip bootstraps it into
-# the venv, pinned here; pip stays in the venv, upgraded as before.
+# uv installs the same pins as pip would, from the same index (PyPI), downloading and unpacking in
+# parallel (docs/performance.md, "First run"). pip bootstraps it into the venv, pinned here,
+# and stays there, upgraded as before. --compile-bytecode writes the .pyc files as pip does:
+# without them each first import compiles, and under PYTHONDONTWRITEBYTECODE every import.
 UV_VERSION := 0.13.9
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --upgrade-package pip pip -e ".[dev]"
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python \
+	  --upgrade-package pip pip -e ".[dev]"
 	test -f .env || printf '# Development settings for manage.py run by hand (see config/settings.py).\nDEBUG=1\n' > .env
 	touch $@
 
