@@ -19,10 +19,10 @@ run: migrate demo
 
 install: $(VENV)/.installed
 
-# uv installs the same pins as pip would, from the same index (PyPI), downloading and unpacking in
-# parallel (docs/performance.md, "First run"). pip bootstraps it into the venv, pinned here,
-# and stays there, upgraded as before. --compile-bytecode writes the .pyc files as pip does:
-# without them each first import compiles, and under PYTHONDONTWRITEBYTECODE every import.
+# uv installs the same pins as pip would, from the same index (PyPI), downloading and
+# unpacking in parallel (docs/performance.md, "First run"). pip bootstraps it into the venv,
+# pinned here, and stays there, upgraded as before. --compile-bytecode writes the .pyc files
+# as pip does: without them each first import compiles, under PYTHONDONTWRITEBYTECODE every one.
 UV_VERSION := 0.13.9
 
 $(VENV)/.installed: pyproject.toml
