@@ -22,7 +22,7 @@ install: $(VENV)/.installed
 # uv installs the same pins as pip would, from the same index (PyPI), downloading and
 # unpacking in parallel (docs/performance.md, "First run"). pip bootstraps it into the venv,
 # pinned here, and stays there, upgraded as before. pip compiled every module to bytecode as
-# it installed (~40 s of CPU here); Python writes a module's .pyc on its first import, so uv
+# it installed (~45 s of CPU here); Python writes a module's .pyc on its first import, so uv
 # leaves that to Python, except where PYTHONDONTWRITEBYTECODE forbids Python to write them.
 UV_VERSION := 0.13.9
 UV_COMPILE := $(if $(PYTHONDONTWRITEBYTECODE),--compile-bytecode)
