@@ -66,7 +66,6 @@ import numpy as np
 from django.db.models import Count, Exists, OuterRef
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
-from sklearn.metrics import cohen_kappa_score
 
 from corpus.models import Document
 
@@ -257,6 +256,9 @@ def kappa(a: np.ndarray, b: np.ndarray) -> float | None:
         # One single value on both sides: chance agreement is 1 and kappa is 0/0
         # (scikit-learn would warn and return NaN).
         return None
+    # scikit-learn takes ~2 s to import: every Django process would pay it at start-up.
+    from sklearn.metrics import cohen_kappa_score
+
     value = float(cohen_kappa_score(a, b))
     return None if np.isnan(value) else value
 
