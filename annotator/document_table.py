@@ -138,32 +138,38 @@ def _matching(project: Project, user, filters: DocumentFilters, found: QuerySet,
     """``found`` narrowed by the status, assignee, review and dispute filters; ``ref`` is
     the field of ``found`` that holds the document's id."""
     data = filters.cleaned_data
-    statuses = DocumentStatus.objects.filter(project=project, document=OuterRef(ref))
+
+    # Each filter is a set of document ids, asked once (``IN``), not a lookup per document
+    # (``EXISTS``): PostgreSQL plans both alike, SQLite runs the correlated one 100,000
+    # times (a person's status at 100,000 documents: 92 ms → 20).
+    def among(queryset) -> Q:
+        return Q(**{f"{ref}__in": queryset.values("document")})
+
+    statuses = DocumentStatus.objects.filter(project=project)
     assignee, status = data.get("assignee", ""), data["status"]
     if assignee == NOBODY:
-        # The place holders' ids once, not a membership lookup per status row.
         holders = Membership.objects.filter(project=project, role__in=PLACE_ROLES)
-        found = found.exclude(Exists(statuses.filter(user__in=holders.values("user"))))
+        found = found.exclude(among(statuses.filter(user__in=holders.values("user"))))
     elif assignee == ME or not filters.sees_team:
         # One's own status, as the "Your status" column shows it: "new" until begun, so
         # documents not offered to me yet are new too.
         mine = statuses.filter(user=user)
         if status == Status.NEW:
-            found = found.exclude(Exists(mine.exclude(status=Status.NEW)))
+            found = found.exclude(among(mine.exclude(status=Status.NEW)))
         elif status:
-            found = found.filter(Exists(mine.filter(status=status)))
+            found = found.filter(among(mine.filter(status=status)))
         elif assignee == ME:
-            found = found.filter(Exists(mine))
+            found = found.filter(among(mine))
     elif assignee:
         theirs = statuses.filter(user_id=int(assignee))
-        found = found.filter(Exists(theirs.filter(status=status) if status else theirs))
+        found = found.filter(among(theirs.filter(status=status) if status else theirs))
     elif status:
-        found = found.filter(Exists(statuses.filter(status=status)))
-    reviewed = Review.objects.filter(project=project, document=OuterRef(ref))
+        found = found.filter(among(statuses.filter(status=status)))
+    reviewed = among(Review.objects.filter(project=project))
     if data.get("reviewed") == "yes":
-        found = found.filter(Exists(reviewed))
+        found = found.filter(reviewed)
     elif data.get("reviewed") == "no":
-        found = found.exclude(Exists(reviewed))
+        found = found.exclude(reviewed)
     if data.get("disputed"):
         found = disputed(project, found, data["disputed"] == "yes", ref=ref)
     return found
