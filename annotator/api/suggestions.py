@@ -139,7 +139,10 @@ class DocumentSuggestionsView(DocumentScoped, APIView):
 
 class BulkAcceptSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=10_000
+        # An id past a 64-bit key is no suggestion: refused here, not an overflow below.
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        max_length=10_000,
     )
     source = serializers.CharField(required=False, trim_whitespace=False, max_length=100)
 

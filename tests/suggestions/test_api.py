@@ -325,3 +325,11 @@ def test_propagate_setting(arms, client_for):
     assert manager.get(path).json()["propagate"] == "document"
     arms.project.refresh_from_db()
     assert arms.project.propagate == "document"
+
+
+def test_an_id_past_a_64_bit_key_is_a_400_not_a_500(arms, client_for):
+    answer = client_for("alice").post(
+        f"{base(arms)}/suggestions/accept/", {"ids": [1, 2**80]}, format="json"
+    )
+    assert answer.status_code == 400
+    assert "ids" in answer.json()
