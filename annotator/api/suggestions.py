@@ -6,7 +6,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -246,7 +252,16 @@ class SuggestionStatsView(ProjectScoped, APIView):
     """Per source: offered, accepted, rejected, pending, precision and recall against gold
     on reviewed documents (reviewers and managers)."""
 
-    @extend_schema(responses={200: serializers.DictField()})
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='One entry per source, by its name: {"offered", "accepted", '
+                '"rejected", "pending", "precision", "recall"} (the last two null without '
+                "reviewed gold).",
+            )
+        }
+    )
     def get(self, request, *args, **kwargs):
         require(request.user, self.project, Action.REVIEW)
         return Response(services.suggestion_stats(self.project))

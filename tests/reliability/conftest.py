@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from annotator.imports import Upload, import_later
 from annotator.models import DocumentStatus, Project, SpanEvent
 from annotator.services import label_create, label_merge, span_create, span_delete
+from annotator.suggestions import RuleSet, Suggestion
 from tests.conftest import TRICKY_TEXT
 
 
@@ -57,6 +58,13 @@ def site(project, document, people, weapons):
         project=project, uploads=[Upload("a.txt", b"A document.")], uploader=people["manager"]
     )
     free = TRICKY_TEXT.index("arrived")
+    # A suggestion nobody has decided, and a rule set, for the suggestion routes.
+    suggestion = Suggestion.objects.create(
+        project=project, document=document, label=person, start=free, end=free + 7, source="import"
+    )
+    rules = RuleSet.objects.create(
+        project=project, name="gazetteer", patterns=[{"label": "PERSON", "pattern": "Kim"}]
+    )
     objects = {
         "auth/group": Group.objects.get(),
         "auth/user": people["alice"],
@@ -85,4 +93,6 @@ def site(project, document, people, weapons):
         "objects": objects,
         "other": other,
         "free": (free, free + len("arrived")),
+        "suggestion": suggestion,
+        "rules": rules,
     }

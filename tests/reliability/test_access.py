@@ -134,6 +134,7 @@ EXPECT: dict[str, Row] = {
     # their own layer only, and the default layer is "all".
     "projects/<int:project_id>/export/": MEMBERS,
     "projects/<int:project_id>/export/download/": REVIEWERS,
+    "projects/<int:project_id>/export/notice/": MEMBERS,
     "api/projects/<int:project_id>/export/": Row("403 404 403 403 ok ok ok"),
     "api/projects/<int:project_id>/export/card/": Row("403 404 403 403 ok ok ok"),
     # REST API.
@@ -156,6 +157,20 @@ EXPECT: dict[str, Row] = {
     "api/^jobs/(?P<pk>[0-9]+)/$": API_MEMBERS,
     "api/^projects/(?P<project_pk>[0-9]+)/imports/$": Row(
         "401       404      403   403   403     ok      ok", "POST", {"files": "{file}"}
+    ),
+    # Suggestions: members decide for their own layer; rule sets: managers; stats: reviewers.
+    "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/suggestions/$": (
+        API_MEMBERS
+    ),
+    "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/suggestions/"
+    # POST only (its JSON body is tested in tests/api/test_roles.py).
+    "accept/$": Row("401       404      405   405   405     405     405"),
+    "api/^suggestions/(?P<pk>[0-9]+)/accept/$": Row(API_MEMBERS.expect, "POST"),
+    "api/^suggestions/(?P<pk>[0-9]+)/reject/$": Row(API_MEMBERS.expect, "POST"),
+    "api/^projects/(?P<project_pk>[0-9]+)/suggestions/stats/$": API_REVIEWERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/rules/$": API_MEMBERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/rules/(?P<pk>[0-9]+)/apply/$": Row(
+        "401       404      403   403   403     ok      ok", "POST"
     ),
     "api/auth/token/": Row("405       405      405   405   405     405     405"),
     "api/schema/": ANYONE,
@@ -271,6 +286,10 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             pk = s["span"].pk
         elif route.startswith("api/^jobs/"):
             pk = s["job"].pk
+        elif route.startswith("api/^suggestions/"):
+            pk = s["suggestion"].pk
+        elif "/rules/" in route:
+            pk = s["rules"].pk
         values = {
             "project_id": project.pk,
             "project_pk": project.pk,
