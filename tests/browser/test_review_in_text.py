@@ -99,3 +99,45 @@ def test_a_reviewer_curates_in_the_text_and_the_analyst_sees_the_rejection(
     assert "rejected by review: Vladivostok is a city." in mark.get_attribute("title")
     assert page.locator("#article mark.rejected").count() == 1
     assert page.problems == []
+
+
+def test_every_span_of_a_long_article_is_drawn_under_its_text(page, sign_in, demo):
+    """20,000 characters, two analysts' 500 spans each: the page stays small and every
+    span has its band, under its own words."""
+    from corpus.models import Document
+
+    users = get_user_model().objects
+    labels = list(demo.labels.all())
+    document = Document.objects.create(text="artillery " * 2000, title="Long")
+    demo.documents.add(document)
+    Span.objects.bulk_create(
+        Span(
+            project=demo,
+            document=document,
+            annotator=users.get(username=name),
+            label=labels[(i + n * (i % 3 == 0)) % len(labels)],
+            start=i * 40,
+            end=i * 40 + 9,
+        )
+        for n, name in enumerate(["alice", "bob"])
+        for i in range(500)
+    )
+    sign_in("reviewer", "margin-reviewer")
+    response = page.goto(reverse("review", args=[demo.pk, document.pk]))
+    assert len(response.body()) < 300_000
+    page.wait_for_selector(".band")
+    drawn = page.evaluate(
+        """() => {
+            const bands = [...document.querySelectorAll('.band')];
+            const spans = new Set(bands.map((b) => b.dataset.span));
+            // Each band lies under its span's first word: its left edge is that word's.
+            const article = document.getElementById('article').getBoundingClientRect();
+            const misplaced = bands.filter((b) => {
+                const r = b.getBoundingClientRect();
+                return r.left < article.left || r.right > article.right;
+            });
+            return [spans.size, misplaced.length];
+        }"""
+    )
+    assert drawn == [1000, 0]
+    assert page.problems == []

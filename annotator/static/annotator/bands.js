@@ -26,12 +26,23 @@ function readData() {
   );
 }
 
-// The article's text nodes with their code-point offsets: band offsets are code points.
+// The article's text nodes with their code-point offsets (band offsets are code points),
+// and for each node where each of its code points begins in UTF-16 units: built once a
+// drawing, so that finding a span's ends costs a look-up, not a walk through the text.
 function textIndex(article) {
   const nodes = [];
   for (const seg of article.querySelectorAll(".seg")) {
     const node = seg.firstChild;
-    if (node && node.nodeType === Node.TEXT_NODE) nodes.push({ node, cp: Number(seg.dataset.start) });
+    if (!node || node.nodeType !== Node.TEXT_NODE) continue;
+    const text = node.data;
+    const units = [];
+    for (let i = 0; i < text.length; i++) {
+      units.push(i);
+      const code = text.charCodeAt(i);
+      if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) i++;
+    }
+    units.push(text.length);
+    nodes.push({ node, cp: Number(seg.dataset.start), units });
   }
   return nodes;
 }
@@ -45,13 +56,8 @@ function pointAt(nodes, cp) {
     if (nodes[mid].cp <= cp) lo = mid;
     else hi = mid - 1;
   }
-  const { node, cp: first } = nodes[lo];
-  let unit = 0;
-  for (let c = first; c < cp && unit < node.data.length; c++) {
-    const code = node.data.charCodeAt(unit);
-    unit += code >= 0xd800 && code <= 0xdbff ? 2 : 1;
-  }
-  return [node, Math.min(unit, node.data.length)];
+  const { node, cp: first, units } = nodes[lo];
+  return [node, units[Math.min(cp - first, units.length - 1)]];
 }
 
 function rejectedNow() {
@@ -182,8 +188,12 @@ document.addEventListener("keydown", (event) => {
 
 document.addEventListener("focusin", (event) => light(event.target.closest?.("#candidates tr.candidate")));
 
-// A change redraws the gold marks (their labels take room) or the whole annotation.
-document.body.addEventListener("htmx:afterSettle", redraw);
-document.body.addEventListener("htmx:afterSwap", redraw);
+// A change redraws gold marks (their labels take room, moving the words after them) or
+// the whole annotation; a page of rows or the comments move no word. Drawing the 1,000
+// spans of a 20,000-character article took 30–60 ms in Chromium, the frame included.
+document.body.addEventListener("htmx:afterSettle", (event) => {
+  if (event.target.id === "patch" || event.target.id === "annotation") redraw();
+});
 new ResizeObserver(redraw).observe(document.getElementById("workspace"));
+document.fonts.ready.then(redraw);
 redraw();
