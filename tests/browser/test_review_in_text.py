@@ -57,6 +57,13 @@ def test_a_reviewer_curates_in_the_text_and_the_analyst_sees_the_rejection(
     page.uncheck("#disputed-only")
     page.wait_for_function(rows_are, arg=2)
 
+    # Enter on the conflict's row chooses no label for the reviewer: it goes to the first.
+    conflict.focus()
+    page.keyboard.press("Enter")
+    status_says(page, "Different labels here")
+    assert page.evaluate("() => document.activeElement.className").startswith("accept-one")
+    assert not Span.objects.filter(gold=True).exists()
+
     # Settle the conflict by clicking alice's band under "Vladivostok".
     page.click(f".band[data-analyst=alice][data-key^='{city}:']")
     status_says(page, "Accepted 1 span")

@@ -176,14 +176,19 @@ document.addEventListener("change", (event) => {
   if (event.target.id === "bands-shown") redraw();
 });
 
-// Enter on a focused row accepts its first label still open.
+// Enter on a focused row accepts its label; on a conflict, whose labels are several, it
+// takes the focus to the first one's Accept button instead of choosing for the reviewer.
 document.addEventListener("keydown", (event) => {
   if (event.key !== "Enter" || event.ctrlKey || event.metaKey || event.altKey) return;
   const row = event.target;
   if (!(row instanceof HTMLElement) || !row.matches("#candidates tr.candidate")) return;
-  const open = row.querySelector(".accept-one");
-  if (open) accept(open.dataset.key);
   event.preventDefault();
+  const open = row.querySelectorAll(".accept-one");
+  if (open.length === 1) accept(open[0].dataset.key);
+  else if (open.length > 1) {
+    open[0].focus();
+    setStatus("Different labels here: Tab to the one to accept, then Enter.", "");
+  } else setStatus("Already in gold.", "");
 });
 
 document.addEventListener("focusin", (event) => light(event.target.closest?.("#candidates tr.candidate")));
