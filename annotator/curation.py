@@ -56,8 +56,59 @@ class Candidate:
 
 
 def row_id(key: Key) -> str:
-    """The id of the candidate's row on the review page."""
-    return "candidate-{}-{}-{}".format(*key)
+    """The id of the review page's row of the candidate's stretch: one row per (start,
+    end), whatever labels the analysts gave it."""
+    return f"candidate-{key[0]}-{key[1]}"
+
+
+@dataclass
+class Mark:
+    """One analyst's span on a stretch, as its row shows it."""
+
+    candidate: Candidate
+    span: Span
+    rejected: str = ""
+
+
+@dataclass
+class Stretch:
+    """The same start and end in any layer: one row of the review page. Analysts who
+    gave it different labels are one conflict here, not several disputed rows."""
+
+    start: int
+    end: int
+    text: str
+    candidates: list[Candidate] = field(default_factory=list)  # one per label
+    marks: list[list[Mark]] = field(default_factory=list)  # per analyst, in column order
+
+    @property
+    def row_id(self) -> str:
+        return row_id((self.start, self.end, 0))
+
+    @property
+    def conflict(self) -> bool:
+        """Analysts gave this stretch different labels."""
+        return sum(1 for c in self.candidates if c.marked_by) >= 2
+
+    @property
+    def disputed(self) -> bool:
+        return self.conflict or any(c.disputed for c in self.candidates)
+
+    @property
+    def agree(self) -> str:
+        """The row's class: all, most or not agreeing."""
+        if self.disputed:
+            return "disagree"
+        return "agree" if all(c.unanimous for c in self.candidates if c.marked_by) else "majority"
+
+    @property
+    def gold(self) -> list[Candidate]:
+        return [c for c in self.candidates if c.gold is not None]
+
+    @property
+    def open(self) -> list[Candidate]:
+        """The labels a reviewer may still accept here."""
+        return [c for c in self.candidates if c.gold is None]
 
 
 @dataclass
@@ -78,10 +129,25 @@ class Comparison:
     def agreed(self) -> list[Candidate]:
         return [c for c in self.candidates if c.in_majority and c.gold is None]
 
-    def for_review(self) -> list[Candidate]:
-        """The candidates in the order a reviewer works through them: disputed first,
-        then the rest, each in reading order."""
-        return sorted(self.candidates, key=lambda c: (not c.disputed, c.start, c.end))
+    def stretches(self) -> list[Stretch]:
+        """The candidates grouped by stretch (start, end), in reading order."""
+        found: dict[tuple[int, int], Stretch] = {}
+        for candidate in self.candidates:
+            where = (candidate.start, candidate.end)
+            if where not in found:
+                found[where] = Stretch(*where, candidate.text, marks=[[] for _ in self.analysts])
+            stretch = found[where]
+            stretch.candidates.append(candidate)
+            for column, cell in enumerate(candidate.cells):
+                if cell.span is not None:
+                    stretch.marks[column].append(Mark(candidate, cell.span, cell.rejected))
+        return sorted(found.values(), key=lambda s: (s.start, s.end))
+
+    def for_review(self, *, disputed_only: bool = False) -> list[Stretch]:
+        """The rows in the order a reviewer works through them: disputed first (conflicts
+        among them), then the rest, each in reading order."""
+        rows = [s for s in self.stretches() if s.disputed or not disputed_only]
+        return sorted(rows, key=lambda s: (not s.disputed, s.start, s.end))
 
 
 def compare(project: Project, document: Document) -> Comparison:

@@ -131,6 +131,7 @@ class Piece(TypedDict):
     ending: str  # the labels of the spans that end here
     opens: bool
     closes: bool
+    rejected: str  # review's reasons for rejecting the spans here (the analyst's own text)
 
 
 def article_pieces(
@@ -159,6 +160,7 @@ def article_pieces(
             ending="",
             opens=segment.start in starts,
             closes=segment.end in starts or segment.end == len(text),
+            rejected="",
         )
         if covering:
             piece["label_id"] = covering[0].label_id
@@ -168,6 +170,9 @@ def article_pieces(
                 label_names.get(s.label_id, "?") for s in sorted(covering, key=_reading)
             )
             piece["ending"] = " · ".join(label_names.get(s.label_id, "?") for s in segment.ending)
+            piece["rejected"] = " · ".join(
+                reason for s in covering if (reason := getattr(s, "rejected", None))
+            )
         pieces.append(piece)
     return pieces
 

@@ -203,8 +203,11 @@ def test_the_review_page_of_a_long_article_loads_its_rows_in_pages(
     with django_assert_max_num_queries(20):
         response = client.get(review_url(project, long_review))
     page = response.content.decode()
-    total = len(compare(project, long_review).candidates)
+    total = len(compare(project, long_review).stretches())
     assert total > 500 and len(response.content) < 300_000, len(response.content)
+    # Every analyst span is drawn under the text (from the band data).
+    bands = json.loads(re.search(r'id="band-data"[^>]*>([^<]+)<', page).group(1))
+    assert len(bands["spans"]) == 1500 and bands["analysts"] == ["alice", "bob", "carol"]
     assert page.count('<tr id="candidate-') == 50
     assert "disputed" in page.split('<tr id="candidate-')[1]  # disputed first
     more = re.search(r'hx-get="([^"]+)"[^>]*>Show (\d+) more', page)
@@ -242,8 +245,7 @@ def test_a_reviewers_change_answers_with_only_what_it_altered(client, people, la
     response = client.post(url, {"agreed": "majority", "layer": layer}, **HX)
     answer = response.content.decode()
     assert response["HX-Retarget"] == "#patch" and "Accepted 1 span" in answer
-    weapons = layers.labels.get(name="WEAPONS")
-    assert answer.count("<tr id=") == 1 and f'id="candidate-20-36-{weapons.pk}"' in answer
+    assert answer.count("<tr id=") == 1 and 'id="candidate-20-36"' in answer
     assert "★" in answer and "Accept what most agree on (0)" in answer
     layer = re.search(r'<template data-layer="([0-9a-f]+)"', answer).group(1)
     bob = Span.objects.get(annotator=people["alice"], start=0)
@@ -261,3 +263,109 @@ def test_a_reviewers_change_answers_with_only_what_it_altered(client, people, la
     answer = response.content.decode()
     assert response["HX-Retarget"] == "#patch" and "new span is removed" in answer
     assert "★" not in answer and not Span.objects.filter(gold=True).exists()
+
+
+@pytest.fixture
+def conflict(layers, document, people):
+    """bob also marked alice's PERSON stretch (0–2), as LOCATION: a label conflict."""
+    from annotator.services import span_create
+
+    span_create(
+        project=layers,
+        document=document,
+        annotator=people["bob"],
+        label=layers.labels.get(name="LOCATION"),
+        start=0,
+        end=2,
+    )
+    return layers
+
+
+def test_a_label_conflict_is_one_row_naming_each_analysts_label(client, people, conflict, document):
+    rows = compare(conflict, document).for_review()
+    assert [(r.start, r.end, r.conflict, r.disputed) for r in rows] == [
+        (0, 2, True, True),
+        (20, 36, False, False),
+    ]
+    assert {c.label.name for c in rows[0].candidates} == {"PERSON", "LOCATION"}
+    client.force_login(people["reviewer"])
+    page = client.get(review_url(conflict, document)).content.decode()
+    assert page.count('<tr id="candidate-') == 2
+    row = page.split('<tr id="candidate-0-2"')[1].split("</tr>")[0]
+    assert "conflict" in row and "PERSON" in row and "LOCATION" in row
+    # Each analyst's own label in their column, each with its own reject and comment.
+    assert row.count('class="mark-cell"') == 2 and row.count("Reject…") == 2
+
+
+def test_the_disputed_only_filter_pages_the_disputed_rows(
+    client, people, project, long_review, django_assert_max_num_queries
+):
+    from annotator.models import DocumentStatus, Status
+
+    # Completed (written as such: the project takes two annotators a document).
+    DocumentStatus.objects.bulk_create(
+        DocumentStatus(
+            project=project, document=long_review, user=people[name], status=Status.COMPLETE
+        )
+        for name in ["alice", "bob", "carol"]
+    )
+    client.force_login(people["reviewer"])
+    url = reverse("review_candidates", args=[project.pk, long_review.pk])
+    disputed = [r for r in compare(project, long_review).stretches() if r.disputed]
+    assert 50 < len(disputed) < len(compare(project, long_review).stretches())
+    rows, next_url = 0, f"{url}?disputed=1"
+    while next_url:
+        with django_assert_max_num_queries(12):
+            part = client.get(next_url, **HX).content.decode()
+        rows += part.count('<tr id="candidate-')
+        assert 'class="candidate agree' not in part and 'class="candidate majority' not in part
+        found = re.search(r'hx-get="([^"]+)"', part)
+        next_url = html.unescape(found.group(1)) if found else ""
+        assert not next_url or "disputed=1" in next_url
+    assert rows == len(disputed)
+
+
+def test_nothing_disputed_says_so(client, people, layers, document):
+    client.force_login(people["reviewer"])
+    Span.objects.filter(start=0).delete()
+    url = reverse("review_candidates", args=[layers.pk, document.pk])
+    assert "No disputed spans." in client.get(url, {"disputed": "1"}, **HX).content.decode()
+
+
+def test_the_band_data_names_each_analysts_spans(client, people, conflict, document):
+    client.force_login(people["reviewer"])
+    page = client.get(review_url(conflict, document)).content.decode()
+    bands = json.loads(re.search(r'id="band-data"[^>]*>([^<]+)<', page).group(1))
+    assert bands["analysts"] == ["alice", "bob"]
+    spans = {(analyst, start, end) for analyst, start, end, *_ in bands["spans"]}
+    assert spans == {(0, 0, 2), (0, 20, 36), (1, 0, 2), (1, 20, 36)}
+    assert 'id="band-legend"' in page and "bands.js" in page
+    # The analyst's workspace draws no bands.
+    client.force_login(people["alice"])
+    page = client.get(reverse("workspace", args=[conflict.pk, document.pk])).content.decode()
+    assert "band-data" not in page and "bands.js" not in page
+
+
+def test_accepting_one_label_of_a_conflict_answers_with_its_row(client, people, conflict, document):
+    client.force_login(people["reviewer"])
+    location = conflict.labels.get(name="LOCATION")
+    url = reverse("gold_accept", args=[conflict.pk, document.pk])
+    response = client.post(url, {"key": [f"0:2:{location.pk}"]}, **HX)
+    assert response.status_code == 200
+    row = response.content.decode().split('<tr id="candidate-0-2"')[1].split("</tr>")[0]
+    assert "★" in row and f'data-key="0:2:{location.pk}"' not in row  # no longer open
+    assert list(Span.objects.filter(gold=True).values_list("label__name", flat=True)) == [
+        "LOCATION"
+    ]
+
+
+def test_a_rejected_span_is_marked_in_the_analysts_own_text(client, people, layers, document):
+    alices = Span.objects.get(annotator=people["alice"], start=0)
+    client.force_login(people["reviewer"])
+    client.post(reverse("span_reject", args=[layers.pk, alices.pk]), {"reason": "No."}, **HX)
+    client.force_login(people["alice"])
+    page = client.get(reverse("workspace", args=[layers.pk, document.pk])).content.decode()
+    marks = re.findall(r'<mark class="([^"]*)"[^>]*data-spans="([^"]*)" title="([^"]*)"', page)
+    rejected = [m for m in marks if "rejected" in m[0].split()]
+    reason = "PERSON — rejected by review: No."
+    assert [(m[1], m[2]) for m in rejected] == [(str(alices.pk), reason)]
