@@ -100,7 +100,12 @@ def test_a_reviewer_curates_in_the_text_and_the_analyst_sees_the_rejection(
     # bob sees the rejection on the span in his own text, with the reason.
     page.click("button:has-text('Sign out')")
     sign_in("bob", "margin-bob")
-    page.goto(reverse("workspace", args=[demo.pk, disagreement.pk]))
+    # First on his home page, waiting for him with the reason, linked to the document.
+    waiting = page.locator(".rejections")
+    assert "Rejections waiting for you: 1" in waiting.inner_text()
+    assert "“Vladivostok” — Vladivostok is a city." in waiting.inner_text()
+    waiting.get_by_role("link").click()
+    page.wait_for_url(f"**{reverse('workspace', args=[demo.pk, disagreement.pk])}")
     mark = page.locator(f"#article mark.rejected[data-spans~='{bobs.pk}']")
     assert mark.inner_text() == "Vladivostok"
     assert "rejected by review: Vladivostok is a city." in mark.get_attribute("title")
