@@ -1,7 +1,10 @@
 """End to end: an analyst decides a document's imported suggestions with n, a, x and
 Shift+A in Chromium, and one Ctrl+Z takes a source's batch back."""
 
+import contextlib
+
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from annotator.models import Span
 from annotator.services import suggestions_add
@@ -35,11 +38,14 @@ def shown(page) -> list[str]:
 
 
 def highlighted(page) -> int:
-    """How many stretches the article's suggestion highlights mark."""
-    return page.evaluate(
-        """() => [...CSS.highlights.keys()].filter((name) => /^sg-\\d+$/.test(name))
+    """How many stretches the article's suggestion highlights mark (those near the
+    screen, which on the seed article are all), once they are drawn."""
+    count = """() => [...CSS.highlights.keys()].filter((name) => /^sg-\\d+$/.test(name))
                   .reduce((sum, name) => sum + CSS.highlights.get(name).size, 0)"""
-    )
+    expected = int(page.inner_text("#suggestion-count").strip("()"))
+    with contextlib.suppress(PlaywrightTimeout):  # the count below says how many are drawn
+        page.wait_for_function(f"() => ({count})() === {expected}", timeout=2000)
+    return page.evaluate(count)
 
 
 def test_n_a_x_and_shift_a_decide_suggestions_and_ctrl_z_takes_a_batch_back(

@@ -5,8 +5,9 @@
 // The marks are CSS Custom Highlights (CSS.highlights, ::highlight(sg-<label>) in the
 // project's labels.css): ranges over the article's text nodes, not elements, so the
 // article's DOM stays the spans' own and a tag's answer still carries only the stretch it
-// redrew. The ranges are StaticRanges, drawn again after each change (a change replaces
-// text nodes), which costs no bookkeeping on every DOM mutation.
+// redrew. Ranges a change took the text nodes of are drawn again after it. They are live
+// Ranges: with StaticRanges, Chromium's share of a tag on the long article was about
+// twice as long (it revalidates static ranges after each change).
 //
 // workspace.js owns the article, the selection and the requests: it hands this module its
 // helpers (setup), asks it after each swap (redraw) and with each key it does not use
@@ -89,8 +90,10 @@ function fillList() {
   count();
 }
 
+// A project that uses no suggestions (or a document whose are all decided) shows no list.
 function count() {
   document.getElementById("suggestion-count").textContent = `(${items.length})`;
+  panel.hidden = items.length === 0;
 }
 
 // --- The marks in the article ------------------------------------------------------------
@@ -115,23 +118,87 @@ function rangeOf(item) {
   const view = hooks.view();
   const [startNode, startOffset] = point(view.u16At[item.start], false);
   const [endNode, endOffset] = point(view.u16At[item.end], true);
-  return new StaticRange({ startContainer: startNode, startOffset, endContainer: endNode, endOffset });
+  const range = document.createRange();
+  range.setStart(startNode, startOffset);
+  range.setEnd(endNode, endOffset);
+  return range;
 }
+
+// The marks are kept up to date rather than drawn anew: a range whose text nodes a change
+// replaced (or whose suggestion was decided) goes, a suggestion without one gets one. And
+// only the suggestions in the paragraphs on (or near) the screen are drawn: Chromium
+// revisits registered ranges after each change to the DOM.
+const drawn = new Map(); // suggestion id -> {range, label}
+const near = new Set(); // the article's paragraphs on or near the screen
+let watched = null; // the article whose paragraphs ``seen`` observes
+
+const seen = new IntersectionObserver(
+  (entries) => {
+    for (const entry of entries) {
+      if (entry.isIntersecting) near.add(entry.target);
+      else near.delete(entry.target);
+    }
+    redraw();
+  },
+  { rootMargin: "50% 0px" },
+);
+
+function watch() {
+  const article = hooks.view().article;
+  if (watched === article) return;
+  seen.disconnect();
+  near.clear();
+  watched = article;
+  for (const paragraph of article.children) seen.observe(paragraph);
+}
+
+// Whether the suggestion starts in a paragraph near the screen.
+function isNear(item) {
+  const [node] = point(hooks.view().u16At[item.start], false);
+  return near.has(node.parentElement.parentElement);
+}
+
+function highlightFor(label) {
+  const name = `sg-${label}`;
+  let highlight = CSS.highlights.get(name);
+  if (!highlight) {
+    highlight = new Highlight();
+    CSS.highlights.set(name, highlight);
+  }
+  return highlight;
+}
+
+// A live range over text nodes a change took out has moved onto their paragraph: it is
+// drawn again from its offsets.
+const intact = (range) =>
+  range.startContainer.nodeType === Node.TEXT_NODE &&
+  range.endContainer.nodeType === Node.TEXT_NODE &&
+  range.startContainer.isConnected &&
+  range.endContainer.isConnected;
 
 export function redraw() {
   if (!panel || !("highlights" in CSS)) return;
-  for (const name of [...CSS.highlights.keys()]) if (name.startsWith("sg-")) CSS.highlights.delete(name);
-  const groups = new Map();
-  for (const item of items) {
-    if (!groups.has(item.label)) groups.set(item.label, []);
-    groups.get(item.label).push(rangeOf(item));
+  watch();
+  const live = new Map(items.filter(isNear).map((item) => [item.id, item]));
+  for (const [id, { range, label }] of drawn) {
+    if (live.get(id)?.label !== label || !intact(range)) {
+      highlightFor(label).delete(range);
+      drawn.delete(id);
+    }
   }
-  for (const [label, ranges] of groups) CSS.highlights.set(`sg-${label}`, new Highlight(...ranges));
+  for (const item of live.values()) {
+    if (drawn.has(item.id)) continue;
+    const range = rangeOf(item);
+    drawn.set(item.id, { range, label: item.label });
+    highlightFor(item.label).add(range);
+  }
   const chosen = current && items.find((item) => item.id === current);
   if (chosen) {
-    const highlight = new Highlight(rangeOf(chosen));
+    const highlight = new Highlight(drawn.get(current)?.range ?? rangeOf(chosen));
     highlight.priority = 1;
     CSS.highlights.set(HOVER, highlight);
+  } else {
+    CSS.highlights.delete(HOVER);
   }
 }
 
