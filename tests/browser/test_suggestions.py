@@ -68,6 +68,28 @@ def test_n_a_x_and_shift_a_decide_suggestions_and_ctrl_z_takes_a_batch_back(
     assert page.inner_text("#suggestion-count") == "(5)" and highlighted(page) == 5
     order = [s for s in Suggestion.objects.order_by("start")]
 
+    # Hovering a suggestion names its label and source (a highlight has no title of its own).
+    box = page.evaluate(
+        """(words) => {
+            const walker = document.createTreeWalker(document.getElementById("article"),
+                                                     NodeFilter.SHOW_TEXT);
+            while (walker.nextNode()) {
+                const at = walker.currentNode.data.indexOf(words);
+                if (at < 0) continue;
+                const range = document.createRange();
+                range.setStart(walker.currentNode, at + 1);
+                range.setEnd(walker.currentNode, at + 2);
+                const rect = range.getBoundingClientRect();
+                return {x: rect.left + rect.width / 2, y: rect.top + rect.height / 2};
+            }
+        }""",
+        "rare visit",
+    )
+    page.mouse.move(box["x"], box["y"])
+    page.wait_for_function(
+        "() => (document.getElementById('article').title || '').includes('DIPLOMACY (import)')"
+    )
+
     # n goes to the first suggestion, a accepts it: a span appears, the suggestion goes.
     page.keyboard.press("n")
     first = order[0]
