@@ -8,7 +8,13 @@ from rest_framework.authtoken.models import Token
 
 from annotator.imports import Upload, import_later
 from annotator.models import DocumentStatus, Project, SpanEvent
-from annotator.services import label_create, label_merge, span_create, span_delete
+from annotator.services import (
+    label_create,
+    label_merge,
+    span_create,
+    span_delete,
+    suggestions_add,
+)
 from tests.conftest import TRICKY_TEXT
 
 
@@ -57,6 +63,12 @@ def site(project, document, people, weapons):
         project=project, uploads=[Upload("a.txt", b"A document.")], uploader=people["manager"]
     )
     free = TRICKY_TEXT.index("arrived")
+    # A suggestion on the free stretch, for the workspace's decisions.
+    (suggestion,) = suggestions_add(
+        project=project,
+        document=document,
+        items=[{"start": free, "end": free + len("arrived"), "label": person}],
+    )
     objects = {
         "auth/group": Group.objects.get(),
         "auth/user": people["alice"],
@@ -85,4 +97,5 @@ def site(project, document, people, weapons):
         "objects": objects,
         "other": other,
         "free": (free, free + len("arrived")),
+        "suggestion": suggestion,
     }
