@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, manager_views, views
+from . import import_views, manager_views, suggestion_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -75,6 +75,27 @@ urlpatterns = [
         "projects/<int:project_id>/documents/<int:document_id>/history/",
         views.history,
         name="history",
+    ),
+    # Deciding suggestions in the workspace (suggestion_views).
+    path(
+        "projects/<int:project_id>/suggestions/<int:suggestion_id>/accept/",
+        suggestion_views.suggestion_accept,
+        name="suggestion_accept",
+    ),
+    path(
+        "projects/<int:project_id>/suggestions/<int:suggestion_id>/reject/",
+        suggestion_views.suggestion_reject,
+        name="suggestion_reject",
+    ),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/suggestions/",
+        suggestion_views.suggestions_pending,
+        name="suggestions_pending",
+    ),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/suggestions/accept/",
+        suggestion_views.suggestions_accept_source,
+        name="suggestions_accept_source",
     ),
     # The managers' pages: a project's settings, labels and members (manager_views).
     path("projects/new/", manager_views.project_new, name="project_new"),

@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from corpus.models import Document
 
-from . import curation, document_table, homes, patches, services
+from . import curation, document_table, homes, patches, services, suggestion_panel
 from .document_table import DocumentFilters
 from .history import EVENTS_PER_PAGE, document_history, history_rows
 from .models import (
@@ -281,6 +281,7 @@ def _workspace(request, project: Project, document: Document, *, gold: bool = Fa
         "place": place,
         **context,
         **_comments(request, project, document, gold=gold),
+        **suggestion_panel.panel(request, project, document, gold=gold),
         "labels": labels,
         "span_url": f"{span_url}?layer=gold" if gold else span_url,
         "page_name": "review" if gold else "workspace",
@@ -391,6 +392,7 @@ def _changed(
     can_undo=None,
     comments_changed=False,
     spans=None,
+    suggestions_removed=(),
 ):
     """After a change: the ``#annotation`` partial with the span list out of band (and the
     comments' list, when ``comments_changed``); without htmx, a redirect back to the page."""
@@ -409,6 +411,9 @@ def _changed(
         if comments_changed:
             context |= _comments(request, project, document, gold=gold)
             context["comments_changed"] = True
+        context |= suggestion_panel.changes(
+            request, project, document, gold=gold, removed=suggestions_removed
+        )
         return render(request, "annotator/workspace.html#changes", context, status=status)
     if refused:
         messages.error(request, refused)
@@ -433,6 +438,7 @@ def _patched(
     can_undo: bool | None = None,
     comments_changed: bool = False,
     candidates: Iterable[curation.Key] = (),
+    suggestions_removed: Iterable[int] = (),
 ):
     """After a change to a layer the page shows (the user's own, or gold on the review
     page): only what it altered (``patches``), when the page showed the layer as it was
@@ -456,6 +462,7 @@ def _patched(
             can_undo=can_undo,
             comments_changed=comments_changed,
             spans=spans,
+            suggestions_removed=suggestions_removed,
         )
     known = {} if can_undo is None else {"can_undo": can_undo}
     context = _actions(
@@ -481,6 +488,10 @@ def _patched(
     if comments_changed:
         context |= _comments(request, project, document, gold=gold)
         context["comments_changed"] = True
+    # The suggestions decided, and the pending set's state (suggestion_panel).
+    context |= suggestion_panel.changes(
+        request, project, document, gold=gold, removed=list(suggestions_removed)
+    )
     response = render(request, "annotator/workspace.html#patch", context, status=status)
     return reswap(retarget(response, "#patch"), "innerHTML")
 
@@ -703,6 +714,11 @@ def label_styles(request, project: Project):
         # Colours are validated on input; this guards the stylesheet against any that weren't.
         color = label.color if HEX_COLOR.fullmatch(label.color) else "#555555"
         rules.append(f".c1-{label.pk}{{--c1:{color}}}.c2-{label.pk}{{--c2:{color}}}")
+        # Suggestions are drawn as highlights (suggestions.js), which take no classes.
+        rules.append(
+            f"::highlight(sg-{label.pk}){{text-decoration:underline dashed 2px {color};"
+            f"background-color:{color}1f}}"
+        )
     response = HttpResponse("\n".join(rules), content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "private, max-age=60"
     return response

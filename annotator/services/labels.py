@@ -15,13 +15,19 @@ from django.utils import timezone
 from .. import history, palette
 from ..models import Label, LabelMerge, Project, Span, SpanEvent, label_name
 
-# Keys the workspace takes for itself (``onKeydown`` in static/annotator/workspace.js):
-# a label on one of them would never be applied. Arrows, Enter, Escape, Delete and
-# Backspace are names longer than one character, so no label can take them anyway.
+# Keys the workspace takes for itself (``onKeydown`` in static/annotator/workspace.js, and
+# the suggestion keys of suggestions.js): a label on one of them would never be applied
+# (a label given one of n, a, x, A before they were kept still wins in the workspace).
+# Arrows, Enter, Escape, Delete and Backspace are names longer than one character, so no
+# label can take them anyway.
 WORKSPACE_KEYS = {
     "[": "goes to the previous document",
     "]": "goes to the next document",
     "?": "opens the guidelines",
+    "n": "goes to the next suggestion",
+    "a": "accepts the suggestion",
+    "x": "rejects the suggestion",
+    "A": "accepts every suggestion of its source",
 }
 
 

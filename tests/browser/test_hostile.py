@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from annotator.models import Comment, Label, Membership, Project, Role, Span
-from annotator.services import span_create
+from annotator.services import span_create, suggestions_add
 from corpus.models import Document
 from tests.reliability.test_hostile_input import pages_showing
 
@@ -61,6 +61,20 @@ def hostile(transactional_db, make_user):
     Comment.objects.create(
         project=project, document=document, author=manager, body=HOSTILE, span=span
     )
+    # Suggestions on the payloads, their sources payloads too: the workspace lists them.
+    suggestions_add(
+        project=project,
+        document=document,
+        items=[
+            {
+                "start": text.index(payload),
+                "end": text.index(payload) + len(payload),
+                "label": label,
+                "source": payload[:100],
+            }
+            for payload in PAYLOADS[1:]
+        ],
+    )
     return {"project": project, "document": document, "span": span}
 
 
@@ -87,7 +101,10 @@ def test_hostile_names_text_guidelines_and_comments_render_inert(page, sign_in, 
                 jsLinks: [...document.querySelectorAll("a[href], img[src]")]
                     .map((el) => el.getAttribute("href") || el.getAttribute("src"))
                     .filter((url) => /^\\s*(javascript|data):/i.test(url)).length,
-                scripts: [...document.scripts].filter((s) => !s.src).length,
+                // Data islands (json_script) are never run.
+                scripts: [...document.scripts].filter(
+                    (s) => !s.src && s.type !== "application/json"
+                ).length,
             })"""
         )
         assert injected == {

@@ -8,8 +8,14 @@ from rest_framework.authtoken.models import Token
 
 from annotator.imports import Upload, import_later
 from annotator.models import DocumentStatus, Project, SpanEvent
-from annotator.services import label_create, label_merge, span_create, span_delete
-from annotator.suggestions import RuleSet, Suggestion
+from annotator.services import (
+    label_create,
+    label_merge,
+    span_create,
+    span_delete,
+    suggestions_add,
+)
+from annotator.suggestions import RuleSet
 from tests.conftest import TRICKY_TEXT
 
 
@@ -58,9 +64,12 @@ def site(project, document, people, weapons):
         project=project, uploads=[Upload("a.txt", b"A document.")], uploader=people["manager"]
     )
     free = TRICKY_TEXT.index("arrived")
-    # A suggestion nobody has decided, and a rule set, for the suggestion routes.
-    suggestion = Suggestion.objects.create(
-        project=project, document=document, label=person, start=free, end=free + 7, source="import"
+    # A suggestion nobody has decided on the free stretch, and a rule set, for the
+    # suggestion routes (the API's and the workspace's).
+    (suggestion,) = suggestions_add(
+        project=project,
+        document=document,
+        items=[{"start": free, "end": free + len("arrived"), "label": person}],
     )
     rules = RuleSet.objects.create(
         project=project, name="gazetteer", patterns=[{"label": "PERSON", "pattern": "Kim"}]

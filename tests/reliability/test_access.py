@@ -99,6 +99,17 @@ EXPECT: dict[str, Row] = {
         ALICES_SPAN_WRITE, "POST", {"label": "{person}"}
     ),
     "projects/<int:project_id>/spans/<int:span_id>/delete/": Row(ALICES_SPAN_WRITE, "POST"),
+    # Deciding suggestions in the workspace: each member for their own layer.
+    "projects/<int:project_id>/suggestions/<int:suggestion_id>/accept/": Row(
+        MEMBERS.expect, "POST"
+    ),
+    "projects/<int:project_id>/suggestions/<int:suggestion_id>/reject/": Row(
+        MEMBERS.expect, "POST"
+    ),
+    "projects/<int:project_id>/documents/<int:document_id>/suggestions/": MEMBERS,
+    "projects/<int:project_id>/documents/<int:document_id>/suggestions/accept/": Row(
+        MEMBERS.expect, "POST", {"source": "import"}
+    ),
     # The managers' pages (annotator/manager_views.py). Creating a project: staff (and
     # whoever is given ``annotator.add_project``); the preview renders what it is sent.
     "projects/new/": Row("login     403      403   403   403     ok      ok"),
@@ -296,6 +307,7 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             "document_id": document.pk,
             "document_pk": document.pk,
             "span_id": s["span"].pk,
+            "suggestion_id": s["suggestion"].pk,
             "label_id": s["weapons"].pk,
             "member_id": s["member"].pk,
             "merge_id": s["merge"].pk,

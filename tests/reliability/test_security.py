@@ -133,8 +133,11 @@ def test_pages_carry_the_security_headers_and_a_strict_csp(site, people):
     page = client.get(reverse("workspace", args=[project.pk, document.pk]))
     nonce = page["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
     html = page.content.decode()
-    # Every script is a same-origin file carrying the nonce; no inline handlers.
-    assert html.count("<script") == html.count(f'nonce="{nonce}"')
+    # Every script is a same-origin file carrying the nonce, or a data island
+    # (json_script: application/json, which the browser never runs); no inline handlers.
+    islands = html.count('<script id="suggestion-data" type="application/json">')
+    assert islands == 1
+    assert html.count("<script") == html.count(f'nonce="{nonce}"') + islands
     assert " onclick=" not in html and " onerror=" not in html and "javascript:" not in html
     assert TRICKY_TEXT[:2] in html
 

@@ -8,6 +8,8 @@
 // nodes, Margin stores Unicode code points over the document text. An emoji such as 👋🏽
 // is 2 code points but 4 UTF-16 units, so every offset is converted through a table.
 
+import * as suggestions from "./suggestions.js";
+
 const workspace = document.getElementById("workspace");
 
 // State that survives the swaps of #annotation.
@@ -295,10 +297,14 @@ function onKeydown(event) {
       event.preventDefault();
       return;
   }
+  // A label's key comes first: one set before the suggestion keys were kept (n, a, x, A)
+  // still tags.
   const label = event.key.length === 1 && labelFor(event.key);
   if (label) {
     event.preventDefault();
     applyLabel(label.dataset.label);
+  } else if (suggestions.onKey(event.key)) {
+    event.preventDefault();
   }
 }
 
@@ -484,6 +490,7 @@ document.body.addEventListener("htmx:afterSwap", (event) => {
   } else {
     return;
   }
+  suggestions.afterSwap();
   if (activeSpan && !view.article.querySelector(`[data-spans~="${activeSpan}"]`)) activeSpan = null;
   if (activeSpan) choose(activeSpan, false);
   // Focusing asks for the new layout at once: only when the focus is elsewhere.
@@ -516,4 +523,13 @@ for (const name of ["htmx:sendError", "htmx:responseError", "htmx:timeout"]) {
 }
 
 refresh();
+suggestions.setup({
+  view: () => view,
+  select,
+  setCursor: (value) => {
+    cursor = value;
+  },
+  setStatus,
+  post,
+});
 view.article.focus({ preventScroll: true });
