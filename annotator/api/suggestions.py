@@ -1,7 +1,6 @@
 """Suggestions (../shared/API.md, "Suggestions"): a document's pending ones, accepting and
 rejecting them, per-source figures, and rule sets applied as background jobs."""
 
-from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -20,16 +19,12 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from corpus.models import Document
-
 from .. import services
-from ..models import Project
 from ..permissions import (
     Action,
     IsManager,
     can_decide,
     can_see_decisions,
-    document_for,
     project_for,
     require,
     visible_suggestions,
@@ -40,7 +35,7 @@ from ..suggestions import RULE_NAME_MAX, RuleSet, Suggestion
 from .pagination import SpanPagination
 from .parsers import JSONBodyParser
 from .serializers import SpanSerializer
-from .views import APIDefaults, ProjectScoped, _refused
+from .views import APIDefaults, DocumentScoped, ProjectScoped, _refused
 
 GOLD_ONLY = "The gold layer is for reviewers and managers."
 LAYER = OpenApiParameter(
@@ -53,27 +48,6 @@ def _gold(request) -> bool:
     if layer not in {"annotator", "gold"}:
         raise ValidationError({"layer": ["Must be 'annotator' or 'gold'."]})
     return layer == "gold"
-
-
-class DocumentScoped(ProjectScoped):
-    """Views under ``/projects/{pid}/documents/{did}/``: 404 unless both are in reach."""
-
-    @cached_property
-    def _scope(self) -> tuple[Project, Document]:
-        found = document_for(
-            self.request.user, self.kwargs["project_pk"], self.kwargs["document_pk"]
-        )
-        if found is None:
-            raise NotFound()
-        return found
-
-    @property
-    def project(self) -> Project:
-        return self._scope[0]
-
-    @property
-    def document(self) -> Document:
-        return self._scope[1]
 
 
 SUGGESTION_SHAPE = inline_serializer(

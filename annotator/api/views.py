@@ -131,6 +131,29 @@ class ProjectScoped(APIDefaults):
         return context
 
 
+class DocumentScoped(ProjectScoped):
+    """Views under ``/projects/{project_pk}/documents/{document_pk}/``: every request needs
+    both, the project with the user's role in it and the document (404 when either is
+    missing or out of reach), read in one go."""
+
+    @cached_property
+    def _scope(self) -> tuple[Project, Document]:
+        found = document_for(
+            self.request.user, self.kwargs["project_pk"], self.kwargs["document_pk"]
+        )
+        if found is None:
+            raise NotFound()
+        return found
+
+    @property
+    def project(self) -> Project:
+        return self._scope[0]
+
+    @property
+    def document(self) -> Document:
+        return self._scope[1]
+
+
 def _count(queryset: QuerySet, by: str = "project") -> Coalesce:
     """A correlated COUNT(*) of ``queryset`` rows per ``by``, 0 when there are none."""
     counted = queryset.values(by).annotate(n=Count("pk")).values("n")[:1]
@@ -464,31 +487,12 @@ LAYER_PARAMETERS = [
     ),
 )
 class DocumentSpanViewSet(
-    ProjectScoped, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    DocumentScoped, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """One document's spans in one layer: mine by default."""
 
     serializer_class = SpanSerializer
     pagination_class = SpanPagination
-
-    @cached_property
-    def _scope(self) -> tuple[Project, Document]:
-        # Every request here needs both: the project with the user's role in it, and the
-        # document (404 when any is missing or out of reach).
-        found = document_for(
-            self.request.user, self.kwargs["project_pk"], self.kwargs["document_pk"]
-        )
-        if found is None:
-            raise NotFound()
-        return found
-
-    @property
-    def project(self) -> Project:
-        return self._scope[0]
-
-    @property
-    def document(self) -> Document:
-        return self._scope[1]
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()

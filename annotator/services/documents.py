@@ -132,13 +132,7 @@ def _documents_import(
                     continue
                 annotator_id = annotator.pk
             raw_label = raw.get("label")
-            label = (
-                labels_by_id.get(raw_label)
-                if isinstance(raw_label, int) and not isinstance(raw_label, bool)
-                else labels.get(raw_label)
-                if isinstance(raw_label, str)
-                else None
-            )
+            label = _label_of(raw_label, labels, labels_by_id)
             item = {"start": raw.get("start"), "end": raw.get("end"), "label": label}
             item["quoted"] = raw.get("text")
             planned.spans.append(_PlannedSpan(number, annotator_id, raw_label, item))
@@ -241,6 +235,13 @@ class _Planned:
     suggestion_messages: dict[int, list[str]] = dataclasses.field(default_factory=dict)
 
 
+def _label_of(raw: object, labels: Mapping[str, Any], labels_by_id: Mapping[int, Any]):
+    """The label an upload names, by name or by id (a bool is neither); None if unknown."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return labels_by_id.get(raw)
+    return labels.get(raw) if isinstance(raw, str) else None
+
+
 def _suggestions_planned(
     raw_items: Sequence[object],
     labels: Mapping[str, Any],
@@ -259,13 +260,7 @@ def _suggestions_planned(
             messages[number] = [f"unknown field(s) {', '.join(sorted(map(str, unknown)))}."]
             continue
         raw_label = raw.get("label")
-        label = (
-            labels_by_id.get(raw_label)
-            if isinstance(raw_label, int) and not isinstance(raw_label, bool)
-            else labels.get(raw_label)
-            if isinstance(raw_label, str)
-            else None
-        )
+        label = _label_of(raw_label, labels, labels_by_id)
         items.append(
             {
                 "number": number,
