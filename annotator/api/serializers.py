@@ -127,14 +127,8 @@ class ProjectSettingsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = [
-            "name",
-            "description",
-            "guidelines",
-            "allow_overlap",
-            "annotators_per_document",
-            "propagate",
-        ]
+        # The settings ``services.project_update`` changes: one list, asked by both.
+        fields = services.PROJECT_FIELDS
         extra_kwargs = {"annotators_per_document": {"max_value": 1000}}
 
     def to_internal_value(self, data):

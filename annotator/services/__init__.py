@@ -38,6 +38,7 @@ from .labels import (
 )
 from .projects import (
     NEEDS_A_MANAGER,
+    PROJECT_FIELDS,
     managers_left,
     member_remove,
     member_set,
@@ -81,6 +82,7 @@ __all__ = [
     "NAME_MAX",
     "NAME_MISSING",
     "NEEDS_A_MANAGER",
+    "PROJECT_FIELDS",
     "WORKSPACE_KEYS",
     "BatchErrors",
     "LabelInUse",
