@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from .jobs import ImportView, JobViewSet
+from .review import ReviewedView
 from .suggestions import (
     DocumentSuggestionsAcceptView,
     DocumentSuggestionsView,
@@ -71,11 +72,14 @@ suggestions = [
     ),
 ]
 
+review = [re_path(rf"^{DOCUMENT}/reviewed/$", ReviewedView.as_view(), name="document-reviewed")]
+
 urlpatterns = [
     path("", RootView.as_view(), name="root"),
     *router.urls,
     *imports,
     *suggestions,
+    *review,
     path("auth/token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(), name="docs"),

@@ -179,6 +179,9 @@ EXPECT: dict[str, Row] = {
     "api/^suggestions/(?P<pk>[0-9]+)/accept/$": Row(API_MEMBERS.expect, "POST"),
     "api/^suggestions/(?P<pk>[0-9]+)/reject/$": Row(API_MEMBERS.expect, "POST"),
     "api/^projects/(?P<project_pk>[0-9]+)/suggestions/stats/$": API_REVIEWERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/reviewed/$": Row(
+        API_REVIEWERS.expect, "POST"
+    ),
     "api/^projects/(?P<project_pk>[0-9]+)/rules/$": API_MEMBERS,
     "api/^projects/(?P<project_pk>[0-9]+)/rules/(?P<pk>[0-9]+)/apply/$": Row(
         "401       404      403   403   403     ok      ok", "POST"
