@@ -294,3 +294,19 @@ def delete_span(span_id: int) -> None:
         cursor.execute("DELETE FROM annotator_rejection WHERE span_id = %s", [span_id])
         cursor.execute("UPDATE annotator_comment SET span_id = NULL WHERE span_id = %s", [span_id])
         cursor.execute("DELETE FROM annotator_span WHERE id = %s", [span_id])
+
+
+def delete_undecided_suggestions(project_id: int, source: str) -> int:
+    """Delete a source's suggestions that nobody has decided (a rule set applied again
+    replaces them); how many. Django's collector would read every one of them, to look for
+    decisions that by this very condition are not there: with a 50-pattern set's 730,000
+    suggestions on 10,000 documents (bench/rules.py, SQLite) its ``delete()`` took 28 s of
+    a second application's 82, this statement ~2 s."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM annotator_suggestion WHERE project_id = %s AND source = %s AND NOT "
+            "EXISTS (SELECT 1 FROM annotator_suggestiondecision d "
+            "WHERE d.suggestion_id = annotator_suggestion.id)",
+            [project_id, source],
+        )
+        return cursor.rowcount

@@ -4,14 +4,13 @@ document of its project, and a tag's propagation across a project."""
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.tasks import task
 
 from .jobs import Job, JobFailed, JobKind, job_run
 from .models import Label, Project, Span
 from .rules import Rules
-from .services.suggestions import occurrences, suggestions_store
-from .suggestions import PROPAGATION_SOURCE, RuleSet, Suggestion, SuggestionDecision
+from .services.suggestions import occurrences, suggestions_replace, suggestions_store
+from .suggestions import PROPAGATION_SOURCE, RuleSet, Suggestion
 
 # Documents read (and matched) at once.
 CHUNK = 500
@@ -47,34 +46,16 @@ def _rules_apply(job: Job, rule_set_id: int) -> dict[str, int]:
             "since; nothing was stored."
         )
     rules = Rules(rule_set.patterns, case_sensitive=rule_set.case_sensitive)
-    source = rule_set.source
     ids = list(project.documents.order_by("pk").values_list("pk", flat=True))
-    found: list[Suggestion] = []
+    found: list[tuple[int, int, int, int]] = []
     for first in range(0, len(ids), CHUNK):
         chunk = ids[first : first + CHUNK]
         rows = project.documents.filter(pk__in=chunk).order_by("pk").values_list("pk", "text")
         document_ids, texts = zip(*rows, strict=True) if rows else ((), ())
         for document_id, matches in zip(document_ids, rules.matches(texts), strict=True):
-            found += [
-                Suggestion(
-                    project_id=project.pk,
-                    document_id=document_id,
-                    label_id=labels[label],
-                    start=start,
-                    end=end,
-                    source=source,
-                )
-                for start, end, label in matches
-            ]
+            found += [(document_id, labels[label], start, end) for start, end, label in matches]
         job.advance(first + len(chunk), len(ids) * 1.1)  # the last tenth: storing
-    with transaction.atomic():
-        undecided = Suggestion.objects.filter(project=project, source=source).exclude(
-            Exists(SuggestionDecision.objects.filter(suggestion=OuterRef("pk")))
-        )
-        _replaced, _ = undecided.delete()
-        before = Suggestion.objects.filter(project=project, source=source).count()
-        suggestions_store(found)
-        stored = Suggestion.objects.filter(project=project, source=source).count() - before
+    stored = suggestions_replace(project=project, source=rule_set.source, found=found)
     return {"documents": len(ids), "matches": len(found), "suggestions": stored}
 
 

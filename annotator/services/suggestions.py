@@ -27,6 +27,7 @@ from ..suggestions import (
     SuggestionDecision,
     suggestions_errors,
 )
+from .rows import bulk_insert
 from .spans import BatchErrors, lock_layer, span_create, spans_create
 
 # Rows a bulk insert of suggestions writes at once (within SQLite's limit on parameters).
@@ -110,6 +111,27 @@ def suggestions_store(rows: Iterable[Suggestion]) -> int:
     rows = list(rows)
     for first in range(0, len(rows), INSERT_CHUNK):
         Suggestion.objects.bulk_create(rows[first : first + INSERT_CHUNK], ignore_conflicts=True)
+    return len(rows)
+
+
+def suggestions_replace(
+    *, project: Project, source: str, found: Iterable[tuple[int, int, int, int]]
+) -> int:
+    """Replace ``source``'s undecided suggestions in the project with ``found``, (document,
+    label, start, end) each once: what someone decided stays (with the span it became) and
+    is not offered again. All or nothing; how many were stored.
+
+    Rows, not model instances, through ``bulk_insert``: ``bulk_create`` spent 35 s of a
+    44 s application (50 patterns, 2,000 documents, profiled) preparing 146,000 rows."""
+    with transaction.atomic():
+        sql.delete_undecided_suggestions(project.pk, source)
+        decided = set(
+            Suggestion.objects.filter(project=project, source=source).values_list(
+                "document_id", "label_id", "start", "end"
+            )
+        )
+        rows = [(project.pk, source, *key) for key in found if key not in decided]
+        bulk_insert(Suggestion, ["project", "source", "document", "label", "start", "end"], rows)
     return len(rows)
 
 
