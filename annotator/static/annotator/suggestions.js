@@ -18,6 +18,7 @@ let panel = null;
 let items = []; // pending suggestions in reading order: {id, start, end, label, source, score}
 let current = null; // the suggestion n went to
 let after = null; // [start, end, id] of the last one decided: n goes on from there
+let resume = null; // UTF-16 index just past the last one decided: the word cursor's next stop
 
 const byOrder = (a, b) => a.start - b.start || a.end - b.end || a.id - b.id;
 const HOVER = "sg-current";
@@ -247,15 +248,28 @@ function chosenOrSay() {
   return chosen;
 }
 
-function decide(item, accept) {
+function decided(item) {
   after = [item.start, item.end, item.id];
+  resume = hooks.view().u16At[item.end];
+}
+
+function decide(item, accept) {
+  decided(item);
   const url = panel.dataset[accept ? "acceptUrl" : "rejectUrl"].replace("/0/", `/${item.id}/`);
   hooks.post(url, {});
 }
 
 function acceptSource(item) {
-  after = [item.start, item.end, item.id];
+  decided(item);
   hooks.post(panel.dataset.sourceUrl, { source: item.source });
+}
+
+// Where the word cursor waits after a decision's answer (as after a tag: → steps on to the
+// next word), once; null when the answer was not to a decision.
+export function takeResume() {
+  const at = resume;
+  resume = null;
+  return at;
 }
 
 // A key workspace.js left alone: whether it was one of ours.

@@ -501,8 +501,9 @@ document.body.addEventListener("htmx:afterSwap", (event) => {
     keep = pending;
     select(keep.start, keep.end);
   } else {
-    // After a tag the word cursor waits just past it, so → steps on to the next word.
-    const at = pending ? Math.min(pending.end, view.text.length) : null;
+    // After a tag (or a suggestion's decision) the word cursor waits just past it, so →
+    // steps on to the next word.
+    const at = pending ? Math.min(pending.end, view.text.length) : suggestions.takeResume();
     cursor = at === null ? null : { anchor: at, focus: at };
     window.getSelection().removeAllRanges();
   }
