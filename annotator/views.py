@@ -855,7 +855,9 @@ def mark_reviewed(request, project: Project, document_id: int):
 @project_view(Action.REVIEW)
 def dashboard(request, project: Project):
     """Progress per analyst and per label, agreement, and the documents to review first."""
-    return render(request, "annotator/dashboard.html", {"project": project, **progress(project)})
+    sources = services.suggestion_stats(project)
+    context = {"project": project, **progress(project), "sources": sorted(sources.items())}
+    return render(request, "annotator/dashboard.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -38,9 +38,9 @@ def test_the_suggestion_list(arms, client_for, django_assert_max_num_queries, co
 @pytest.mark.parametrize("count", [5, 300])
 def test_the_stats(arms, client_for, django_assert_max_num_queries, count):
     fill(arms, count)
-    # Authentication and the project (as for every project endpoint), then two: the figures
-    # by source, the gold spans counted.
-    with django_assert_max_num_queries(8):
+    # Authentication and the project (as for every project endpoint), then four: offered,
+    # decided and measured by source, the gold spans counted.
+    with django_assert_max_num_queries(10):
         answer = client_for("reviewer").get(f"/api/projects/{arms.project.pk}/suggestions/stats/")
     assert sum(row["offered"] for row in answer.json().values()) == count
 
