@@ -285,7 +285,8 @@ def suggestion_stats(project: Project) -> dict[str, dict[str, Any]]:
     Each count is asked of the rows it needs: the decisions (few) for what was decided, the
     reviewed documents' suggestions for precision, the index for what was offered. One
     statement asking each suggestion for all of it took 1.6–2.4 s at 730,000 suggestions
-    (PostgreSQL, bench/rules.py's corpus); these four 0.4–1.4 s, all but ~20 ms of it counting what was offered."""
+    (PostgreSQL, bench/rules.py's corpus); these four 0.4–1.4 s, all but ~20 ms of it the
+    count of what was offered."""
     offered = dict(
         Suggestion.objects.filter(project=project)
         .values_list("source")

@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from annotator.models import Span
-from annotator.suggestions import Suggestion
 from annotator.services import (
     document_complete,
     document_mark_reviewed,
@@ -12,6 +11,7 @@ from annotator.services import (
     suggestion_reject,
     suggestions_add,
 )
+from annotator.suggestions import Suggestion
 from corpus.models import Document
 
 
