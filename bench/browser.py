@@ -109,9 +109,10 @@ class Setup:
     engine: str
 
 
-def prepare(paragraph: int = PARAGRAPH) -> Setup:
+def prepare(paragraph: int = PARAGRAPH, suggestions: int = 0) -> Setup:
     """A fresh SQLite file, or a new project in the PostgreSQL database; users reused. The
-    documents' text ends a paragraph every ``paragraph`` blocks (none if 0)."""
+    documents' text ends a paragraph every ``paragraph`` blocks (none if 0); the long one
+    has ``suggestions`` pending ones (source ``import``), on blocks' fourth words."""
     url = os.environ["DATABASE_URL"]
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
@@ -124,6 +125,7 @@ def prepare(paragraph: int = PARAGRAPH) -> Setup:
     from django.core.management import call_command
 
     from annotator.models import DocumentStatus, Label, Membership, Project, Role, Span, Status
+    from annotator.suggestions import Suggestion
     from corpus.models import Document
 
     call_command("migrate", verbosity=0)
@@ -188,6 +190,17 @@ def prepare(paragraph: int = PARAGRAPH) -> Setup:
         start, end, label = same(i)
         return (start + 30, end + 30, label) if i % 7 == 0 else (start, end, label)
 
+    Suggestion.objects.bulk_create(
+        Suggestion(
+            project=project,
+            document=long,
+            label=labels[i % 8],
+            start=3 + i * BLOCK + 3 * len(WORD),
+            end=3 + i * BLOCK + 4 * len(WORD) - 1,
+            source="import",
+        )
+        for i in range(suggestions)
+    )
     layer(long, second, LONG_SPANS, relabelled)
     layer(long, third, LONG_SPANS, moved)
     for document, account, status in [
@@ -497,9 +510,15 @@ def main() -> None:
         default=PARAGRAPH,
         help=f"blocks of {BLOCK} characters a paragraph (0: one paragraph a document)",
     )
+    parser.add_argument(
+        "--suggestions",
+        type=int,
+        default=0,
+        help=f"pending suggestions on the long document (at most {LONG_SPANS})",
+    )
     args = parser.parse_args()
     began = time.monotonic()
-    setup = prepare(args.paragraph)
+    setup = prepare(args.paragraph, min(args.suggestions, LONG_SPANS))
     server = Server()
     problems: list[str] = []
     try:
@@ -510,7 +529,8 @@ def main() -> None:
                 f"gunicorn (deploy/gunicorn.conf.py, DEBUG off), Chromium {browser.version} "
                 f"headless, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, "
                 f"Python {platform.python_version()}, {args.rounds} rounds, "
-                f"paragraphs of {args.paragraph * BLOCK or 'the whole'} characters"
+                f"paragraphs of {args.paragraph * BLOCK or 'the whole'} characters, "
+                f"{args.suggestions} suggestions on the long one"
             )
             base = server.url
             page = sign_in(browser, base, "bench-analyst", problems)
