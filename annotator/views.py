@@ -28,6 +28,7 @@ from .models import (
     Label,
     Membership,
     Project,
+    Propagate,
     Review,
     Span,
     Status,
@@ -393,9 +394,12 @@ def _changed(
     comments_changed=False,
     spans=None,
     suggestions_removed=(),
+    suggestions_changed=True,
 ):
     """After a change: the ``#annotation`` partial with the span list out of band (and the
-    comments' list, when ``comments_changed``); without htmx, a redirect back to the page."""
+    comments' list, when ``comments_changed``); without htmx, a redirect back to the page.
+    ``suggestions_changed`` False: the change cannot have changed the pending suggestions,
+    whose state is then not asked (see ``_patched``)."""
     if request.htmx:
         context = _annotation(
             request,
@@ -411,9 +415,10 @@ def _changed(
         if comments_changed:
             context |= _comments(request, project, document, gold=gold)
             context["comments_changed"] = True
-        context |= suggestion_panel.changes(
-            request, project, document, gold=gold, removed=suggestions_removed
-        )
+        if suggestions_changed:
+            context |= suggestion_panel.changes(
+                request, project, document, gold=gold, removed=suggestions_removed
+            )
         return render(request, "annotator/workspace.html#changes", context, status=status)
     if refused:
         messages.error(request, refused)
@@ -439,11 +444,16 @@ def _patched(
     comments_changed: bool = False,
     candidates: Iterable[curation.Key] = (),
     suggestions_removed: Iterable[int] = (),
+    suggestions_changed: bool = True,
 ):
     """After a change to a layer the page shows (the user's own, or gold on the review
     page): only what it altered (``patches``), when the page showed the layer as it was
     just before; else the whole annotation, as ``_changed``. On the review page the
-    comparison's rows of the spans changed (and of ``candidates``) come along."""
+    comparison's rows of the spans changed (and of ``candidates``) come along.
+
+    The pending suggestions' state comes along unless ``suggestions_changed`` is False (a
+    refusal; a tag where nothing propagates): its query cost a tag 10–12 ms of server time
+    on the long article with 500 pending (bench/browser.py --suggestions 500, loaded)."""
     if not request.htmx:
         return _changed(request, project, document, gold=gold, notice=notice, refused=refused)
     if names is None:
@@ -463,6 +473,7 @@ def _patched(
             comments_changed=comments_changed,
             spans=spans,
             suggestions_removed=suggestions_removed,
+            suggestions_changed=suggestions_changed,
         )
     known = {} if can_undo is None else {"can_undo": can_undo}
     context = _actions(
@@ -489,9 +500,10 @@ def _patched(
         context |= _comments(request, project, document, gold=gold)
         context["comments_changed"] = True
     # The suggestions decided, and the pending set's state (suggestion_panel).
-    context |= suggestion_panel.changes(
-        request, project, document, gold=gold, removed=list(suggestions_removed)
-    )
+    if suggestions_changed:
+        context |= suggestion_panel.changes(
+            request, project, document, gold=gold, removed=list(suggestions_removed)
+        )
     response = render(request, "annotator/workspace.html#patch", context, status=status)
     return reswap(retarget(response, "#patch"), "innerHTML")
 
@@ -515,7 +527,15 @@ def _refuse(request, project, document, message: str, *, gold: bool = False, nam
     """A refusal shown in place (422), the page otherwise unchanged."""
     change = patches.Change()
     return _patched(
-        request, project, document, change, gold=gold, refused=message, status=422, names=names
+        request,
+        project,
+        document,
+        change,
+        gold=gold,
+        refused=message,
+        status=422,
+        names=names,
+        suggestions_changed=False,
     )
 
 
@@ -577,7 +597,15 @@ def span_add(request, project: Project, document_id: int):
     notice = f"Saved {span.label.name}: “{_quote(span.text)}”."
     change = patches.Change(after=(span,))
     return _patched(
-        request, project, document, change, gold=gold, notice=notice, names=names, can_undo=True
+        request,
+        project,
+        document,
+        change,
+        gold=gold,
+        notice=notice,
+        names=names,
+        can_undo=True,
+        suggestions_changed=project.propagate != Propagate.OFF,
     )
 
 

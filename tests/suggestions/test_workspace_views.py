@@ -96,6 +96,29 @@ def test_accepting_answers_like_a_tag_and_the_suggestion_is_gone(client, offered
     assert suggestion.pk not in ids(island(alice, project, document))
 
 
+@pytest.mark.parametrize("propagate", ["off", "document"])
+def test_a_tag_answers_the_pending_state_only_where_it_can_change_it(client, offered, propagate):
+    """A tag changes the pending suggestions only by propagating; without, its answer does
+    not ask for their state (the page keeps its own), with it the page learns the new one."""
+    project, document, people = offered.project, offered.document, offered.people
+    project.propagate = propagate
+    project.save(update_fields=["propagate"])
+    alice = login(client, people["alice"])
+    at = document.text.index("Russia")
+    url = reverse("span_add", args=[project.pk, document.pk])
+    data = {"start": at, "end": at + 6, "label": offered.labels["WEAPONS"].pk}
+
+    response = alice.post(url, data | {"layer": page_layer(alice, project, document)}, **HX)
+
+    assert response.status_code == 200
+    state = re.search(r'data-state="([0-9.]+)"', response.content.decode())
+    pending = Suggestion.objects.filter(document=document)
+    if propagate == "off":
+        assert state is None
+    else:
+        assert state.group(1) == f"{pending.count()}.{sum(s.pk for s in pending)}"
+
+
 def test_rejecting_takes_it_out_of_my_list_only(client, offered):
     project, document, people = offered.project, offered.document, offered.people
     alice = login(client, people["alice"])
@@ -119,7 +142,8 @@ def test_an_accept_refused_keeps_the_suggestion_and_says_why(client, offered):
     )
     response = accept(alice, project, suggestion, page_layer(alice, project, document))
     assert response.status_code == 422 and "Not saved" in response.text
-    assert "overlap" in response.text.lower() and 'data-removed=""' in response.text
+    # A refusal changes no suggestion: the answer says nothing of them.
+    assert "overlap" in response.text.lower() and "data-removed" not in response.text
     assert suggestion.pk in ids(island(alice, project, document))
 
 
