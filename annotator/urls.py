@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, manager_views, suggestion_views, views
+from . import import_views, manager_views, rule_views, suggestion_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -152,5 +152,22 @@ urlpatterns = [
         "projects/<int:project_id>/import/jobs/<int:job_id>/",
         import_views.import_job,
         name="import_job",
+    ),
+    # The Rules page: rule sets added, applied as a background job, deleted (rule_views).
+    path("projects/<int:project_id>/rules/", rule_views.rules, name="rules"),
+    path(
+        "projects/<int:project_id>/rules/<int:rule_set_id>/apply/",
+        rule_views.rule_apply,
+        name="rule_apply",
+    ),
+    path(
+        "projects/<int:project_id>/rules/<int:rule_set_id>/delete/",
+        rule_views.rule_delete,
+        name="rule_delete",
+    ),
+    path(
+        "projects/<int:project_id>/rules/jobs/<int:job_id>/",
+        rule_views.rule_job,
+        name="rule_job",
     ),
 ]

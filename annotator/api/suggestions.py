@@ -4,7 +4,7 @@ rejecting them, per-source figures, and rule sets applied as background jobs."""
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -29,7 +29,7 @@ from ..permissions import (
     require,
     visible_suggestions,
 )
-from ..rules import PatternsRefused, patterns_check, patterns_read
+from ..rules import PatternsRefused, patterns_read
 from ..suggestion_jobs import rules_apply_later
 from ..suggestions import RULE_NAME_MAX, RuleSet, Suggestion
 from .pagination import SpanPagination
@@ -245,6 +245,8 @@ class SuggestionStatsView(ProjectScoped, APIView):
 
 
 class RuleSetSerializer(serializers.ModelSerializer):
+    """Its fields' types; what a set may hold is ``services.rule_set_create``'s to say."""
+
     name = serializers.CharField(max_length=RULE_NAME_MAX)
     patterns = serializers.JSONField(
         help_text='spaCy EntityRuler patterns: [{"label": "WEAPONS", "pattern": "Kinzhal"}, '
@@ -258,23 +260,12 @@ class RuleSetSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "patterns", "case_sensitive", "source", "created_at"]
         read_only_fields = ["id", "created_at"]
 
-    def validate_name(self, name: str) -> str:
-        name = name.strip()
-        if not name or any(not character.isprintable() for character in name):
-            raise ValidationError("Give a name without control characters or line breaks.")
-        return name
 
-    def validate_patterns(self, patterns: object) -> list[dict[str, Any]]:
-        project = self.context["project"]
-        try:
-            return patterns_check(patterns, project.labels.values_list("name", flat=True))
-        except PatternsRefused as refused:
-            raise ValidationError(refused.problems) from None
-
-
-class RuleSetViewSet(ProjectScoped, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """A project's rule sets; managers add them (JSON, or a ``.jsonl``/``.tsv`` file) and
-    apply them (a background job)."""
+class RuleSetViewSet(
+    ProjectScoped, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """A project's rule sets; managers add them (JSON, or a ``.jsonl``/``.tsv`` file), apply
+    them (a background job) and delete them."""
 
     serializer_class = RuleSetSerializer
     parser_classes = [JSONBodyParser, MultiPartParser]
@@ -303,16 +294,20 @@ class RuleSetViewSet(ProjectScoped, mixins.ListModelMixin, viewsets.GenericViewS
             }
         serializer = self.get_serializer(data=data)
         serializer.is_valid(raise_exception=True)
-        if RuleSet.objects.filter(project=self.project, name=serializer.validated_data["name"]):
-            raise ValidationError({"name": ["This project already has a rule set of that name."]})
         try:
-            with transaction.atomic():
-                rule_set = serializer.save(project=self.project, created_by=request.user)
-        except IntegrityError:
-            raise ValidationError(
-                {"name": ["This project already has a rule set of that name."]}
-            ) from None
+            rule_set = services.rule_set_create(
+                project=self.project, user=request.user, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
         return Response(self.get_serializer(rule_set).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        """Delete the set and its undecided suggestions (decided ones stay, with their
+        spans)."""
+        services.rule_set_delete(rule_set=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         request=None,

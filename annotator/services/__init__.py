@@ -66,6 +66,8 @@ from .spans import (
 )
 from .suggestions import (
     pending,
+    rule_set_create,
+    rule_set_delete,
     suggestion_accept,
     suggestion_reject,
     suggestion_stats,
@@ -118,6 +120,8 @@ __all__ = [
     "pending",
     "project_create",
     "project_update",
+    "rule_set_create",
+    "rule_set_delete",
     "shortcut_problem",
     "span_create",
     "span_delete",

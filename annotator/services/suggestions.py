@@ -20,9 +20,12 @@ from corpus.models import Document
 
 from .. import sql
 from ..models import Origin, Project, Propagate, Review, Span, spans_errors
+from ..rules import PatternsRefused, patterns_check
 from ..suggestions import (
     IMPORT_SOURCE,
     PROPAGATION_SOURCE,
+    RULE_NAME_MAX,
+    RuleSet,
     Suggestion,
     SuggestionDecision,
     suggestions_errors,
@@ -112,6 +115,46 @@ def suggestions_store(rows: Iterable[Suggestion]) -> int:
     for first in range(0, len(rows), INSERT_CHUNK):
         Suggestion.objects.bulk_create(rows[first : first + INSERT_CHUNK], ignore_conflicts=True)
     return len(rows)
+
+
+def rule_set_create(
+    *, project: Project, name: str, patterns: object, case_sensitive: bool, user
+) -> RuleSet:
+    """A named rule set for the project, its patterns checked (``rules.patterns_check``);
+    ``ValidationError`` by field (``name``, ``patterns``) naming every problem."""
+    name = name.strip()
+    problems: dict[str, list[str]] = {}
+    if not name or any(not character.isprintable() for character in name):
+        problems["name"] = ["Give a name without control characters or line breaks."]
+    elif len(name) > RULE_NAME_MAX:
+        problems["name"] = [f"At most {RULE_NAME_MAX} characters."]
+    try:
+        patterns = patterns_check(patterns, project.labels.values_list("name", flat=True))
+    except PatternsRefused as refused:
+        problems["patterns"] = refused.problems
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        # Locked: two sets of one name at the same moment are one refusal, not a 500.
+        list(Project.objects.select_for_update(no_key=True).filter(pk=project.pk).values("pk"))
+        if RuleSet.objects.filter(project=project, name=name).exists():
+            raise ValidationError({"name": ["This project already has a rule set of that name."]})
+        return RuleSet.objects.create(
+            project=project,
+            name=name,
+            patterns=patterns,
+            case_sensitive=case_sensitive,
+            created_by=user,
+        )
+
+
+def rule_set_delete(*, rule_set: RuleSet) -> int:
+    """Delete a rule set and the suggestions it made that nobody decided (the decided ones
+    stay, with the spans they became); how many suggestions went with it."""
+    with transaction.atomic():
+        removed = sql.delete_undecided_suggestions(rule_set.project_id, rule_set.source)
+        rule_set.delete()
+    return removed
 
 
 def suggestions_replace(

@@ -7,6 +7,7 @@ from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.models import Token
 
 from annotator.imports import Upload, import_later
+from annotator.jobs import Job, JobKind
 from annotator.models import DocumentStatus, Project, SpanEvent
 from annotator.services import (
     label_create,
@@ -74,6 +75,10 @@ def site(project, document, people, weapons):
     rules = RuleSet.objects.create(
         project=project, name="gazetteer", patterns=[{"label": "PERSON", "pattern": "Kim"}]
     )
+    # An application of it, for the Rules page's progress (never queued: one task only).
+    rules_job = Job.objects.create(
+        project=project, kind=JobKind.RULES, created_by=people["manager"]
+    )
     objects = {
         "auth/group": Group.objects.get(),
         "auth/user": people["alice"],
@@ -104,4 +109,5 @@ def site(project, document, people, weapons):
         "free": (free, free + len("arrived")),
         "suggestion": suggestion,
         "rules": rules,
+        "rules_job": rules_job,
     }

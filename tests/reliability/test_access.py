@@ -141,6 +141,11 @@ EXPECT: dict[str, Row] = {
     # Import: the page, and the page of an import running as a job (polled by htmx).
     "projects/<int:project_id>/import/": MANAGERS,
     "projects/<int:project_id>/import/jobs/<int:job_id>/": MANAGERS,
+    # Rules: the page (adding a set), applying and deleting one, an application's progress.
+    "projects/<int:project_id>/rules/": MANAGERS,
+    "projects/<int:project_id>/rules/<int:rule_set_id>/apply/": Row(MANAGERS.expect, "POST"),
+    "projects/<int:project_id>/rules/<int:rule_set_id>/delete/": Row(MANAGERS.expect, "POST"),
+    "projects/<int:project_id>/rules/jobs/<int:job_id>/": MANAGERS,
     # Export: the page and download (UI), the API's file and card. Annotators may export
     # their own layer only, and the default layer is "all".
     "projects/<int:project_id>/export/": MEMBERS,
@@ -183,6 +188,10 @@ EXPECT: dict[str, Row] = {
         API_REVIEWERS.expect, "POST"
     ),
     "api/^projects/(?P<project_pk>[0-9]+)/rules/$": API_MEMBERS,
+    # A rule set is read in the list; its own URL only deletes (managers).
+    "api/^projects/(?P<project_pk>[0-9]+)/rules/(?P<pk>[0-9]+)/$": Row(
+        "401       404      403   403   403     405     405"
+    ),
     "api/^projects/(?P<project_pk>[0-9]+)/rules/(?P<pk>[0-9]+)/apply/$": Row(
         "401       404      403   403   403     ok      ok", "POST"
     ),
@@ -314,7 +323,8 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             "label_id": s["weapons"].pk,
             "member_id": s["member"].pk,
             "merge_id": s["merge"].pk,
-            "job_id": s["job"].pk,
+            "job_id": s["rules_job" if "/rules/jobs/" in route else "job"].pk,
+            "rule_set_id": s["rules"].pk,
             "pk": pk,
             "username": "alice",
             "uidb64": "MQ",
