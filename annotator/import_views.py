@@ -108,13 +108,12 @@ def import_job(request, project, job_id: int):
 
 def _job_context(project, job: Job) -> dict:
     error = job.error.splitlines()
+    done = summary_lines(job.result) if job.status == JobStatus.DONE and job.result else []
     return {
         "job": job,
         "percent": round(job.progress * 100),
         "poll_url": reverse("import_job", args=[project.pk, job.pk]),
-        "imported": summary_lines(job.result)
-        if job.status == JobStatus.DONE and job.result
-        else [],
+        "imported": done,
         "summary": error[0] if error else "",
         "problems": error[1:],
     }

@@ -146,7 +146,8 @@ def move_in(
             try:
                 services.label_create(project=project, name=name)
             except ValidationError as error:
-                raise ImportRefused([f"The label {name!r} cannot be created: {error.messages[0]}"])
+                message = f"The label {name!r} cannot be created: {error.messages[0]}"
+                raise ImportRefused([message]) from None
         summary.labels_created = list(missing)
         before = _stored(project)
         documents = records_upload(

@@ -52,8 +52,8 @@ def _documents_import(
     duplicated. With ``again`` (a file imported again, or another person's file of the same
     documents), a document of the project with identical text is reused too (one stored
     document for each item of that text, in id order), and spans and suggestions already
-    stored as given are left out rather than refused: importing twice adds nothing. Raises ``BatchErrors`` with every problem, by item index, and stores
-    nothing then.
+    stored as given are left out rather than refused: importing twice adds nothing.
+    Raises ``BatchErrors`` with every problem, by item index, and stores nothing then.
 
     Spans are checked with ``models.spans_errors``, a layer at a time; a reused document's
     layers are first locked as a tag locks one (``_layers_lock``), then read, so that a tag

@@ -1,4 +1,15 @@
+"""How label-studio-export.json and label-studio-snapshot.json were made: by a real Label
+Studio 1.23.2 (``pip install label-studio`` in a throwaway virtualenv, ``label-studio start``
+on 127.0.0.1:8089 with alice@example.com, bob@example.com added in its shell), through its
+API. Not a test: kept so the files can be made again.
+
+- label-studio-export.json: the Export button's JSON (``GET /api/projects/1/export``):
+  ``completed_by`` and ``predictions`` are ids only.
+- label-studio-snapshot.json: a snapshot export with users and predictions whole.
+"""
+
 import json
+import time
 import urllib.request
 
 BASE = "http://127.0.0.1:8089"
@@ -107,7 +118,7 @@ call(
         ]
     },
 )
-# bob: task 1 in UTF-16 units (as a browser counts), task 2 in UTF-16 after a flag (two astral chars)
+# bob: UTF-16 units as a browser counts (task 1, and task 2 after a flag: two astral chars)
 call(
     "POST",
     f"/api/tasks/{t1['id']}/annotations",
@@ -159,6 +170,25 @@ req = urllib.request.Request(
     f"{BASE}/api/projects/{pid}/export?exportType=JSON&download_all_tasks=true",
     headers={"Authorization": f"Token {ALICE}"},
 )
-with urllib.request.urlopen(req) as r:
-    open("label-studio-export.json", "wb").write(r.read())
-print(pid, [t["id"] for t in tasks])
+with urllib.request.urlopen(req) as r, open("label-studio-export.json", "wb") as out:
+    out.write(r.read())
+
+options = {
+    "predictions": {"only_id": False},
+    "annotations__completed_by": {"only_id": False},
+    "drafts": {"only_id": True},
+}
+snapshot = call(
+    "POST",
+    f"/api/projects/{pid}/exports",
+    ALICE,
+    {"title": "move-in", "serialization_options": options},
+)
+for _ in range(30):
+    if call("GET", f"/api/projects/{pid}/exports/{snapshot['id']}", ALICE)["status"] == "completed":
+        break
+    time.sleep(1)
+download = f"{BASE}/api/projects/{pid}/exports/{snapshot['id']}/download?exportType=JSON"
+req = urllib.request.Request(download, headers={"Authorization": f"Token {ALICE}"})
+with urllib.request.urlopen(req) as r, open("label-studio-snapshot.json", "wb") as out:
+    out.write(r.read())
