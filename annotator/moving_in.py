@@ -76,13 +76,16 @@ def summary_lines(counts: dict[str, Any]) -> list[str]:
     parts = [_count(documents, "document"), _count(counts["spans"], "span")]
     if new != documents:
         parts[0] += f" ({new} new, {documents - new} already here)"
-    if counts.get("spans_utf16"):
-        parts[1] += f" ({counts['spans_utf16']} read as UTF-16)"
     if counts.get("suggestions"):
         parts.append(_count(counts["suggestions"], "suggestion"))
     if counts.get("comments"):
         parts.append(_count(counts["comments"], "comment"))
     lines = [f"Imported {', '.join(parts[:-1])} and {parts[-1]}."]
+    if counts.get("spans_utf16"):
+        lines.append(
+            f"{_count(counts['spans_utf16'], 'span')} read as UTF-16 code units (as a web "
+            "page counts), where that reading alone fits the text."
+        )
     if counts.get("labels_created"):
         lines.append(f"Labels created: {', '.join(counts['labels_created'])}.")
     skipped = counts.get("skipped") or {}
@@ -125,8 +128,11 @@ def move_in(
                 {k: v for k, v in item.items() if k != "text"} if isinstance(item, dict) else item
                 for item in record.fields["suggestions"]
             ]
-    records = _merged(records)
     missing = _missing_labels(project, records)
+    records = _merged(records)
+    for record in records:
+        if record.extra.get("tool"):
+            _once(record)
     if missing and not create_labels:
         named = [f"{name!r} (first used at {where})" for name, where in missing.items()]
         problems.append(
@@ -343,6 +349,24 @@ def _merged(records: Sequence[Record]) -> list[Record]:
             *(record.extra.get("comments") or []),
         ]
     return out
+
+
+def _once(record: Record) -> None:
+    """One of each identical span of a layer, and of each identical suggestion: doccano's
+    collaborative file repeats a span every user made."""
+    for kind, key in (("spans", "annotator"), ("suggestions", "source")):
+        items = record.fields.get(kind)
+        if not isinstance(items, list):
+            continue
+        seen, kept = set(), []
+        for item in items:
+            if isinstance(item, dict):
+                same = tuple(repr(item.get(name)) for name in ("start", "end", "label", key))
+                if same in seen:
+                    continue
+                seen.add(same)
+            kept.append(item)
+        record.fields[kind] = kept
 
 
 def _missing_labels(project: Project, records: Sequence[Record]) -> dict[str, str]:
