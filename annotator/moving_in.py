@@ -90,7 +90,7 @@ def summary_lines(counts: dict[str, Any]) -> list[str]:
         lines.append(f"Labels created: {', '.join(counts['labels_created'])}.")
     skipped = counts.get("skipped") or {}
     if any(skipped.values()):
-        held = ", ".join(f"{number} {name}" for name, number in skipped.items() if number)
+        held = ", ".join(_count(number, name) for name, number in skipped.items() if number)
         lines.append(f"Not imported (Margin does not hold them): {held}.")
     refused = counts.get("spans_refused") or []
     if refused:
@@ -100,7 +100,9 @@ def summary_lines(counts: dict[str, Any]) -> list[str]:
 
 
 def _count(number: int, word: str) -> str:
-    return f"{number:,} {word}{'' if number == 1 else 's'}"
+    """``2 relations``, ``1 prediction (by id only)``: the noun before any bracket."""
+    noun, bracket, rest = word.partition(" (")
+    return f"{number:,} {noun}{'' if number == 1 else 's'}{bracket}{rest}"
 
 
 def move_in(

@@ -8,7 +8,7 @@ annotator app decides how to read them), and whose ``extra`` carries the rest:
 - ``comments``: ``[{"author": name or None, "body": str}]``;
 - ``key``: the tool's own id of the document (``("doccano", 12)``), so that one user's
   file and another's land on the same document;
-- ``skipped``: what Margin cannot hold yet, counted (``{"relations": 3}``);
+- ``skipped``: what Margin cannot hold yet, counted (``{"relation": 3}``);
 - ``users``: Label Studio's annotators as its export names them (``{"#1": {...}}``);
 - ``collaborative``: a doccano file of everyone's spans without attribution.
 
@@ -67,7 +67,7 @@ def from_doccano(where: str, value: dict[str, Any], owner: str | None = None) ->
         "comments": [
             {"author": annotator, "body": body} for body in _doccano_comments(where, value)
         ],
-        "skipped": {"relations": len(value.get("relations") or [])},
+        "skipped": {"relation": len(value.get("relations") or [])},
         "collaborative": collaborative,
         "tool": "doccano",
     }
@@ -121,7 +121,8 @@ def _doccano_comments(where: str, value: dict[str, Any]) -> list[str]:
 
 # The ``type`` of a result Margin holds as a span; others are counted as skipped.
 LS_SPAN_TYPES = {"labels", "hypertextlabels"}
-LS_SKIPPED_NAMES = {"choices": "choices", "relation": "relations"}
+# Counted in the summary by these names (singular: the summary counts them).
+LS_SKIPPED_NAMES = {"choices": "document choice", "relation": "relation"}
 
 
 def from_label_studio(name: str, content: str) -> list[Record]:
@@ -159,7 +160,7 @@ def _from_task(where: str, task: object) -> Record:
     spans: list[dict[str, Any]] = []
     for annotation in _list(where, task, "annotations"):
         if annotation.get("was_cancelled"):
-            skipped["cancelled annotations"] = skipped.get("cancelled annotations", 0) + 1
+            skipped["cancelled annotation"] = skipped.get("cancelled annotation", 0) + 1
             continue
         user = _ls_user(where, annotation)
         users[user["key"]] = user
@@ -170,7 +171,7 @@ def _from_task(where: str, task: object) -> Record:
     if isinstance(predictions, list) and all(isinstance(item, int) for item in predictions):
         # The quick export names predictions by id only (a snapshot export has them whole).
         if predictions:
-            skipped["predictions given by id only"] = len(predictions)
+            skipped["prediction (by id only)"] = len(predictions)
         predictions = []
     else:
         predictions = _list(where, task, "predictions")
@@ -234,7 +235,7 @@ def _results(
         kind = str(result.get("type", "")).lower() if isinstance(result, dict) else ""
         value = result.get("value") if isinstance(result, dict) else None
         if kind not in LS_SPAN_TYPES or not isinstance(value, dict) or "start" not in value:
-            name = LS_SKIPPED_NAMES.get(kind, f"{kind or 'unknown'} results")
+            name = LS_SKIPPED_NAMES.get(kind, f"{kind or 'unknown'} result")
             skipped[name] = skipped.get(name, 0) + 1
             continue
         labels = value.get(kind) or value.get("labels") or []
