@@ -215,7 +215,7 @@ def _name_people(
                     f"this project: add them (with that email), or say who they are with "
                     f"--label-studio-user {person['id']}=USERNAME."
                 )
-        for span in record.fields.get("spans") or []:
+        for span in _items(record, "spans"):
             if not isinstance(span, dict) or span.get("annotator") is None:
                 continue
             name = span["annotator"]
@@ -343,9 +343,9 @@ def _merged(records: Sequence[Record]) -> list[Record]:
             out.append(record)
             continue
         for kind in ("spans", "suggestions"):
-            more = record.fields.get(kind) or []
+            more = _items(record, kind)
             if more:
-                first.fields[kind] = [*(first.fields.get(kind) or []), *more]
+                first.fields[kind] = [*_items(first, kind), *more]
         first.extra["comments"] = [
             *(first.extra.get("comments") or []),
             *(record.extra.get("comments") or []),
@@ -371,6 +371,13 @@ def _once(record: Record) -> None:
         record.fields[kind] = kept
 
 
+def _items(record: Record, kind: str) -> list:
+    """A record's spans or suggestions; none when they are not a list (the import's checks
+    name that problem)."""
+    items = record.fields.get(kind)
+    return items if isinstance(items, list) else []
+
+
 def _missing_labels(project: Project, records: Sequence[Record]) -> dict[str, str]:
     """The label names the records use that the project lacks, in order of first use,
     with where each is first used."""
@@ -378,7 +385,7 @@ def _missing_labels(project: Project, records: Sequence[Record]) -> dict[str, st
     missing: dict[str, str] = {}
     for record in records:
         for kind in ("spans", "suggestions"):
-            for item in record.fields.get(kind) or []:
+            for item in _items(record, kind):
                 label = item.get("label") if isinstance(item, dict) else None
                 if isinstance(label, str) and label.strip() and label not in known:
                     missing.setdefault(label, record.where)

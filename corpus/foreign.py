@@ -119,8 +119,9 @@ def _doccano_comments(where: str, value: dict[str, Any]) -> list[str]:
 
 # Label Studio ------------------------------------------------------------------------
 
-# The ``type`` of a result Margin holds as a span; others are counted as skipped.
-LS_SPAN_TYPES = {"labels", "hypertextlabels"}
+# The ``type`` of a result Margin holds as a span (offsets into a plain text); others,
+# HyperTextLabels' XPath ranges among them, are counted as skipped.
+LS_SPAN_TYPES = {"labels"}
 # Counted in the summary by these names (singular: the summary counts them).
 LS_SKIPPED_NAMES = {"choices": "document choice", "relation": "relation"}
 
@@ -144,6 +145,8 @@ def from_label_studio(name: str, content: str) -> list[Record]:
 
 
 def _from_task(where: str, task: object) -> Record:
+    if isinstance(task, dict) and isinstance(task.get("id"), int | str):
+        where = f"{where.rsplit(': task', 1)[0]}: task {task['id']}"  # as Label Studio shows it
     if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
         raise ParseError(where, "expected a Label Studio task with 'data'")
     data = task["data"]
@@ -153,8 +156,6 @@ def _from_task(where: str, task: object) -> Record:
         text = strings[0] if len(strings) == 1 else None
     if not isinstance(text, str):
         raise ParseError(where, "its 'data' has no 'text' (or no single text field)")
-    if task.get("id") is not None:
-        where = f"{where.rsplit(': task', 1)[0]}: task {task['id']}"
     skipped: dict[str, int] = {}
     users: dict[str, dict[str, Any]] = {}
     spans: list[dict[str, Any]] = []
@@ -238,7 +239,7 @@ def _results(
             name = LS_SKIPPED_NAMES.get(kind, f"{kind or 'unknown'} result")
             skipped[name] = skipped.get(name, 0) + 1
             continue
-        labels = value.get(kind) or value.get("labels") or []
+        labels = value.get("labels") or []
         for label in labels if isinstance(labels, list) else [labels]:
             span = {"start": value.get("start"), "end": value.get("end"), "label": label}
             if isinstance(value.get("text"), str):
