@@ -78,8 +78,9 @@ def test_the_api_refuses_a_create_labels_that_is_not_a_boolean(newsroom):
 def test_an_import_costs_the_same_queries_whatever_the_number_of_documents(
     newsroom, tmp_path, django_assert_max_num_queries
 ):
-    """Statements do not grow with the documents, spans or comments of an export (24 for
-    10 documents, 29 for 400 on SQLite: the bulk inserts' batches)."""
+    """Statements do not grow with the documents, spans or comments of an export: 24 for
+    10 documents and 29 for 400 on SQLite, 27 and 34 on PostgreSQL (35 for 4,000); the
+    400 reuse the first 10, whose layers are locked and read."""
     manager = newsroom.memberships.get(user__username="manager").user
     records = list(read_path(PER_USER))
     import_records(project=newsroom, records=records, uploader=manager, create_labels=True)
@@ -91,5 +92,5 @@ def test_an_import_costs_the_same_queries_whatever_the_number_of_documents(
         ]
         path = tmp_path / f"ann2-{size}.jsonl"
         path.write_text("\n".join(lines), encoding="utf-8")
-        with django_assert_max_num_queries(30):
+        with django_assert_max_num_queries(36):
             import_records(project=newsroom, records=list(read_path(path)), uploader=manager)
