@@ -215,14 +215,15 @@ def _name_people(
                     f"this project: add them (with that email), or say who they are with "
                     f"--label-studio-user {person['id']}=USERNAME."
                 )
+        names = [note.get("author") for note in record.extra.get("comments") or []]
         for span in _items(record, "spans"):
-            if not isinstance(span, dict) or span.get("annotator") is None:
-                continue
-            name = span["annotator"]
-            if name in found:
-                span["annotator"] = name = found[name]
-                if name is None:
-                    continue
+            if isinstance(span, dict) and span.get("annotator") in found:
+                span["annotator"] = found[span["annotator"]]
+                if span["annotator"] is None:
+                    continue  # told above
+            if isinstance(span, dict):
+                names.append(span.get("annotator"))
+        for name in names:
             if isinstance(name, str) and name not in members and name not in told:
                 told.add(name)
                 problems.append(

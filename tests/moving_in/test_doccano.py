@@ -3,6 +3,7 @@ the files were written), each member's file a layer on the same documents, nothi
 lost or doubled."""
 
 import json
+import zipfile
 
 import pytest
 from django.core.management import CommandError
@@ -183,3 +184,13 @@ def test_margins_doccano_export_gives_back_each_users_file(newsroom, run):
         assert {line["text"]: line["label"] for line in exported} == {
             text: sorted(spans) for text, spans in want.items()
         }
+
+
+def test_comments_of_someone_who_is_not_a_member_are_refused_too(newsroom, run, tmp_path):
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        line = {"id": 1, "text": "Quiet day.", "label": [], "Comments": ["Skip this one."]}
+        archive.writestr("outsider.jsonl", json.dumps(line))
+    with pytest.raises(CommandError, match="nothing was stored"):
+        run(newsroom, path)
+    assert not Comment.objects.exists() and not newsroom.documents.exists()
