@@ -21,6 +21,7 @@ from .imports import (
     uploads_check,
 )
 from .jobs import Job, JobStatus
+from .moving_in import summary_lines
 from .permissions import Action, project_view, visible_jobs
 
 TEMPLATE = "annotator/imports/import.html"
@@ -33,6 +34,7 @@ def import_documents(request, project):
     summary, problems = "", []
     members = list(project.memberships.select_related("user").order_by("user__username"))
     spans_to, member = request.POST.get("spans_to", "suggestions"), request.POST.get("member")
+    create_labels = request.POST.get("create_labels") == "1"
     if request.method == "POST":
         uploads = [Upload(file.name, file.read()) for file in request.FILES.getlist("files")]
         try:
@@ -40,16 +42,27 @@ def import_documents(request, project):
             uploads_check(uploads)
             if not runs_in_request(uploads):
                 job = import_later(
-                    project=project, uploads=uploads, uploader=request.user, spans_to=target
+                    project=project,
+                    uploads=uploads,
+                    uploader=request.user,
+                    spans_to=target,
+                    create_labels=create_labels,
                 )
                 return redirect("import_job", project.pk, job.pk)
             imported = import_now(
-                project=project, uploads=uploads, uploader=request.user, spans_to=target
+                project=project,
+                uploads=uploads,
+                uploader=request.user,
+                spans_to=target,
+                create_labels=create_labels,
             )
         except ImportRefused as refused:
             summary, *problems = refusal(refused).splitlines()
         else:
-            messages.success(request, _imported(imported))
+            first, *more = summary_lines(imported)
+            messages.success(request, first)
+            for line in more:
+                messages.info(request, line)
             return redirect("import_documents", project.pk)
     context = {
         "project": project,
@@ -60,6 +73,7 @@ def import_documents(request, project):
         "members": members,
         "spans_to": spans_to,
         "member": member or request.user.username,
+        "create_labels": create_labels,
     }
     return render(request, TEMPLATE, context)
 
@@ -72,7 +86,7 @@ def _spans_to(choice: str, member: str | None, members, user) -> SpansTo:
     if choice != "layer":
         raise ImportRefused([f"Choose where the spans go: “{choice}” is not a choice."])
     if member in (None, "", user.username):
-        return SpansTo()
+        return SpansTo(member=user.username)
     if member not in {membership.user.username for membership in members}:
         raise ImportRefused([f"“{member}” is not a member of this project."])
     return SpansTo(member=member)
@@ -94,22 +108,12 @@ def import_job(request, project, job_id: int):
 
 def _job_context(project, job: Job) -> dict:
     error = job.error.splitlines()
+    done = summary_lines(job.result) if job.status == JobStatus.DONE and job.result else []
     return {
         "job": job,
         "percent": round(job.progress * 100),
         "poll_url": reverse("import_job", args=[project.pk, job.pk]),
-        "imported": _imported(job.result) if job.status == JobStatus.DONE and job.result else "",
+        "imported": done,
         "summary": error[0] if error else "",
         "problems": error[1:],
     }
-
-
-def _imported(counts: dict) -> str:
-    documents, spans = counts["documents"], counts["spans"]
-    suggestions = counts.get("suggestions", 0)
-    offered = f" and {suggestions} suggestion{'s' if suggestions != 1 else ''}"
-    return (
-        f"Imported {documents} document{'s' if documents != 1 else ''}"
-        f"{',' if suggestions else ' and'} {spans} span{'s' if spans != 1 else ''}"
-        f"{offered if suggestions else ''}."
-    )

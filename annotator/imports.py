@@ -13,7 +13,7 @@ a second at most, and anything longer shows its progress instead of a page that 
 
 import dataclasses
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -25,9 +25,10 @@ from django.tasks import task
 
 from corpus.importers import ZIP_SUFFIXES, ParseError, Record, read_upload, zip_members
 
-from .api.uploads import ImportRefused, records_upload
+from .api.uploads import ImportRefused
 from .jobs import Job, JobFailed, JobFile, JobKind, job_run
 from .models import Project
+from .moving_in import DOCCANO_SOURCE, move_in
 from .suggestions import IMPORT_SOURCE
 
 # What one import may send: as nginx takes it (deploy/nginx.conf.template), and as many
@@ -47,31 +48,38 @@ CHECKED_SHARE = 0.6
 @dataclass(frozen=True)
 class SpansTo:
     """Where the spans of the files go that do not name their annotator: suggestions for
-    everyone (source ``import``), or one member's layer (``member``; the uploader's own
-    when None). Spans that name their annotator go into that annotator's layer."""
+    everyone (source ``import``, ``import:doccano`` for doccano's), or one member's layer
+    (``member``; the uploader's own when None). Spans that name their annotator go into
+    that annotator's layer, and those of doccano's collaborative file (``all.jsonl``)
+    become suggestions unless a member is named."""
 
     suggestions: bool = False
     member: str | None = None
 
-    def apply(self, fields: dict[str, Any]) -> dict[str, Any]:
+    def apply(self, record: Record) -> Record:
+        fields = record.fields
         spans = fields.get("spans") or []
         if not isinstance(spans, list):
-            return fields  # the upload's checks name the problem
+            return record  # the upload's checks name the problem
         named = [s for s in spans if not isinstance(s, dict) or s.get("annotator") is not None]
         unnamed = [s for s in spans if isinstance(s, dict) and s.get("annotator") is None]
-        if self.suggestions:
+        if not unnamed:
+            return record
+        collaborative = record.extra.get("collaborative") and self.member is None
+        if self.suggestions or collaborative:
+            source = DOCCANO_SOURCE if record.extra.get("tool") == "doccano" else IMPORT_SOURCE
             offered = [
                 {key: span[key] for key in ("start", "end", "label") if key in span}
-                | {"source": IMPORT_SOURCE}
+                | {"source": source}
                 for span in unnamed
             ]
             suggestions = fields.get("suggestions") or []
             if isinstance(suggestions, list):
-                return fields | {"spans": named, "suggestions": [*suggestions, *offered]}
-            return fields
+                fields = fields | {"spans": named, "suggestions": [*suggestions, *offered]}
+            return dataclasses.replace(record, fields=fields)
         if self.member is not None:
             unnamed = [span | {"annotator": self.member} for span in unnamed]
-        return fields | {"spans": [*named, *unnamed]}
+        return dataclasses.replace(record, fields=fields | {"spans": [*named, *unnamed]})
 
 
 @dataclass(frozen=True)
@@ -122,15 +130,32 @@ def runs_in_request(uploads: Sequence[Upload]) -> bool:
 
 
 def import_now(
-    *, project: Project, uploads: Sequence[Upload], uploader, spans_to: SpansTo = SpansTo()
-) -> dict[str, int]:
-    """Import the files at once: ``{"documents", "spans", "suggestions"}`` imported, or
-    ``ImportRefused`` naming each problem (nothing is stored then)."""
-    return _import(project=project, uploads=uploads, uploader=uploader, spans_to=spans_to)
+    *,
+    project: Project,
+    uploads: Sequence[Upload],
+    uploader,
+    spans_to: SpansTo = SpansTo(),
+    create_labels: bool = False,
+) -> dict[str, Any]:
+    """Import the files at once: the summary (``moving_in.Summary.as_dict``: documents,
+    spans, suggestions, …), or ``ImportRefused`` naming each problem (nothing is stored
+    then). ``create_labels``: create the labels the files use that the project lacks."""
+    return _import(
+        project=project,
+        uploads=uploads,
+        uploader=uploader,
+        spans_to=spans_to,
+        create_labels=create_labels,
+    )
 
 
 def import_later(
-    *, project: Project, uploads: Sequence[Upload], uploader, spans_to: SpansTo = SpansTo()
+    *,
+    project: Project,
+    uploads: Sequence[Upload],
+    uploader,
+    spans_to: SpansTo = SpansTo(),
+    create_labels: bool = False,
 ) -> Job:
     """Queue the import as a background job (its files stored with it) and return the job."""
     with transaction.atomic():
@@ -139,7 +164,9 @@ def import_later(
             JobFile(job=job, name=upload.name[:255], data=upload.data) for upload in uploads
         )
     # Queued once the job and its files are there for a worker to read.
-    job.task_id = import_files.enqueue(job.pk, spans_to.suggestions, spans_to.member).id
+    job.task_id = import_files.enqueue(
+        job.pk, spans_to.suggestions, spans_to.member, create_labels
+    ).id
     job.save(update_fields=["task_id"])
     return job
 
@@ -159,14 +186,14 @@ def refusal(refused: ImportRefused) -> str:
 
 @task
 def import_files(
-    job_id: int, suggestions: bool = False, member: str | None = None
+    job_id: int, suggestions: bool = False, member: str | None = None, create_labels: bool = False
 ) -> dict[str, Any] | None:
     """The background import of a job's files (``import_later``)."""
     spans_to = SpansTo(suggestions, member)
-    return job_run(job_id, lambda job: _import_job(job, spans_to))
+    return job_run(job_id, lambda job: _import_job(job, spans_to, create_labels))
 
 
-def _import_job(job: Job, spans_to: SpansTo) -> dict[str, int]:
+def _import_job(job: Job, spans_to: SpansTo, create_labels: bool) -> dict[str, Any]:
     uploads = [Upload(file.name, bytes(file.data)) for file in job.files.all()]
     try:
         return _import(
@@ -175,6 +202,7 @@ def _import_job(job: Job, spans_to: SpansTo) -> dict[str, int]:
             uploader=job.created_by,
             job=job,
             spans_to=spans_to,
+            create_labels=create_labels,
         )
     except ImportRefused as refused:
         raise JobFailed(refusal(refused)) from None
@@ -187,17 +215,14 @@ def _import(
     uploader,
     job: Job | None = None,
     spans_to: SpansTo = SpansTo(),
-) -> dict[str, int]:
+    create_labels: bool = False,
+) -> dict[str, Any]:
     if uploader is None:
         raise JobFailed("The user who started this import no longer exists; nothing was stored.")
-    records: list[Record] = []
 
     def read() -> Iterator[Record]:
         for number, upload in enumerate(uploads, start=1):
-            for record in read_upload(upload.name, BytesIO(upload.data)):
-                record = dataclasses.replace(record, fields=spans_to.apply(record.fields))
-                records.append(record)
-                yield record
+            yield from read_upload(upload.name, BytesIO(upload.data))
             if job is not None:
                 job.advance(READ_SHARE * number, len(uploads))
 
@@ -205,10 +230,43 @@ def _import(
         if job is not None:
             job.advance(READ_SHARE + (CHECKED_SHARE - READ_SHARE) * done / total, 1)
 
-    documents = records_upload(project=project, records=read(), uploader=uploader, progress=checked)
-    spans = sum(len(record.fields.get("spans") or []) for record in records)
-    suggestions = sum(len(record.fields.get("suggestions") or []) for record in records)
-    return {"documents": len(documents), "spans": spans, "suggestions": suggestions}
+    return import_records(
+        project=project,
+        records=read(),
+        uploader=uploader,
+        spans_to=spans_to,
+        create_labels=create_labels,
+        progress=checked,
+    )
+
+
+def import_records(
+    *,
+    project: Project,
+    records: Iterable[Record],
+    uploader,
+    spans_to: SpansTo = SpansTo(),
+    create_labels: bool = False,
+    user_map: dict[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Import records read from files, all or nothing (``moving_in.move_in``): the
+    summary, or ``ImportRefused`` naming each problem."""
+    try:
+        read = [spans_to.apply(record) for record in records]
+    except ParseError as error:
+        raise ImportRefused([str(error)]) from None
+    if not read:
+        raise ImportRefused(["nothing to import: the files hold no documents"])
+    summary = move_in(
+        project=project,
+        records=read,
+        uploader=uploader,
+        create_labels=create_labels,
+        user_map=user_map,
+        progress=progress,
+    )
+    return summary.as_dict()
 
 
 def _is_zip(name: str) -> bool:

@@ -10,10 +10,11 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from . import foreign
+from .records import ParseError, Record
 from .storable import NotFinite, json_loads, text_problem, value_problem
 
 TEXT_SUFFIXES = {".txt", ".text"}
@@ -26,21 +27,6 @@ ZIP_MAX_MEMBERS = 1_000
 ZIP_MAX_MEMBER_BYTES = 50 * 1024 * 1024
 ZIP_MAX_TOTAL_BYTES = 200 * 1024 * 1024
 NATIVE_FIELDS = {"text", "title", "external_id", "meta", "spans", "suggestions", "source"}
-
-
-class ParseError(ValueError):
-    """A file that cannot be read; ``where`` names the file and line."""
-
-    def __init__(self, where: str, message: str):
-        super().__init__(f"{where}: {message}")
-        self.where = where
-        self.message = message
-
-
-@dataclass
-class Record:
-    where: str  # "file.jsonl:12": where the record came from, for error messages
-    fields: dict[str, Any] = field(default_factory=dict)
 
 
 def read_text(name: str, data: bytes) -> Record:
@@ -58,8 +44,9 @@ def read_text(name: str, data: bytes) -> Record:
     return Record(where=name, fields={"text": text, "title": stem, "external_id": stem})
 
 
-def read_jsonl(name: str, stream: IO[bytes]) -> Iterator[Record]:
-    """One JSON object a line, native (``spans``) or doccano (``label``: [[s, e, "L"]])."""
+def read_jsonl(name: str, stream: IO[bytes], owner: str | None = None) -> Iterator[Record]:
+    """One JSON object a line, native (``spans``) or doccano (``foreign.from_doccano``);
+    ``owner`` is the user a doccano file belongs to (its name in doccano's zip)."""
     for number, raw in enumerate(stream, start=1):
         where = f"{name}:{number}"
         line = _decode(where, raw).strip()
@@ -81,7 +68,10 @@ def read_jsonl(name: str, stream: IO[bytes]) -> Iterator[Record]:
             raise ParseError(where, "expected a JSON object with a 'text' field")
         if "\\u" in line:  # a NUL or a surrogate in a string can only come from an escape
             _check_storable(where, value)
-        yield Record(where=where, fields=_from_json(where, value))
+        if foreign.is_doccano(value):
+            yield foreign.from_doccano(where, value, owner)
+        else:
+            yield Record(where=where, fields=_from_json(value))
 
 
 def _check_storable(where: str, value: Any) -> None:
@@ -103,32 +93,8 @@ def _check_text(where: str, text: str) -> None:
 EXPORT_ONLY_FIELDS = {"id", "split"}
 
 
-def _from_json(where: str, value: dict[str, Any]) -> dict[str, Any]:
-    if "label" in value or "labels" in value:
-        return _from_doccano(where, value)
+def _from_json(value: dict[str, Any]) -> dict[str, Any]:
     return {key: item for key, item in value.items() if key not in EXPORT_ONLY_FIELDS}
-
-
-def _from_doccano(where: str, value: dict[str, Any]) -> dict[str, Any]:
-    raw_labels = value.get("label", value.get("labels"))
-    if not isinstance(raw_labels, list):
-        raise ParseError(where, "'label' must be a list of [start, end, \"LABEL\"] triples")
-    spans = []
-    for number, entry in enumerate(raw_labels):
-        if not (isinstance(entry, list) and len(entry) == 3):
-            raise ParseError(where, f'label {number} must be [start, end, "LABEL"], got {entry!r}')
-        start, end, label = entry
-        spans.append({"start": start, "end": end, "label": label})
-    meta = {k: v for k, v in value.items() if k not in NATIVE_FIELDS | {"label", "labels", "id"}}
-    fields: dict[str, Any] = {"text": value.get("text"), "spans": spans}
-    if meta:
-        fields["meta"] = meta
-    if value.get("id") is not None:
-        fields["meta"] = {**fields.get("meta", {}), "doccano_id": value["id"]}
-    for key in ("title", "external_id"):
-        if key in value:
-            fields[key] = value[key]
-    return fields
 
 
 def read_path(path: Path) -> Iterator[Record]:
@@ -154,7 +120,7 @@ def read_upload(name: str, stream: IO[bytes]) -> Iterator[Record]:
         if suffix in TEXT_SUFFIXES:
             yield read_text(name, stream.read())
         elif suffix in JSONL_SUFFIXES:
-            yield from read_jsonl(name, stream)
+            yield from _read_json(name, stream)
         elif suffix in ZIP_SUFFIXES:
             yield from read_zip(name, stream)
         else:
@@ -188,7 +154,18 @@ def read_zip(name: str, stream: IO[bytes]) -> Iterator[Record]:
             if suffix in TEXT_SUFFIXES:
                 yield read_text(where, data)
             else:
-                yield from read_jsonl(where, io.BytesIO(data))
+                yield from _read_json(where, io.BytesIO(data), foreign.owner_of(member.filename))
+
+
+def _read_json(name: str, stream: IO[bytes], owner: str | None = None) -> Iterator[Record]:
+    """A JSONL file, or a JSON array of Label Studio's tasks (its JSON export)."""
+    head = stream.read(1)
+    while head.isspace():
+        head = stream.read(1)
+    if head == b"[":
+        yield from foreign.from_label_studio(name, _decode(name, head + stream.read()))
+        return
+    yield from read_jsonl(name, io.BytesIO(head + stream.read()), owner)
 
 
 def zip_members(name: str, archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:

@@ -31,7 +31,9 @@ class JobViewSet(APIDefaults, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 
 
 class ImportView(ProjectScoped, APIView):
-    """Import files (``files``: .txt, native or doccano JSONL, .zip of them) as a job."""
+    """Import files (``files``: .txt, native or doccano JSONL, .zip of them, doccano's
+    export .zip, Label Studio's JSON export) as a job; ``create_labels`` adds the labels
+    they use that the project lacks."""
 
     permission_classes = [*ProjectScoped.permission_classes, IsManager]
     parser_classes = [MultiPartParser]
@@ -39,7 +41,14 @@ class ImportView(ProjectScoped, APIView):
     @extend_schema(
         request={
             "multipart/form-data": inline_serializer(
-                "ImportFiles", {"files": serializers.ListField(child=serializers.FileField())}
+                "ImportFiles",
+                {
+                    "files": serializers.ListField(child=serializers.FileField()),
+                    "create_labels": serializers.BooleanField(
+                        required=False,
+                        help_text="Create the labels the files use that the project lacks.",
+                    ),
+                },
             )
         },
         responses={
@@ -49,9 +58,16 @@ class ImportView(ProjectScoped, APIView):
     )
     def post(self, request, *args, **kwargs):
         uploads = [Upload(file.name, file.read()) for file in request.FILES.getlist("files")]
+        create_labels = serializers.BooleanField(required=False)
+        try:
+            create = create_labels.run_validation(request.data.get("create_labels", False))
+        except serializers.ValidationError as error:
+            return Response({"create_labels": error.detail}, status=status.HTTP_400_BAD_REQUEST)
         try:
             uploads_check(uploads)
         except ImportRefused as refused:
             return Response({"files": refused.problems}, status=status.HTTP_400_BAD_REQUEST)
-        job = import_later(project=self.project, uploads=uploads, uploader=request.user)
+        job = import_later(
+            project=self.project, uploads=uploads, uploader=request.user, create_labels=create
+        )
         return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)

@@ -18,7 +18,12 @@ Progress = Callable[[int, int], None]
 
 
 def documents_upload(
-    *, project: Project, items: list, uploader, progress: Progress | None = None
+    *,
+    project: Project,
+    items: list,
+    uploader,
+    progress: Progress | None = None,
+    again: bool = False,
 ) -> list[Document]:
     """Store the documents of an upload; ``services.BatchErrors`` by index otherwise.
 
@@ -33,7 +38,7 @@ def documents_upload(
             progress(min(first + CHECK_CHUNK, len(items)), len(items))
     if errors:
         raise services.BatchErrors(errors)
-    return services.documents_import(project=project, items=checked, uploader=uploader)
+    return services.documents_import(project=project, items=checked, uploader=uploader, again=again)
 
 
 class ImportRefused(ValueError):
@@ -45,12 +50,17 @@ class ImportRefused(ValueError):
 
 
 def records_upload(
-    *, project: Project, records: Iterable[Record], uploader, progress: Progress | None = None
+    *,
+    project: Project,
+    records: Iterable[Record],
+    uploader,
+    progress: Progress | None = None,
+    again: bool = False,
 ) -> list[Document]:
     """Import records read from files (``corpus.importers``), all or nothing.
 
     Raises ``ImportRefused`` naming each bad file and line; nothing is stored then.
-    ``progress`` as ``documents_upload`` takes it.
+    ``progress`` as ``documents_upload`` takes it; ``again`` as ``documents_import``.
     """
     try:
         records = list(records)
@@ -64,6 +74,7 @@ def records_upload(
             items=[record.fields for record in records],
             uploader=uploader,
             progress=progress,
+            again=again,
         )
     except services.BatchErrors as refused:
         raise ImportRefused(

@@ -48,6 +48,7 @@ from .projects import (
 from .reads import is_commented, label_names, labels_of, layer_rows, span_of, status_of
 from .review import (
     comment_add,
+    comments_import,
     document_mark_reviewed,
     document_reopen_review,
     gold_accept,
@@ -90,6 +91,7 @@ __all__ = [
     "LabelInUse",
     "bulk_insert",
     "comment_add",
+    "comments_import",
     "document_complete",
     "document_mark_reviewed",
     "document_next",

@@ -28,18 +28,18 @@ from .spans import BatchErrors
 
 
 def documents_import(
-    *, project: Project, items: Sequence[Mapping[str, Any]], uploader
+    *, project: Project, items: Sequence[Mapping[str, Any]], uploader, again: bool = False
 ) -> list[Document]:
     """Add documents (with optional pre-annotated spans) to a project, all or nothing: see
     ``_documents_import``. Imports into one project run one at a time (its row is locked,
     in the mode that leaves tags free), so an ``external_id`` stays unique in it."""
     with transaction.atomic():
         list(Project.objects.select_for_update(no_key=True).filter(pk=project.pk).values("pk"))
-        return _documents_import(project=project, items=items, uploader=uploader)
+        return _documents_import(project=project, items=items, uploader=uploader, again=again)
 
 
 def _documents_import(
-    *, project: Project, items: Sequence[Mapping[str, Any]], uploader
+    *, project: Project, items: Sequence[Mapping[str, Any]], uploader, again: bool = False
 ) -> list[Document]:
     """Add documents (with optional pre-annotated spans) to a project, all or nothing;
     inside ``documents_import``'s transaction.
@@ -49,8 +49,11 @@ def _documents_import(
     ``spans`` — a list of ``{start, end, label}`` where label is a name or an id, with an
     optional ``annotator`` username (managers only) for other people's work. A document of
     the project whose ``external_id`` is stored with the same text is reused, not
-    duplicated. Raises ``BatchErrors`` with every problem, by item index, and stores
-    nothing then.
+    duplicated. With ``again`` (a file imported again, or another person's file of the same
+    documents), a document of the project with identical text is reused too (one stored
+    document for each item of that text, in id order), and spans and suggestions already
+    stored as given are left out rather than refused: importing twice adds nothing.
+    Raises ``BatchErrors`` with every problem, by item index, and stores nothing then.
 
     Spans are checked with ``models.spans_errors``, a layer at a time; a reused document's
     layers are first locked as a tag locks one (``_layers_lock``), then read, so that a tag
@@ -65,6 +68,11 @@ def _documents_import(
             external_id__in=[item["external_id"] for item in items if item.get("external_id")]
         )
     }
+    by_text: dict[str, list[Document]] = {}
+    if again:
+        hashes = {text_hash(item["text"]) for item in items if not item.get("external_id")}
+        for document in project.documents.filter(content_hash__in=hashes).order_by("pk"):
+            by_text.setdefault(document.content_hash, []).append(document)
     usernames = {
         span.get("annotator")
         for item in items
@@ -100,6 +108,12 @@ def _documents_import(
             if problem:
                 errors[str(index)] = {"external_id": [problem]}
                 continue
+        if document is None and external_id is None and again:
+            # Each stored document of this text takes one item: a corpus with the same
+            # text twice keeps its two documents.
+            document = next(iter(by_text.get(text_hash(text), [])), None)
+            if document is not None:
+                by_text[document.content_hash].remove(document)
         raw_spans = item.get("spans") or []
         item_suggestions = item.get("suggestions") or []
         reused = document is not None
@@ -154,6 +168,8 @@ def _documents_import(
         stored.setdefault((document_id, annotator_id), []).append(tuple(extent))
     suggested = _suggestions_stored(project, [p.document.pk for p in plan if p.reused])
     for planned in plan:
+        if again and planned.reused:
+            _stored_left_out(planned, stored, suggested)
         _spans_check(project, planned, stored)
         _suggestions_check(project, planned, suggested)
         if planned.messages:
@@ -273,6 +289,24 @@ def _suggestions_planned(
             }
         )
     return items
+
+
+def _stored_left_out(planned: "_Planned", stored: Mapping, suggested: set[tuple]) -> None:
+    """Leave out of a reused document's plan the spans and suggestions stored as given."""
+    pk = planned.document.pk
+    planned.spans = [
+        span
+        for span in planned.spans
+        if span.item["label"] is None
+        or (span.item["start"], span.item["end"], span.item["label"].pk)
+        not in stored.get((pk, span.annotator_id), ())
+    ]
+    planned.suggestions = [
+        item
+        for item in planned.suggestions
+        if item["label"] is None
+        or (pk, item["source"], item["start"], item["end"], item["label"].pk) not in suggested
+    ]
 
 
 def _suggestions_stored(project: Project, document_ids: Sequence[int]) -> set[tuple]:

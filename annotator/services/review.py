@@ -1,5 +1,7 @@
 """Review: gold curated from the analysts' layers, rejections, comments, reviewed marks."""
 
+from collections.abc import Sequence
+
 from django.db import transaction
 
 from corpus.models import Document
@@ -49,6 +51,26 @@ def comment_add(
         layer_annotator_id=span.annotator_id if span else None,
         layer_gold=span.gold if span else False,
     )
+
+
+def comments_import(*, project: Project, comments: Sequence[tuple[Document, object, str]]) -> int:
+    """Notes on documents brought from another tool, ``(document, author, body)``; a note
+    the document already has from that author, word for word, is not added again.
+    Returns how many were added."""
+    documents = {document.pk for document, _, _ in comments}
+    stored = set(
+        Comment.objects.filter(project=project, document__in=documents, span=None).values_list(
+            "document_id", "author_id", "body"
+        )
+    )
+    new = []
+    for document, author, body in comments:
+        key = (document.pk, author.pk, body)
+        if key not in stored:
+            stored.add(key)
+            new.append(Comment(project=project, document=document, author=author, body=body))
+    Comment.objects.bulk_create(new, batch_size=2000)
+    return len(new)
 
 
 def document_mark_reviewed(*, project: Project, document: Document, reviewer) -> Review:

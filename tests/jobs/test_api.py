@@ -68,7 +68,7 @@ def test_managers_import_files_as_a_job(project, people, worker):
     worker()
     answer = api(people["manager"]).get(f"/api/jobs/{job}/").json()
     assert answer["status"] == "done" and answer["progress"] == 1.0
-    assert answer["result"] == {"documents": 3, "spans": 0, "suggestions": 0}
+    assert answer["result"].items() >= {"documents": 3, "spans": 0, "suggestions": 0}.items()
 
 
 def test_only_managers_import_files(project, people):

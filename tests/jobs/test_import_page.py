@@ -207,11 +207,13 @@ def test_every_bad_line_is_listed_by_file_and_line(manager, url, project):
     ]
     response = manager.post(url, {"files": files, "spans_to": "layer"})
     assert response.status_code == 200
+    # An unknown label is named once, with where it is first used (not once a span).
     assert problems(response) == [
-        "labels.jsonl:1: spans: span 0: label: Unknown label 'X' for this project."
+        "Unknown label 'X' (first used at labels.jsonl:1). Create it first, or import with "
+        "--create-labels (on the Import page: “Create missing labels”)."
     ]
     page = response.content.decode()
-    assert '<ul class="errorlist">' in page and "labels.jsonl:1: spans: span 0" in page
+    assert '<ul class="errorlist">' in page and "labels.jsonl:1" in page
     assert not project.documents.exists()
 
 

@@ -47,7 +47,7 @@ def test_an_import_job_goes_from_queued_to_done_in_the_worker(project, people, w
 
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and job.progress == 1.0
-    assert job.result == {"documents": 2, "spans": 1, "suggestions": 0}
+    assert job.result.items() >= {"documents": 2, "spans": 1, "suggestions": 0}.items()
     assert job.started_at <= job.finished_at
     assert not JobFile.objects.filter(job=job).exists()  # the uploads go with the job's end
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"

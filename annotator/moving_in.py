@@ -1,0 +1,393 @@
+"""Moving in from doccano or Label Studio: their exports' records (``corpus.foreign``)
+placed in a project, nothing shifted, lost or doubled.
+
+- **Who**: each span of a doccano member's file (``admin.jsonl`` in doccano's zip) or a
+  Label Studio annotation goes to that person's layer; the person must be a member of the
+  project (one message a person otherwise). Label Studio names its users by id, and by
+  email in a snapshot export: the member with that email (or that username) is the one,
+  unless ``user_map`` (``{"3": "alice"}``) says.
+- **The same documents**: one document's lines from several users' files become one
+  document with several layers (doccano's id says which), and a document the project
+  already holds with identical text is reused (``services.documents_import(again=True)``),
+  so that importing a second time adds nothing.
+- **Offsets**: doccano wrote code points through its API and UTF-16 code units from its
+  web page, unmarked, and Label Studio's browser counts UTF-16 too. Where a text has
+  characters beyond the BMP the two readings of a span differ after them: the one that
+  fits is taken (the quoted text a Label Studio span carries, or else both ends on token
+  boundaries, inside the text); when both or neither fit, the span is not imported and
+  the summary shows both readings. Nothing is ever stored shifted.
+- **Labels**: the missing ones are created with the palette's colours when asked
+  (``create_labels``), or named once in the refusal.
+- What Margin does not hold yet (relations, document-level choices) is counted in the
+  summary, not silently dropped.
+"""
+
+import bisect
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from corpus.importers import Record
+
+from . import services
+from .api.uploads import ImportRefused, records_upload
+from .models import Project, Span
+from .suggestions import Suggestion
+
+DOCCANO_SOURCE = "import:doccano"  # the source of doccano's spans made suggestions
+
+
+@dataclass
+class Summary:
+    """What an import did, as a job's result keeps it (``as_dict``)."""
+
+    documents: int = 0  # in the files, each once
+    new_documents: int = 0
+    spans: int = 0  # added to layers
+    spans_utf16: int = 0  # of those read, the ones read as UTF-16 code units
+    suggestions: int = 0
+    comments: int = 0
+    labels_created: list[str] = field(default_factory=list)
+    spans_refused: list[str] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "new_documents": self.new_documents,
+            "spans": self.spans,
+            "spans_utf16": self.spans_utf16,
+            "suggestions": self.suggestions,
+            "comments": self.comments,
+            "labels_created": self.labels_created,
+            "spans_refused": self.spans_refused,
+            "skipped": dict(sorted(self.skipped.items())),
+        }
+
+
+def summary_lines(counts: dict[str, Any]) -> list[str]:
+    """An import's summary in words: a first line, then what needs a reader's eye."""
+    documents = counts["documents"]
+    new = counts.get("new_documents", documents)
+    parts = [_count(documents, "document"), _count(counts["spans"], "span")]
+    if new != documents:
+        parts[0] += f" ({new} new, {documents - new} already here)"
+    if counts.get("suggestions"):
+        parts.append(_count(counts["suggestions"], "suggestion"))
+    if counts.get("comments"):
+        parts.append(_count(counts["comments"], "comment"))
+    lines = [f"Imported {', '.join(parts[:-1])} and {parts[-1]}."]
+    if counts.get("spans_utf16"):
+        lines.append(
+            f"{_count(counts['spans_utf16'], 'span')} read as UTF-16 code units (as a web "
+            "page counts), where that reading alone fits the text."
+        )
+    if counts.get("labels_created"):
+        lines.append(f"Labels created: {', '.join(counts['labels_created'])}.")
+    skipped = counts.get("skipped") or {}
+    if any(skipped.values()):
+        held = ", ".join(_count(number, name) for name, number in skipped.items() if number)
+        lines.append(f"Not imported (Margin does not hold them): {held}.")
+    refused = counts.get("spans_refused") or []
+    if refused:
+        lines.append(f"{_count(len(refused), 'span')} not imported, their offsets unclear:")
+        lines += refused
+    return lines
+
+
+def _count(number: int, word: str) -> str:
+    """``2 relations``, ``1 prediction (by id only)``: the noun before any bracket."""
+    noun, bracket, rest = word.partition(" (")
+    return f"{number:,} {noun}{'' if number == 1 else 's'}{bracket}{rest}"
+
+
+def move_in(
+    *,
+    project: Project,
+    records: Sequence[Record],
+    uploader,
+    create_labels: bool = False,
+    user_map: dict[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Summary:
+    """Import read records (their spans already sent where they go, ``imports.SpansTo``)
+    all or nothing: ``ImportRefused`` names every problem, and nothing is stored then."""
+    summary = Summary()
+    problems: list[str] = []
+    members = {m.user.username: m.user for m in project.memberships.select_related("user")}
+    _name_people(records, members, user_map or {}, problems)
+    for record in records:
+        if record.extra.get("tool"):
+            _read_offsets(record, summary)
+        summary.skipped.update(record.extra.get("skipped") or {})
+        if isinstance(record.fields.get("suggestions"), list):
+            # The text a suggestion quotes served to read its offsets; it is not stored.
+            record.fields["suggestions"] = [
+                {k: v for k, v in item.items() if k != "text"} if isinstance(item, dict) else item
+                for item in record.fields["suggestions"]
+            ]
+    missing = _missing_labels(project, records)
+    records = _merged(records)
+    for record in records:
+        if record.extra.get("tool"):
+            _once(record)
+    if missing and not create_labels:
+        named = [f"{name!r} (first used at {where})" for name, where in missing.items()]
+        problems.append(
+            (
+                f"Unknown label {named[0]}"
+                if len(named) == 1
+                else f"Unknown labels for this project: {', '.join(named)}"
+            )
+            + f". Create {'them' if len(named) > 1 else 'it'} first, or import with "
+            "--create-labels (on the Import page: “Create missing labels”)."
+        )
+    if problems:
+        raise ImportRefused(problems)
+    summary.documents = len(records)
+    with transaction.atomic():
+        for name in missing:
+            try:
+                services.label_create(project=project, name=name)
+            except ValidationError as error:
+                message = f"The label {name!r} cannot be created: {error.messages[0]}"
+                raise ImportRefused([message]) from None
+        summary.labels_created = list(missing)
+        before = _stored(project)
+        documents = records_upload(
+            project=project, records=records, uploader=uploader, progress=progress, again=True
+        )
+        comments = [
+            (document, members.get(note["author"]) or uploader, _body(note))
+            for document, record in zip(documents, records, strict=True)
+            for note in record.extra.get("comments") or []
+        ]
+        summary.comments = services.comments_import(project=project, comments=comments)
+        after = _stored(project)
+    summary.new_documents = after[0] - before[0]
+    summary.spans = after[1] - before[1]
+    summary.suggestions = after[2] - before[2]
+    return summary
+
+
+def _stored(project: Project) -> tuple[int, int, int]:
+    """The project's documents, analysts' spans and suggestions, counted."""
+    return (
+        project.documents.count(),
+        Span.objects.filter(project=project, gold=False).count(),
+        Suggestion.objects.filter(project=project).count(),
+    )
+
+
+def _body(note: dict[str, Any]) -> str:
+    # doccano's collaborative file keeps comments without their authors.
+    if note.get("author") is None:
+        return f"(from doccano; its author is not in the export) {note['body']}"
+    return note["body"]
+
+
+# Who --------------------------------------------------------------------------------
+
+
+def _name_people(
+    records: Sequence[Record], members: dict[str, Any], user_map: dict[str, str], problems
+) -> None:
+    """Give each span the Margin username of its annotator: Label Studio's users found
+    among the members; every person named must be a member. One message a person."""
+    by_email = {user.email.lower(): name for name, user in members.items() if user.email}
+    found: dict[str, str | None] = {}
+    told: set[str] = set()
+    for record in records:
+        file = record.where.split(":")[0]
+        for key, person in (record.extra.get("users") or {}).items():
+            if key in found:
+                continue
+            found[key] = _ls_member(person, members, by_email, user_map)
+            if found[key] is None and key not in told:
+                told.add(key)
+                email = person.get("email") or "no email in this export"
+                problems.append(
+                    f"{file}: Label Studio's user {person['id']} ({email}) is no member of "
+                    f"this project: add them (with that email), or say who they are with "
+                    f"--label-studio-user {person['id']}=USERNAME."
+                )
+        names = [note.get("author") for note in record.extra.get("comments") or []]
+        for span in _items(record, "spans"):
+            if isinstance(span, dict) and span.get("annotator") in found:
+                span["annotator"] = found[span["annotator"]]
+                if span["annotator"] is None:
+                    continue  # told above
+            if isinstance(span, dict):
+                names.append(span.get("annotator"))
+        for name in names:
+            if isinstance(name, str) and name not in members and name not in told:
+                told.add(name)
+                problems.append(
+                    f"{file}: {name} is not a member of this project: add them to the "
+                    "project first (or leave their file out)."
+                )
+
+
+def _ls_member(person, members, by_email, user_map) -> str | None:
+    mapped = user_map.get(str(person["id"]))
+    if mapped is not None:
+        return mapped if mapped in members else None
+    email = (person.get("email") or "").lower()
+    if not email:
+        return None
+    return by_email.get(email) or next(
+        (name for name in (email, email.split("@")[0]) if name in members), None
+    )
+
+
+# Offsets ----------------------------------------------------------------------------
+
+
+def _read_offsets(record: Record, summary: Summary) -> None:
+    """Read each span's offsets as code points or as UTF-16 code units, whichever fits
+    (see the module's docstring); a span neither or both fit is left out and told."""
+    text = record.fields.get("text")
+    if not isinstance(text, str) or text.isascii():
+        return
+    units = _utf16_starts(text)
+    if units is None:
+        return  # no character beyond the BMP: the two readings are one
+    starts, ends = _token_bounds(text)
+
+    def fits(start, end, quoted) -> bool:
+        if start is None or end is None or not 0 <= start < end <= len(text):
+            return False
+        if quoted is not None:
+            return text[start:end] == quoted
+        return start in starts and end in ends
+
+    def to_code_points(offset) -> int | None:
+        position = bisect.bisect_left(units, offset)
+        return position if position < len(units) and units[position] == offset else None
+
+    for kind in ("spans", "suggestions"):
+        items = record.fields.get(kind)
+        if not isinstance(items, list):
+            continue
+        kept = []
+        for number, item in enumerate(items):
+            start, end = (item.get("start"), item.get("end")) if isinstance(item, dict) else (0, 0)
+            if not all(isinstance(o, int) and not isinstance(o, bool) for o in (start, end)):
+                kept.append(item)  # the import's checks name the problem
+                continue
+            utf16 = (to_code_points(start), to_code_points(end))
+            if utf16 == (start, end):
+                kept.append(item)
+                continue
+            quoted = item.get("text")
+            as_points, as_units = fits(start, end, quoted), fits(*utf16, quoted)
+            if as_points and not as_units:
+                kept.append(item)
+            elif as_units and not as_points:
+                kept.append(item | {"start": utf16[0], "end": utf16[1]})
+                summary.spans_utf16 += 1
+            else:
+                summary.spans_refused.append(
+                    f"{record.where}: {kind[:-1]} {number} [{start}, {end}] "
+                    f"{item.get('label')}: as code points {_reading(text, start, end)}, "
+                    f"as UTF-16 {_reading(text, *utf16)}: "
+                    f"{'both fit' if as_points else 'neither fits'} the text's words."
+                )
+        record.fields[kind] = kept
+
+
+def _utf16_starts(text: str) -> list[int] | None:
+    """Where each code point (and the end) starts in UTF-16 code units; None when both
+    counts agree everywhere."""
+    units, position = [], 0
+    for character in text:
+        units.append(position)
+        position += 2 if ord(character) > 0xFFFF else 1
+    units.append(position)
+    return None if position == len(text) else units
+
+
+def _token_bounds(text: str) -> tuple[set[int], set[int]]:
+    from .tokens import parse  # spaCy: paid only by texts with characters beyond the BMP
+
+    tokens = parse(text)
+    return {token.idx for token in tokens}, {token.idx + len(token.text) for token in tokens}
+
+
+def _reading(text: str, start, end) -> str:
+    if start is None or end is None or not 0 <= start < end <= len(text):
+        return f"[{start}, {end}] outside the text"
+    return f"[{start}, {end}] “{text[start:end]}”"
+
+
+# The same documents -------------------------------------------------------------------
+
+
+def _merged(records: Sequence[Record]) -> list[Record]:
+    """One record a document: the lines of several users' files for one document (the
+    same tool id and text) joined, their spans, suggestions and comments together."""
+    merged: dict[Any, Record] = {}
+    out: list[Record] = []
+    for record in records:
+        key = record.extra.get("key")
+        if key is None:
+            out.append(record)
+            continue
+        key = (*key, record.fields.get("text"))
+        first = merged.get(key)
+        if first is None:
+            merged[key] = record
+            out.append(record)
+            continue
+        for kind in ("spans", "suggestions"):
+            more = _items(record, kind)
+            if more:
+                first.fields[kind] = [*_items(first, kind), *more]
+        first.extra["comments"] = [
+            *(first.extra.get("comments") or []),
+            *(record.extra.get("comments") or []),
+        ]
+    return out
+
+
+def _once(record: Record) -> None:
+    """One of each identical span of a layer, and of each identical suggestion: doccano's
+    collaborative file repeats a span every user made."""
+    for kind, key in (("spans", "annotator"), ("suggestions", "source")):
+        items = record.fields.get(kind)
+        if not isinstance(items, list):
+            continue
+        seen, kept = set(), []
+        for item in items:
+            if isinstance(item, dict):
+                same = tuple(repr(item.get(name)) for name in ("start", "end", "label", key))
+                if same in seen:
+                    continue
+                seen.add(same)
+            kept.append(item)
+        record.fields[kind] = kept
+
+
+def _items(record: Record, kind: str) -> list:
+    """A record's spans or suggestions; none when they are not a list (the import's checks
+    name that problem)."""
+    items = record.fields.get(kind)
+    return items if isinstance(items, list) else []
+
+
+def _missing_labels(project: Project, records: Sequence[Record]) -> dict[str, str]:
+    """The label names the records use that the project lacks, in order of first use,
+    with where each is first used."""
+    known = set(project.labels.values_list("name", flat=True))
+    missing: dict[str, str] = {}
+    for record in records:
+        for kind in ("spans", "suggestions"):
+            for item in _items(record, kind):
+                label = item.get("label") if isinstance(item, dict) else None
+                if isinstance(label, str) and label.strip() and label not in known:
+                    missing.setdefault(label, record.where)
+    return missing
