@@ -80,9 +80,11 @@ def import_documents(request, project):
 
 def _spans_to(choice: str, member: str | None, members, user) -> SpansTo:
     """The page's choice of where the files' spans go (those that do not name their
-    annotator): suggestions for everyone, or one member's layer."""
+    annotator): suggestions for everyone, one member's layer, or gold."""
     if choice == "suggestions":
         return SpansTo(suggestions=True)
+    if choice == "gold":
+        return SpansTo(gold=True)
     if choice != "layer":
         raise ImportRefused([f"Choose where the spans go: “{choice}” is not a choice."])
     if member in (None, "", user.username):

@@ -49,12 +49,14 @@ CHECKED_SHARE = 0.6
 class SpansTo:
     """Where the spans of the files go that do not name their annotator: suggestions for
     everyone (source ``import``, ``import:doccano`` for doccano's), or one member's layer
-    (``member``; the uploader's own when None). Spans that name their annotator go into
-    that annotator's layer, and those of doccano's collaborative file (``all.jsonl``)
-    become suggestions unless a member is named."""
+    (``member``; the uploader's own when None), or gold (``gold``: the uploader must
+    review). Spans that name their annotator go into that annotator's layer, and those of
+    doccano's collaborative file (``all.jsonl``) become suggestions unless a member is
+    named."""
 
     suggestions: bool = False
     member: str | None = None
+    gold: bool = False
 
     def apply(self, record: Record) -> Record:
         fields = record.fields
@@ -77,7 +79,9 @@ class SpansTo:
             if isinstance(suggestions, list):
                 fields = fields | {"spans": named, "suggestions": [*suggestions, *offered]}
             return dataclasses.replace(record, fields=fields)
-        if self.member is not None:
+        if self.gold:
+            unnamed = [span | {"gold": True} for span in unnamed]
+        elif self.member is not None:
             unnamed = [span | {"annotator": self.member} for span in unnamed]
         return dataclasses.replace(record, fields=fields | {"spans": [*named, *unnamed]})
 
@@ -165,7 +169,7 @@ def import_later(
         )
     # Queued once the job and its files are there for a worker to read.
     job.task_id = import_files.enqueue(
-        job.pk, spans_to.suggestions, spans_to.member, create_labels
+        job.pk, spans_to.suggestions, spans_to.member, create_labels, spans_to.gold
     ).id
     job.save(update_fields=["task_id"])
     return job
@@ -186,10 +190,14 @@ def refusal(refused: ImportRefused) -> str:
 
 @task
 def import_files(
-    job_id: int, suggestions: bool = False, member: str | None = None, create_labels: bool = False
+    job_id: int,
+    suggestions: bool = False,
+    member: str | None = None,
+    create_labels: bool = False,
+    gold: bool = False,
 ) -> dict[str, Any] | None:
     """The background import of a job's files (``import_later``)."""
-    spans_to = SpansTo(suggestions, member)
+    spans_to = SpansTo(suggestions, member, gold)
     return job_run(job_id, lambda job: _import_job(job, spans_to, create_labels))
 
 

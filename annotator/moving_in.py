@@ -175,10 +175,10 @@ def move_in(
 
 
 def _stored(project: Project) -> tuple[int, int, int]:
-    """The project's documents, analysts' spans and suggestions, counted."""
+    """The project's documents, spans (analysts' and gold) and suggestions, counted."""
     return (
         project.documents.count(),
-        Span.objects.filter(project=project, gold=False).count(),
+        Span.objects.filter(project=project).count(),
         Suggestion.objects.filter(project=project).count(),
     )
 

@@ -184,6 +184,9 @@ class ImportedSpanSerializer(serializers.Serializer):
     annotator = serializers.CharField(
         required=False, help_text="Managers: the member whose layer the span goes into."
     )
+    gold = serializers.BooleanField(
+        required=False, help_text="Reviewers and managers: true puts the span into gold."
+    )
 
 
 @extend_schema_field(ImportedSpanSerializer(many=True))

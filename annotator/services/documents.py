@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from corpus.models import Document, text_hash
@@ -21,7 +22,7 @@ from ..models import (
     Status,
     spans_errors,
 )
-from ..permissions import can_manage, takes_a_place
+from ..permissions import can_manage, can_review, takes_a_place
 from ..suggestions import IMPORT_SOURCE, Suggestion, suggestions_errors
 from .rows import bulk_insert, spans_insert
 from .spans import BatchErrors
@@ -47,7 +48,8 @@ def _documents_import(
     Each item's own fields come checked (``api.serializers.DocumentInputSerializer``):
     ``text``, ``title``, ``external_id`` (None for none), ``meta``, ``source`` and
     ``spans`` — a list of ``{start, end, label}`` where label is a name or an id, with an
-    optional ``annotator`` username (managers only) for other people's work. A document of
+    optional ``annotator`` username (managers only) for other people's work, or ``gold``
+    true (reviewers and managers) for the gold layer. A document of
     the project whose ``external_id`` is stored with the same text is reused, not
     duplicated. With ``again`` (a file imported again, or another person's file of the same
     documents), a document of the project with identical text is reused too (one stored
@@ -86,6 +88,7 @@ def _documents_import(
         )
     }
     uploader_is_manager = can_manage(uploader, project)
+    uploader_reviews = can_review(uploader, project)
 
     errors: dict[str, dict[str, list[str]]] = {}
     plan: list[_Planned] = []
@@ -132,6 +135,15 @@ def _documents_import(
                 continue
             annotator_id = uploader.pk
             name = raw.get("annotator")
+            gold = raw.get("gold", False)
+            if not isinstance(gold, bool) or (gold and name is not None):
+                planned.messages[number] = [
+                    "gold must be true or false, and a gold span names no annotator."
+                ]
+                continue
+            if gold and not uploader_reviews:
+                planned.messages[number] = ["only reviewers and managers may import into gold."]
+                continue
             if name is not None and name != uploader.username:
                 if not uploader_is_manager:
                     planned.messages[number] = [
@@ -149,23 +161,34 @@ def _documents_import(
             label = _label_of(raw_label, labels, labels_by_id)
             item = {"start": raw.get("start"), "end": raw.get("end"), "label": label}
             item["quoted"] = raw.get("text")
-            planned.spans.append(_PlannedSpan(number, annotator_id, raw_label, item))
+            planned.spans.append(_PlannedSpan(number, annotator_id, raw_label, item, gold))
         planned.suggestions = _suggestions_planned(
             item_suggestions, labels, labels_by_id, planned.suggestion_messages
         )
         plan.append(planned)
 
-    # Locked before they are read; in (document, user) order, as every import does.
+    # Locked before they are read; in (document, user) order, as every import does. Gold is
+    # locked through its document's row, which ``_places_check`` locks for every reused one.
     reused_layers = sorted(
-        {(p.document.pk, span.annotator_id) for p in plan if p.reused for span in p.spans}
+        {
+            (p.document.pk, span.annotator_id)
+            for p in plan
+            if p.reused
+            for span in p.spans
+            if not span.gold
+        }
     )
+    reused_gold = {p.document.pk for p in plan if p.reused and any(s.gold for s in p.spans)}
     _places_check(project, plan)
     _layers_lock(project, reused_layers)
     stored: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-    for document_id, annotator_id, *extent in Span.objects.filter(
-        project=project, document__in={document for document, _ in reused_layers}, gold=False
-    ).values_list("document_id", "annotator_id", "start", "end", "label_id"):
-        stored.setdefault((document_id, annotator_id), []).append(tuple(extent))
+    for document_id, annotator_id, gold, *extent in Span.objects.filter(
+        Q(document__in={document for document, _ in reused_layers}, gold=False)
+        | Q(document__in=reused_gold, gold=True),
+        project=project,
+    ).values_list("document_id", "annotator_id", "gold", "start", "end", "label_id"):
+        layer = GOLD_LAYER if gold else annotator_id
+        stored.setdefault((document_id, layer), []).append(tuple(extent))
     suggested = _suggestions_stored(project, [p.document.pk for p in plan if p.reused])
     for planned in plan:
         if again and planned.reused:
@@ -200,13 +223,16 @@ def _documents_import(
         [(project.pk, p.document.pk) for p in plan if p.document.pk not in linked],
     )
     # 200,000 spans are 200,000 rows, not model instances; stored with their history.
-    rows = [(p.document.pk, *span.columns) for p in plan for span in p.spans]
     names = ["document", "label", "annotator", "start", "end"]
-    spans_insert(
-        dict(zip(names, zip(*rows, strict=True) if rows else [()] * 5, strict=True)),
-        {"project": project.pk, "origin": Origin.IMPORTED},
-        actor_id=uploader.pk,
-    )
+    for gold in (False, True):
+        rows = [(p.document.pk, *s.columns) for p in plan for s in p.spans if s.gold == gold]
+        if gold and not rows:
+            continue
+        spans_insert(
+            dict(zip(names, zip(*rows, strict=True) if rows else [()] * 5, strict=True)),
+            {"project": project.pk, "origin": Origin.IMPORTED, "gold": gold},
+            actor_id=uploader.pk,
+        )
     Suggestion.objects.bulk_create(
         [
             Suggestion(project=project, document=p.document, **item)
@@ -218,16 +244,31 @@ def _documents_import(
     # A reused document's layers have their status already (``_layers_lock``).
     _statuses_in_progress(
         project,
-        {(p.document.pk, span.annotator_id) for p in plan if not p.reused for span in p.spans},
+        {
+            (p.document.pk, span.annotator_id)
+            for p in plan
+            if not p.reused
+            for span in p.spans
+            if not span.gold
+        },
     )
     return [p.document for p in plan]
 
 
+# The gold layer's key where an analyst's is their user id (no user has this one).
+GOLD_LAYER = -1
+
+
 class _PlannedSpan(NamedTuple):
     number: int  # in its document's list
-    annotator_id: int
+    annotator_id: int  # the uploader's for gold
     raw_label: object  # as given: a name or an id
     item: dict[str, Any]  # for ``spans_errors``
+    gold: bool = False
+
+    @property
+    def layer(self) -> int:
+        return GOLD_LAYER if self.gold else self.annotator_id
 
     @property
     def columns(self) -> tuple[int, int, int, int]:
@@ -299,7 +340,7 @@ def _stored_left_out(planned: "_Planned", stored: Mapping, suggested: set[tuple]
         for span in planned.spans
         if span.item["label"] is None
         or (span.item["start"], span.item["end"], span.item["label"].pk)
-        not in stored.get((pk, span.annotator_id), ())
+        not in stored.get((pk, span.layer), ())
     ]
     planned.suggestions = [
         item
@@ -352,9 +393,9 @@ def _spans_check(
     (reused documents); add their messages to ``planned.messages``."""
     layers: dict[int, list[_PlannedSpan]] = {}
     for span in planned.spans:
-        layers.setdefault(span.annotator_id, []).append(span)
-    for annotator_id, spans in layers.items():
-        layer = stored.get((planned.document.pk, annotator_id), []) if planned.reused else []
+        layers.setdefault(span.layer, []).append(span)
+    for key, spans in layers.items():
+        layer = stored.get((planned.document.pk, key), []) if planned.reused else []
         found = spans_errors(
             text=planned.document.text,
             project=project,
@@ -400,7 +441,7 @@ def _places_check(project: Project, plan: Sequence[_Planned]) -> None:
         claiming = {
             span.annotator_id
             for span in planned.spans
-            if takes_a_place(roles.get(span.annotator_id))
+            if not span.gold and takes_a_place(roles.get(span.annotator_id))
         }
         if claiming - held and len(held | claiming) > limit:
             planned.messages.setdefault(-1, []).append(

@@ -125,6 +125,24 @@ def test_uploaded_spans_go_to_the_uploader_or_the_named_annotator(world, client_
     ]
 
 
+def test_uploaded_spans_marked_gold_go_into_gold(world, client_for):
+    body = {
+        "text": "Kim sold artillery shells.",
+        "spans": [
+            {"start": 0, "end": 3, "label": "PERSON", "gold": True},
+            {"start": 0, "end": 3, "label": "PERSON"},
+        ],
+    }
+    response = client_for("manager").post(documents_url(world), body, format="json")
+
+    assert response.status_code == 201
+    spans = Span.objects.filter(document_id=response.json()["ids"][0])
+    assert sorted(spans.values_list("gold", "annotator__username")) == [
+        (False, "manager"),
+        (True, "manager"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("bad", "field"),
     [
@@ -144,6 +162,24 @@ def test_uploaded_spans_go_to_the_uploader_or_the_named_annotator(world, client_
         ({"spans": [{"start": 0, "end": 3, "label": "PERSON", "annotator": "ghost"}]}, "spans"),
         ({"spans": [{"start": 0, "end": 3, "label": "PERSON", "annotator": {}}]}, "spans"),
         ({"spans": [7]}, "spans"),
+        ({"spans": [{"start": 0, "end": 3, "label": "PERSON", "gold": "yes"}]}, "spans"),
+        (
+            {
+                "spans": [
+                    {"start": 0, "end": 3, "label": "PERSON", "gold": True, "annotator": "bob"}
+                ]
+            },
+            "spans",
+        ),
+        (
+            {
+                "spans": [
+                    {"start": 0, "end": 3, "label": "PERSON", "gold": True},
+                    {"start": 1, "end": 3, "label": "PERSON", "gold": True},
+                ]
+            },
+            "spans",
+        ),
         ({"external_id": ["x"]}, "external_id"),
         ({"source": 5}, "source"),
         ({"source": "s" * 501}, "source"),

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from annotator.jobs import Job
-from annotator.models import Span
+from annotator.models import DocumentStatus, Span
 from annotator.suggestions import Suggestion
 from corpus import importers
 from corpus.models import Document
@@ -103,6 +103,44 @@ def test_spans_become_suggestions_by_default_or_go_to_a_chosen_layer(manager, ur
     )
     assert "Imported 1 document and 1 span." in response.content.decode()
     assert Span.objects.filter(annotator=people["alice"], start=0, end=3).exists()
+
+
+def test_spans_may_go_into_gold_checked_against_the_gold_there(
+    manager, url, project, people, document, settings, worker
+):
+    start = TEXT.index("artillery")
+    lines = [
+        {
+            "text": TEXT,
+            "external_id": "one",
+            "spans": [{"start": start, "end": start + 16, "label": "WEAPONS"}],
+        },
+        {"text": "Putin met Kim.", "spans": [{"start": 0, "end": 5, "label": "PERSON"}]},
+    ]
+    data = "\n".join(json.dumps(line) for line in lines)
+    response = manager.post(
+        url, {"files": [file("gold.jsonl", data)], "spans_to": "gold"}, follow=True
+    )
+    assert "Imported 2 documents and 2 spans." in response.content.decode()
+    gold = Span.objects.filter(gold=True)
+    assert sorted(gold.values_list("start", "label__name", "annotator__username")) == [
+        (0, "PERSON", "manager"),
+        (start, "WEAPONS", "manager"),
+    ]
+    assert not DocumentStatus.objects.exists()  # gold claims no analyst's place
+
+    # Again as a job, into the reused document: gold's own overlap rule refuses it whole.
+    settings.IMPORT_IN_REQUEST_MAX_BYTES = 10
+    clash = {
+        "text": TEXT,
+        "external_id": "one",
+        "spans": [{"start": start + 1, "end": start + 9, "label": "PERSON"}],
+    }
+    manager.post(url, {"files": [file("more.jsonl", json.dumps(clash))], "spans_to": "gold"})
+    worker()
+    job = Job.objects.get()
+    assert job.status == "failed" and "overlap" in job.error.lower()
+    assert gold.count() == 2
 
 
 @pytest.mark.parametrize(
