@@ -100,6 +100,20 @@ def test_applying_again_replaces_the_undecided_suggestions_only(arms, client_for
     assert len(found(arms)) == len(kinzhals())
 
 
+def test_applying_again_keeps_what_it_finds_again_under_its_id(arms, client_for, worker):
+    """Re-applying changes only what changed: an undecided suggestion found again is the
+    same row (a client holding its id can still accept it)."""
+    manager = client_for("manager")
+    made = add(manager, arms, [{"label": "WEAPONS", "pattern": "Kinzhal"}]).json()
+    apply(manager, arms, made["id"], worker)
+    before = set(Suggestion.objects.values_list("pk", "start"))
+
+    job = apply(manager, arms, made["id"], worker)
+
+    assert set(Suggestion.objects.values_list("pk", "start")) == before
+    assert job["result"]["suggestions"] == len(before) == len(kinzhals())
+
+
 def test_bad_patterns_are_refused_naming_the_problem(arms, client_for):
     manager = client_for("manager")
     unknown = add(manager, arms, [{"label": "WEAPON", "pattern": "Kinzhal"}])
