@@ -36,6 +36,13 @@ from .labels import (
     label_values,
     shortcut_problem,
 )
+from .ner import (
+    model_suggest,
+    model_train,
+    predictions_store,
+    train_if_due,
+    unreviewed,
+)
 from .projects import (
     NEEDS_A_MANAGER,
     PROJECT_FIELDS,
@@ -115,7 +122,10 @@ __all__ = [
     "managers_left",
     "member_remove",
     "member_set",
+    "model_suggest",
+    "model_train",
     "pending",
+    "predictions_store",
     "project_create",
     "project_update",
     "shortcut_problem",
@@ -135,5 +145,7 @@ __all__ = [
     "suggestions_accept",
     "suggestions_add",
     "suggestions_store",
+    "train_if_due",
+    "unreviewed",
     "with_decision_counts",
 ]

@@ -15,6 +15,7 @@ from annotator.services import (
     span_delete,
     suggestions_add,
 )
+from annotator.ner_models import NerModel
 from annotator.suggestions import RuleSet
 from tests.conftest import TRICKY_TEXT
 
@@ -74,6 +75,8 @@ def site(project, document, people, weapons):
     rules = RuleSet.objects.create(
         project=project, name="gazetteer", patterns=[{"label": "PERSON", "pattern": "Kim"}]
     )
+    # A trained model (its bytes are not read by the routes walked).
+    model = NerModel.objects.create(project=project, version=1, status="ready", data=b"-")
     objects = {
         "auth/group": Group.objects.get(),
         "auth/user": people["alice"],
@@ -104,4 +107,5 @@ def site(project, document, people, weapons):
         "free": (free, free + len("arrived")),
         "suggestion": suggestion,
         "rules": rules,
+        "model": model,
     }

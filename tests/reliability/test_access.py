@@ -183,6 +183,13 @@ EXPECT: dict[str, Row] = {
     "api/^projects/(?P<project_pk>[0-9]+)/rules/(?P<pk>[0-9]+)/apply/$": Row(
         "401       404      403   403   403     ok      ok", "POST"
     ),
+    # Models: reviewers and managers read them (their errors show gold); managers train
+    # them (POST on the list; refused here as nothing is reviewed) and run them.
+    "api/^projects/(?P<project_pk>[0-9]+)/models/$": API_REVIEWERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/models/(?P<pk>[0-9]+)/$": API_REVIEWERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/models/(?P<pk>[0-9]+)/suggest/$": Row(
+        "401       404      403   403   403     ok      ok", "POST"
+    ),
     "api/auth/token/": Row("405       405      405   405   405     405     405"),
     "api/schema/": ANYONE,
     "api/docs/": ANYONE,
@@ -301,6 +308,8 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             pk = s["suggestion"].pk
         elif "/rules/" in route:
             pk = s["rules"].pk
+        elif "/models/" in route:
+            pk = s["model"].pk
         values = {
             "project_id": project.pk,
             "project_pk": project.pk,
