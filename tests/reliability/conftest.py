@@ -8,6 +8,7 @@ from rest_framework.authtoken.models import Token
 
 from annotator.imports import Upload, import_later
 from annotator.models import DocumentStatus, Project, SpanEvent
+from annotator.ner_models import NerModel
 from annotator.services import (
     label_create,
     label_merge,
@@ -15,7 +16,6 @@ from annotator.services import (
     span_delete,
     suggestions_add,
 )
-from annotator.ner_models import NerModel
 from annotator.suggestions import RuleSet
 from tests.conftest import TRICKY_TEXT
 
