@@ -141,6 +141,11 @@ EXPECT: dict[str, Row] = {
     # Import: the page, and the page of an import running as a job (polled by htmx).
     "projects/<int:project_id>/import/": MANAGERS,
     "projects/<int:project_id>/import/jobs/<int:job_id>/": MANAGERS,
+    # Models: reviewers and managers read the page; managers train (nothing reviewed here:
+    # refused, back to the page) and run a model.
+    "projects/<int:project_id>/models/": REVIEWERS,
+    "projects/<int:project_id>/models/train/": Row(MANAGERS.expect, "POST"),
+    "projects/<int:project_id>/models/<int:model_id>/suggest/": Row(MANAGERS.expect, "POST"),
     # Export: the page and download (UI), the API's file and card. Annotators may export
     # their own layer only, and the default layer is "all".
     "projects/<int:project_id>/export/": MEMBERS,
@@ -321,6 +326,7 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             "member_id": s["member"].pk,
             "merge_id": s["merge"].pk,
             "job_id": s["job"].pk,
+            "model_id": s["model"].pk,
             "pk": pk,
             "username": "alice",
             "uidb64": "MQ",
