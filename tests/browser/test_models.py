@@ -1,6 +1,6 @@
 """End to end: a manager trains a model from the models page with the keyboard; the panel
 polls while a real worker trains it, then shows its figures, the learning curve and the
-errors linked to their review page, and stops polling."""
+confusion table, and stops polling; the manager then runs it over the corpus."""
 
 from playwright.sync_api import expect
 
