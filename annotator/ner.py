@@ -35,6 +35,9 @@ CONFIG: dict[str, Any] = {
     "window": 1,
     "hidden_width": 64,
     "iterations": 10,
+    # A first model learns from a handful of documents: ten passes over ten of them are
+    # too few updates to predict anything, so small sets get more passes (up to 100).
+    "min_updates": 200,
     "batch_size": 8,
     "dropout": 0.1,
     "seed": 0,
@@ -145,14 +148,25 @@ def train(
     optimizer = nlp.initialize(lambda: examples)
     shuffler = random.Random(config["seed"])
     losses_by_pass = []
-    for done in range(config["iterations"]):
+    passes = _passes(len(examples), config)
+    for done in range(passes):
         shuffler.shuffle(examples)
         losses: dict[str, float] = {}
         for batch in minibatch(examples, config["batch_size"]):
             nlp.update(batch, sgd=optimizer, losses=losses, drop=config["dropout"])
         losses_by_pass.append(float(losses.get("ner", 0.0)))
-        progress((done + 1) / config["iterations"])
+        progress((done + 1) / passes)
     return Trained(nlp.to_bytes(), config, time.monotonic() - began, losses_by_pass)
+
+
+MAX_PASSES = 100
+
+
+def _passes(examples: int, config: dict[str, Any]) -> int:
+    """``iterations`` passes, or more on a small set: enough for ``min_updates`` updates."""
+    batches = max(1, -(-examples // config["batch_size"]))
+    wanted = -(-config.get("min_updates", 0) // batches)
+    return max(config["iterations"], min(wanted, MAX_PASSES))
 
 
 def load(data: bytes, config: dict[str, Any]) -> Language:

@@ -45,8 +45,9 @@ def article(rng: random.Random, sentences: int = 4) -> tuple[str, list[tuple[int
 
 @pytest.fixture(autouse=True)
 def tiny_training(monkeypatch):
-    """Two passes, a narrow network: seconds, not minutes (quality is the bench's)."""
+    """Three passes, a narrow network: seconds, not minutes (quality is the bench's)."""
     monkeypatch.setitem(ner.CONFIG, "iterations", 3)
+    monkeypatch.setitem(ner.CONFIG, "min_updates", 0)
     monkeypatch.setitem(ner.CONFIG, "width", 32)
     monkeypatch.setitem(ner.CONFIG, "hidden_width", 32)
     monkeypatch.setitem(ner.CONFIG, "beam_width", 4)

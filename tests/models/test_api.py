@@ -182,3 +182,15 @@ def test_reviews_alone_are_the_training_data(project, people, client_for, worker
     project.reviews.all().delete()
     manager = client_for("manager")
     assert manager.post(f"/api/projects/{project.pk}/models/").status_code == 400
+
+
+def test_a_small_set_gets_passes_enough_for_its_updates():
+    """Ten documents in batches of 8 are 2 updates a pass: 100 passes make 200; a large set
+    keeps its ``iterations``; never more than 100 passes."""
+    from annotator import ner
+
+    config = {"iterations": 10, "min_updates": 200, "batch_size": 8}
+    assert ner._passes(10, config) == 100
+    assert ner._passes(160, config) == 10
+    assert ner._passes(1, config) == 100
+    assert ner._passes(40, {**config, "min_updates": 0}) == 10
