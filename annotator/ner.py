@@ -42,7 +42,6 @@ CONFIG: dict[str, Any] = {
     "dropout": 0.1,
     "seed": 0,
     "beam_width": 8,
-    "evaluation_every": 5,
 }
 
 # One document in this many (by a hash of its id) is held out for evaluation.

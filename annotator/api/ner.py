@@ -17,14 +17,17 @@ from ..permissions import REFUSED, Action, can_see_models, can_train
 from .parsers import JSONBodyParser
 from .views import ProjectScoped, _refused
 
+# What a model not (yet) measured shows: the contract's shape, every figure null.
+UNMEASURED = {"precision": None, "recall": None, "f1": None, "per_label": {}}
+
 
 class NerModelSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=ModelStatus.choices, read_only=True)
     metrics = serializers.JSONField(
         read_only=True,
-        allow_null=True,
         help_text='{"precision", "recall", "f1", "per_label": {label: {"precision", "recall", '
-        '"f1", "support"}}} on the evaluation slice; null before training or without one.',
+        '"f1", "support"}}} on the evaluation slice; every figure null before training or '
+        "without one.",
     )
     source = serializers.CharField(read_only=True)
     job = serializers.IntegerField(source="job_id", read_only=True, allow_null=True)
@@ -47,6 +50,12 @@ class NerModelSerializer(serializers.ModelSerializer):
             "config",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data["metrics"] is None:
+            data["metrics"] = dict(UNMEASURED)
+        return data
 
 
 class NerModelDetailSerializer(NerModelSerializer):

@@ -107,7 +107,7 @@ def test_a_failed_run_says_why(news, client_for, worker):
     assert job["status"] == "failed" and "no gold span" in job["error"]
     (model,) = models(manager, news)
     assert model["status"] == "failed" and model["error"] == job["error"]
-    assert model["metrics"] is None
+    assert model["metrics"] == {"precision": None, "recall": None, "f1": None, "per_label": {}}
     # A failed run does not block the next.
     assert manager.post(news.path).status_code == 202
 
