@@ -129,6 +129,7 @@ def _train(job: Job, model_id: int) -> dict[str, Any]:
         data=trained.data,
         config=trained.config,
         documents=len(training),
+        trained_on=training,
         evaluated=len(held_out),
         metrics=metrics,
         evaluation=evaluation,

@@ -33,6 +33,9 @@ class NerModel(models.Model):
     # those it was measured on.
     documents = models.PositiveIntegerField(default=0)
     evaluated = models.PositiveIntegerField(default=0)
+    # The ids of the documents it learnt from (what ``documents`` counts): the page and the
+    # detail show them; lists do not read them.
+    trained_on = models.JSONField(default=list, blank=True)
     # The project's reviewed documents when the run was queued: ``train_every`` counts
     # from there.
     reviewed = models.PositiveIntegerField(default=0)

@@ -66,8 +66,14 @@ class NerModelDetailSerializer(NerModelSerializer):
         'start, end, gold label, predicted label]]} ("" where there is no label).',
     )
 
+    trained_on = serializers.ListField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="The ids of the documents it learnt from.",
+    )
+
     class Meta(NerModelSerializer.Meta):
-        fields = [*NerModelSerializer.Meta.fields, "evaluation"]
+        fields = [*NerModelSerializer.Meta.fields, "trained_on", "evaluation"]
         read_only_fields = fields
 
 

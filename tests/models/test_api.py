@@ -48,6 +48,8 @@ def test_a_manager_trains_a_model_measured_on_the_held_out_slice(news, client_fo
     stored = NerModel.objects.get(pk=model["id"])
     assert 10_000 < len(bytes(stored.data)) < 10_000_000
     detail = manager.get(f"{news.path}{model['id']}/").json()
+    assert sorted(detail["trained_on"]) == sorted(d.pk for d in news.training)
+    assert "trained_on" not in model
     confusion = detail["evaluation"]["confusion"]
     assert sum(n for row in confusion.values() for n in row.values()) >= support
     held = {d.pk for d in news.held_out}
