@@ -28,6 +28,8 @@ class JobKind(models.TextChoices):
     IMPORT = "import", "Import"
     RULES = "rules", "Rules applied"
     PROPAGATION = "propagation", "Propagation"
+    TRAIN = "train", "Model trained"
+    SUGGEST = "suggest", "Model suggestions"
 
 
 class JobStatus(models.TextChoices):

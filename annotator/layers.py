@@ -12,6 +12,8 @@ page choose one of:
 - ``user:<username>``: one member's layer;
 - ``suggestions``: the project's suggestion layer (``annotator.suggestions``), every
   suggestion with its source, decided or not. No other layer holds a suggestion.
+- ``model:<version>``: the suggestions of one of the project's models (source
+  ``model:<version>``), decided or not: its predictions, to compare with gold.
 
 "Complete" (``status=complete``) means, per layer:
 
@@ -32,6 +34,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from .models import DocumentStatus, Project, Review, Status
+from .ner_models import MODEL_PREFIX, NerModel
 
 LAYER_CHOICES = ("all", "gold", "majority", "mine")
 Kind = Literal["all", "gold", "majority", "user", "suggestions"]
@@ -47,6 +50,7 @@ class Layer:
     name: str  # as asked for: "all", "mine", "user:alice"
     user_id: int | None = None
     username: str | None = None
+    source: str | None = None  # the suggestions of one source only (a model's)
 
     @property
     def needs_completion(self) -> bool:
@@ -63,6 +67,14 @@ def layer_parse(value: str, *, project: Project, user) -> Layer:
         if not getattr(user, "is_authenticated", False):
             raise UnknownLayer("'mine' needs a user: whose layer is it?")
         return Layer(kind="user", name="mine", user_id=user.pk, username=user.username)
+    if value.startswith(MODEL_PREFIX):
+        version = value.removeprefix(MODEL_PREFIX)
+        known = version.isdecimal() and (
+            NerModel.objects.filter(project=project, version=int(version)).exists()
+        )
+        if not known:
+            raise UnknownLayer(f"This project has no model {value!r}.")
+        return Layer(kind="suggestions", name=value, source=value)
     if value.startswith("user:"):
         username = value.removeprefix("user:")
         found = (
@@ -76,7 +88,8 @@ def layer_parse(value: str, *, project: Project, user) -> Layer:
             raise UnknownLayer(f"No member of this project is called {username!r}.")
         return Layer(kind="user", name=value, user_id=found, username=username)
     raise UnknownLayer(
-        f"Unknown layer {value!r}: use all, gold, majority, mine, user:<username> or suggestions."
+        f"Unknown layer {value!r}: use all, gold, majority, mine, user:<username>, "
+        "suggestions or model:<version>."
     )
 
 

@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import services
-from .models import Project, Role
+from .models import Project, QueueOrder, Role
 
 
 class ProjectForm(forms.ModelForm):
@@ -29,9 +29,53 @@ class ProjectForm(forms.ModelForm):
         },
     )
 
+    # Models (the models page trains and runs them). Left out of a form, they keep their
+    # value: a form that does not show them changes nothing of them.
+    train_every = forms.IntegerField(
+        label="Retrain after",
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        help_text="Train a new model after this many newly reviewed documents; its "
+        "suggestions follow. 0: never (train from the models page).",
+        error_messages={
+            "min_value": "Give 0 (never) or a number of documents, e.g. 20.",
+            "max_value": "At most 1,000,000 documents.",
+            "invalid": "Give a whole number of documents, e.g. 20.",
+        },
+    )
+    order = forms.ChoiceField(
+        label="Queue order",
+        choices=QueueOrder.choices,
+        required=False,
+        help_text="The order in which annotators are offered documents.",
+    )
+    random_fraction = forms.FloatField(
+        label="Random share",
+        min_value=0.0,
+        max_value=1.0,
+        required=False,
+        help_text="With the least-confident order, this share of the documents (0 to 1) is "
+        "offered at random, so that the model's evaluation stays unbiased.",
+        error_messages={
+            "min_value": "Give a share from 0 to 1, e.g. 0.1.",
+            "max_value": "Give a share from 0 to 1, e.g. 0.1.",
+            "invalid": "Give a share from 0 to 1, e.g. 0.1.",
+        },
+    )
+
     class Meta:
         model = Project
-        fields = ["name", "description", "guidelines", "allow_overlap", "annotators_per_document"]
+        fields = [
+            "name",
+            "description",
+            "guidelines",
+            "allow_overlap",
+            "annotators_per_document",
+            "train_every",
+            "order",
+            "random_fraction",
+        ]
         labels = {"allow_overlap": "Allow overlapping spans"}
         help_texts = {
             "description": "One or two sentences, shown on the project list.",
@@ -53,6 +97,21 @@ class ProjectForm(forms.ModelForm):
         if not name:
             raise ValidationError("Give the project a name.")
         return name
+
+    def _kept(self, name: str):
+        value = self.cleaned_data.get(name)
+        if value is None or value == "":
+            return getattr(self.instance, name)
+        return value
+
+    def clean_train_every(self) -> int:
+        return self._kept("train_every")
+
+    def clean_order(self) -> str:
+        return self._kept("order")
+
+    def clean_random_fraction(self) -> float:
+        return self._kept("random_fraction")
 
 
 class ColorInput(forms.TextInput):

@@ -51,6 +51,13 @@ class Propagate(models.TextChoices):
     PROJECT = "project", "In the whole project"
 
 
+class QueueOrder(models.TextChoices):
+    """The order in which ``document_next`` offers documents to annotators."""
+
+    SEQUENTIAL = "sequential", "In order"
+    UNCERTAINTY = "uncertainty", "Least confident first (the latest model's)"
+
+
 class Project(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -69,6 +76,21 @@ class Project(models.Model):
         default=Propagate.OFF,
         help_text="A new span suggests its label on the other occurrences of its text.",
     )
+    train_every = models.PositiveIntegerField(
+        default=0,
+        help_text="Train a new model after this many newly reviewed documents (0: never).",
+    )
+    order = models.CharField(
+        max_length=12,
+        choices=QueueOrder.choices,
+        default=QueueOrder.SEQUENTIAL,
+        help_text="The order in which annotators are offered documents.",
+    )
+    random_fraction = models.FloatField(
+        default=0.1,
+        help_text="With the uncertainty order, the share of documents offered at random, "
+        "so that the model's evaluation stays unbiased.",
+    )
     documents = models.ManyToManyField("corpus.Document", related_name="projects", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -85,6 +107,13 @@ class Project(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(propagate__in=Propagate.values), name="project_propagate_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(order__in=QueueOrder.values), name="project_order_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(random_fraction__gte=0) & Q(random_fraction__lte=1),
+                name="project_random_fraction_0_to_1",
             ),
         ]
 
@@ -708,6 +737,9 @@ class SpanEvent(models.Model):
 
 # Background jobs have their own module; imported here so that Django finds the models.
 from .jobs import Job, JobFile  # noqa: E402, F401
+
+# Models trained on the project's gold, and their confidence on each document.
+from .ner_models import DocumentConfidence, NerModel  # noqa: E402, F401
 
 # Suggestions and rule sets too (DESIGN.md, "Suggestions are not annotations").
 from .suggestions import RuleSet, Suggestion, SuggestionDecision  # noqa: E402, F401

@@ -155,6 +155,18 @@ def visible_suggestions(user) -> Q:
     return Q(project__in=Membership.objects.filter(user=user.pk).values("project"))
 
 
+def can_see_models(user, project: Project) -> bool:
+    """May the user see the project's models, their metrics and their errors? The errors
+    show gold spans: reviewers and managers, who read gold."""
+    return can(user, project, Action.REVIEW)
+
+
+def can_train(user, project: Project) -> bool:
+    """May the user train a model or run one over the corpus (work for the whole project,
+    on its worker): managers."""
+    return can(user, project, Action.MANAGE)
+
+
 def can_export_layer(user, project: Project, layer: str) -> bool:
     """Reviewers and managers export any layer; annotators only their own (``mine``)."""
     if layer == "mine":

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, manager_views, rule_views, suggestion_views, views
+from . import import_views, manager_views, model_views, rule_views, suggestion_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -169,5 +169,13 @@ urlpatterns = [
         "projects/<int:project_id>/rules/jobs/<int:job_id>/",
         rule_views.rule_job,
         name="rule_job",
+    ),
+    # Models trained on the project's gold (annotator/model_views.py).
+    path("projects/<int:project_id>/models/", model_views.models_page, name="models"),
+    path("projects/<int:project_id>/models/train/", model_views.model_train, name="model_train"),
+    path(
+        "projects/<int:project_id>/models/<int:model_id>/suggest/",
+        model_views.model_suggest,
+        name="model_suggest",
     ),
 ]

@@ -257,6 +257,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "annotator.models.Status",
         "JobStatusEnum": "annotator.jobs.JobStatus",
+        "ModelStatusEnum": "annotator.ner_models.ModelStatus",
     },
 }
 

@@ -5,6 +5,7 @@ in ``models.span_errors`` and are applied by ``services``. Anything that points 
 another row is looked up in the request's project only, never in ``.objects.all()``.
 """
 
+import math
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -16,7 +17,17 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from corpus.models import Document
 
 from .. import services
-from ..models import ORDER_MAX, Label, Membership, Project, Propagate, Role, Span, Status
+from ..models import (
+    ORDER_MAX,
+    Label,
+    Membership,
+    Project,
+    Propagate,
+    QueueOrder,
+    Role,
+    Span,
+    Status,
+)
 
 
 def _text(**kwargs) -> serializers.CharField:
@@ -63,6 +74,15 @@ class NewLabelSerializer(LabelSerializer):
         fields = ["name", "description", "color", "shortcut"]
 
 
+TRAIN_EVERY_MAX = 1_000_000
+
+
+def _fraction(value: float) -> float:
+    if not math.isfinite(value) or not 0 <= value <= 1:
+        raise serializers.ValidationError("Give a number from 0 to 1, e.g. 0.1.")
+    return value
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     """A project with its labels, the requesting user's role and a few counts.
 
@@ -85,12 +105,22 @@ class ProjectSerializer(serializers.ModelSerializer):
             "allow_overlap",
             "annotators_per_document",
             "propagate",
+            "train_every",
+            "order",
+            "random_fraction",
             "created_at",
             "role",
             "labels",
             "counts",
         ]
-        extra_kwargs = {"annotators_per_document": {"max_value": 1000}}
+        extra_kwargs = {
+            "annotators_per_document": {"max_value": 1000},
+            "train_every": {"max_value": TRAIN_EVERY_MAX},
+            "random_fraction": {"min_value": 0.0, "max_value": 1.0},
+        }
+
+    def validate_random_fraction(self, value: float) -> float:
+        return _fraction(value)
 
     def to_internal_value(self, data):
         labels = data.get("labels") if isinstance(data, dict) else None
@@ -125,11 +155,27 @@ class ProjectSettingsSerializer(serializers.ModelSerializer):
         },
     )
 
+    order = serializers.ChoiceField(
+        choices=QueueOrder.values,
+        error_messages={
+            "invalid_choice": "Unknown value {input!r}: use one of "
+            + ", ".join(QueueOrder.values)
+            + ".",
+        },
+    )
+
     class Meta:
         model = Project
         # The settings ``services.project_update`` changes: one list, asked by both.
         fields = services.PROJECT_FIELDS
-        extra_kwargs = {"annotators_per_document": {"max_value": 1000}}
+        extra_kwargs = {
+            "annotators_per_document": {"max_value": 1000},
+            "train_every": {"max_value": TRAIN_EVERY_MAX},
+            "random_fraction": {"min_value": 0.0, "max_value": 1.0},
+        }
+
+    def validate_random_fraction(self, value: float) -> float:
+        return _fraction(value)
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):

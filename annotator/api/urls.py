@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from .jobs import ImportView, JobViewSet
 from .review import ReviewedView
+from .ner import NerModelViewSet
 from .suggestions import (
     DocumentSuggestionsAcceptView,
     DocumentSuggestionsView,
@@ -45,6 +46,8 @@ router.register("jobs", JobViewSet, basename="job")
 imports = [re_path(rf"^{PROJECT}/imports/$", ImportView.as_view(), name="imports")]
 # Suggestions and rule sets (annotator/api/suggestions.py).
 router.register(f"{PROJECT}/rules", RuleSetViewSet, basename="rules")
+# Models trained on the project's gold (annotator/api/ner.py).
+router.register(f"{PROJECT}/models", NerModelViewSet, basename="models")
 DOCUMENT = rf"{PROJECT}/documents/(?P<document_pk>[0-9]+)"
 suggestions = [
     re_path(

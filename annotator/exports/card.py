@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from ..ner_models import MODEL_PREFIX, NerModel
 from .rules import Problem
 
 EXAMPLES_KEPT = 1000
@@ -203,6 +204,33 @@ def card(*, export, report: Report, tag_names: list[str] | None = None) -> dict[
             "note": unreviewed_note(report.unreviewed, report.documents)
             + (" status=complete exports the reviewed ones only." if report.unreviewed else ""),
         }
+    if options.layer.source is not None and options.layer.source.startswith(MODEL_PREFIX):
+        data["model"] = model_card(project, options.layer.source)
     if tag_names is not None:
         data["tag_names"] = tag_names
     return data
+
+
+def model_card(project, source: str) -> dict[str, Any] | None:
+    """The model whose suggestions an export holds: which version, learnt from how many
+    gold documents, measured how."""
+    version = int(source.removeprefix(MODEL_PREFIX))
+    model = (
+        NerModel.objects.filter(project=project, version=version)
+        .only("version", "status", "documents", "evaluated", "metrics", "config", "finished_at")
+        .first()
+    )
+    if model is None:
+        return None
+    return {
+        "version": model.version,
+        "source": model.source,
+        "status": model.status,
+        "trained_at": model.finished_at.isoformat() if model.finished_at else None,
+        "documents": model.documents,
+        "evaluated": model.evaluated,
+        "metrics": model.metrics,
+        "config": model.config,
+        "note": "Predictions of a spaCy pipeline trained on this project's reviewed gold, on "
+        "the documents not reviewed when it was run; every one, decided or not.",
+    }

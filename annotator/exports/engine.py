@@ -185,6 +185,8 @@ class Export:
         layer, options = self.options.layer, self.options
         if layer.kind == "suggestions":
             rows = Suggestion.objects.filter(project=self.project, document_id__in=ids)
+            if layer.source is not None:
+                rows = rows.filter(source=layer.source)
             rows = rows.order_by().values_list("document_id", "start", "end", "label_id", "source")
         else:
             rows = (

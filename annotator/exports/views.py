@@ -33,6 +33,7 @@ from rest_framework.views import APIView
 
 from ..layers import LAYER_CHOICES, review_counts
 from ..models import Project, Role
+from ..ner_models import ModelStatus, NerModel, model_source
 from ..permissions import REFUSED, Action, can, can_export_layer, project_or_404
 from .card import unreviewed_note
 from .engine import Export
@@ -72,7 +73,11 @@ class AnyAccept(BaseContentNegotiation):
 
 PARAMETERS = [
     OpenApiParameter("format", str, enum=FORMAT_CHOICES, description="Default jsonl."),
-    OpenApiParameter("layer", str, description="all, gold, majority, mine or user:<name>."),
+    OpenApiParameter(
+        "layer",
+        str,
+        description="all, gold, majority, mine, user:<name>, suggestions or model:<version>.",
+    ),
     OpenApiParameter("status", str, enum=STATUS_CHOICES, description="Default any."),
     OpenApiParameter("labels", str, description="A subset, comma-separated: WEAPONS,PERSON."),
     OpenApiParameter("split", str, description="train,dev,test fractions: 0.8,0.1,0.1."),
@@ -229,6 +234,13 @@ def _page(request, project, *, params, errors, status=200, **extra) -> HttpRespo
             for name in project.memberships.filter(role=Role.ANNOTATOR)
             .order_by("user__username")
             .values_list("user__username", flat=True)
+        ]
+        # A ready model's suggestions, to compare with gold (the card names the version).
+        layers += [
+            model_source(version)
+            for version in NerModel.objects.filter(project=project, status=ModelStatus.READY)
+            .order_by("-version")
+            .values_list("version", flat=True)
         ]
     given = params.getlist("labels") if hasattr(params, "getlist") else []
     chosen_labels = {name for value in given for name in value.split(",")} - {""}

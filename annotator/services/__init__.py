@@ -36,6 +36,13 @@ from .labels import (
     label_values,
     shortcut_problem,
 )
+from .ner import (
+    model_suggest,
+    model_train,
+    predictions_store,
+    train_if_due,
+    unreviewed,
+)
 from .projects import (
     NEEDS_A_MANAGER,
     PROJECT_FIELDS,
@@ -119,7 +126,10 @@ __all__ = [
     "managers_left",
     "member_remove",
     "member_set",
+    "model_suggest",
+    "model_train",
     "pending",
+    "predictions_store",
     "project_create",
     "project_update",
     "rule_set_create",
@@ -141,5 +151,7 @@ __all__ = [
     "suggestions_accept",
     "suggestions_add",
     "suggestions_store",
+    "train_if_due",
+    "unreviewed",
     "with_decision_counts",
 ]

@@ -1,13 +1,14 @@
 """Places on documents: the queue, assignment, complete and reopen (DESIGN.md, "Places
 on a document": only annotators take places, at every way of claiming one)."""
 
+import random
 import time
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -15,9 +16,11 @@ from corpus.models import Document
 
 from .. import sql
 from ..models import (
+    DocumentConfidence,
     DocumentStatus,
     Membership,
     Project,
+    QueueOrder,
     Span,
     Status,
 )
@@ -100,8 +103,8 @@ def document_next(*, project: Project, user) -> Document | None:
         project.documents.exclude(pk__in=mine)
         .annotate(claims=Coalesce(Subquery(claims), 0))
         .filter(claims__lt=project.annotators_per_document)
-        .order_by("-claims", "id")
     )
+    candidates = _in_queue_order(project, candidates)
     for _ in range(MAX_CLAIM_ATTEMPTS):
         with transaction.atomic():
             document = candidates.select_for_update(skip_locked=True, of=("self",)).first()
@@ -121,6 +124,26 @@ def document_next(*, project: Project, user) -> Document | None:
 
 
 MAX_CLAIM_ATTEMPTS = 20
+
+# The picks of the ``uncertainty`` order left to chance (``random_fraction`` of them).
+_chance = random.Random()
+
+
+def _in_queue_order(project: Project, candidates):
+    """Documents others have started come first, so that documents get finished; then, in
+    the ``uncertainty`` order, those the latest model was least sure of (documents it has
+    not read after them), except for ``random_fraction`` of the picks, made at random so
+    that what gets reviewed (and evaluated) is not only what the model finds hard."""
+    if project.order != QueueOrder.UNCERTAINTY:
+        return candidates.order_by("-claims", "id")
+    if _chance.random() < project.random_fraction:
+        return candidates.order_by("-claims", "?")
+    confidence = DocumentConfidence.objects.filter(project=project, document=OuterRef("pk")).values(
+        "confidence"
+    )[:1]
+    return candidates.annotate(confidence=Subquery(confidence)).order_by(
+        "-claims", F("confidence").asc(nulls_last=True), "id"
+    )
 
 
 def documents_assign(

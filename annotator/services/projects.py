@@ -28,6 +28,9 @@ PROJECT_FIELDS = [
     "allow_overlap",
     "annotators_per_document",
     "propagate",
+    "train_every",
+    "order",
+    "random_fraction",
 ]
 
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from corpus.models import Document
 
 from ..models import Comment, Project, Rejection, Review, Span
+from .ner import train_if_due
 from .spans import spans_create
 
 Key = tuple[int, int, int]  # (start, end, label_id), as ``curation.compare`` names them
@@ -74,11 +75,14 @@ def comments_import(*, project: Project, comments: Sequence[tuple[Document, obje
 
 
 def document_mark_reviewed(*, project: Project, document: Document, reviewer) -> Review:
-    """Mark the document's gold layer as curated."""
+    """Mark the document's gold layer as curated; a newly reviewed document may start a
+    model's training (the project's ``train_every``)."""
     with transaction.atomic():
-        review, _ = Review.objects.update_or_create(
+        review, created = Review.objects.update_or_create(
             project=project, document=document, defaults={"reviewer": reviewer}
         )
+        if created:
+            train_if_due(project=project, actor=reviewer)
     return review
 
 

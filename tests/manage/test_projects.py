@@ -115,3 +115,38 @@ def test_the_settings_page_runs_a_bounded_number_of_queries(
 ):
     with django_assert_max_num_queries(5):
         assert manager.get(reverse("project_settings", args=[project.pk])).status_code == 200
+
+
+def test_a_manager_sets_the_model_settings_on_the_settings_page(manager, project):
+    url = reverse("project_settings", args=[project.pk])
+    page = manager.get(url).content.decode()
+    assert 'name="train_every"' in page and 'name="order"' in page
+    assert '<label for="id_random_fraction">' in page
+    body = {**NEW, "train_every": "20", "order": "uncertainty", "random_fraction": "0.2"}
+    assert manager.post(url, body).status_code == 302
+    project.refresh_from_db()
+    assert (project.train_every, project.order, project.random_fraction) == (20, "uncertainty", 0.2)
+    # A form without them (an older page, a script) leaves them as they are.
+    assert manager.post(url, NEW).status_code == 302
+    project.refresh_from_db()
+    assert (project.train_every, project.order, project.random_fraction) == (20, "uncertainty", 0.2)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("train_every", "-1", "Give 0 (never) or a number of documents, e.g. 20."),
+        ("train_every", "ten", "Give a whole number of documents, e.g. 20."),
+        ("random_fraction", "1.5", "Give a share from 0 to 1, e.g. 0.1."),
+        ("random_fraction", "nan", "Give a share from 0 to 1, e.g. 0.1."),
+        ("order", "random", "Select a valid choice."),
+    ],
+)
+def test_bad_model_settings_are_refused_next_to_their_field(manager, project, field, value, words):
+    url = reverse("project_settings", args=[project.pk])
+    response = manager.post(url, {**NEW, field: value})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert words in page and f'id="id_{field}_error"' in page
+    project.refresh_from_db()
+    assert (project.train_every, project.order, project.random_fraction) == (0, "sequential", 0.1)

@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from annotator.imports import Upload, import_later
 from annotator.jobs import Job, JobKind
 from annotator.models import DocumentStatus, Project, SpanEvent
+from annotator.ner_models import NerModel
 from annotator.services import (
     label_create,
     label_merge,
@@ -79,6 +80,8 @@ def site(project, document, people, weapons):
     rules_job = Job.objects.create(
         project=project, kind=JobKind.RULES, created_by=people["manager"]
     )
+    # A trained model (its bytes are not read by the routes walked).
+    model = NerModel.objects.create(project=project, version=1, status="ready", data=b"-")
     objects = {
         "auth/group": Group.objects.get(),
         "auth/user": people["alice"],
@@ -110,4 +113,5 @@ def site(project, document, people, weapons):
         "suggestion": suggestion,
         "rules": rules,
         "rules_job": rules_job,
+        "model": model,
     }

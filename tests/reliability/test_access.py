@@ -146,6 +146,11 @@ EXPECT: dict[str, Row] = {
     "projects/<int:project_id>/rules/<int:rule_set_id>/apply/": Row(MANAGERS.expect, "POST"),
     "projects/<int:project_id>/rules/<int:rule_set_id>/delete/": Row(MANAGERS.expect, "POST"),
     "projects/<int:project_id>/rules/jobs/<int:job_id>/": MANAGERS,
+    # Models: reviewers and managers read the page; managers train (nothing reviewed here:
+    # refused, back to the page) and run a model.
+    "projects/<int:project_id>/models/": REVIEWERS,
+    "projects/<int:project_id>/models/train/": Row(MANAGERS.expect, "POST"),
+    "projects/<int:project_id>/models/<int:model_id>/suggest/": Row(MANAGERS.expect, "POST"),
     # Export: the page and download (UI), the API's file and card. Annotators may export
     # their own layer only, and the default layer is "all".
     "projects/<int:project_id>/export/": MEMBERS,
@@ -193,6 +198,13 @@ EXPECT: dict[str, Row] = {
         "401       404      403   403   403     405     405"
     ),
     "api/^projects/(?P<project_pk>[0-9]+)/rules/(?P<pk>[0-9]+)/apply/$": Row(
+        "401       404      403   403   403     ok      ok", "POST"
+    ),
+    # Models: reviewers and managers read them (their errors show gold); managers train
+    # them (POST on the list; refused here as nothing is reviewed) and run them.
+    "api/^projects/(?P<project_pk>[0-9]+)/models/$": API_REVIEWERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/models/(?P<pk>[0-9]+)/$": API_REVIEWERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/models/(?P<pk>[0-9]+)/suggest/$": Row(
         "401       404      403   403   403     ok      ok", "POST"
     ),
     "api/auth/token/": Row("405       405      405   405   405     405     405"),
@@ -313,6 +325,8 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             pk = s["suggestion"].pk
         elif "/rules/" in route:
             pk = s["rules"].pk
+        elif "/models/" in route:
+            pk = s["model"].pk
         values = {
             "project_id": project.pk,
             "project_pk": project.pk,
@@ -325,6 +339,7 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             "merge_id": s["merge"].pk,
             "job_id": s["rules_job" if "/rules/jobs/" in route else "job"].pk,
             "rule_set_id": s["rules"].pk,
+            "model_id": s["model"].pk,
             "pk": pk,
             "username": "alice",
             "uidb64": "MQ",
