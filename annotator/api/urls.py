@@ -6,8 +6,8 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from .jobs import ImportView, JobViewSet
-from .review import ReviewedView
 from .ner import NerModelViewSet
+from .review import ReviewedView
 from .suggestions import (
     DocumentSuggestionsAcceptView,
     DocumentSuggestionsView,
