@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from .jobs import ImportView, JobViewSet
+from .search import SearchView
 from .suggestions import (
     DocumentSuggestionsAcceptView,
     DocumentSuggestionsView,
@@ -71,11 +72,15 @@ suggestions = [
     ),
 ]
 
+# Search (annotator/api/search.py).
+search = [re_path(rf"^{PROJECT}/search/$", SearchView.as_view(), name="search")]
+
 urlpatterns = [
     path("", RootView.as_view(), name="root"),
     *router.urls,
     *imports,
     *suggestions,
+    *search,
     path("auth/token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(), name="docs"),

@@ -183,6 +183,8 @@ EXPECT: dict[str, Row] = {
     "api/^projects/(?P<project_pk>[0-9]+)/rules/(?P<pk>[0-9]+)/apply/$": Row(
         "401       404      403   403   403     ok      ok", "POST"
     ),
+    # Without a phrase or a label: a 400 naming q (tests/search checks the answers).
+    "api/^projects/(?P<project_pk>[0-9]+)/search/$": Row("401 404 400 400 400 400 400"),
     "api/auth/token/": Row("405       405      405   405   405     405     405"),
     "api/schema/": ANYONE,
     "api/docs/": ANYONE,

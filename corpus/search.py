@@ -1,0 +1,90 @@
+"""Phrase search over document texts, in the database (DESIGN.md: no search server).
+
+The index only narrows the documents worth reading; the exact places are found here, in
+Python, with one whole-word, case-insensitive pattern, so every database answers the same
+code-point offsets:
+
+- PostgreSQL: a trigram GIN index on the text (``pg_trgm``), asked with ``ILIKE``. A
+  trigram match is a superset of every case-insensitive occurrence, so a candidate is
+  never missed (a text-search ``tsvector`` would be: its parser reads ``kinzhal@x.com``
+  as one e-mail token, where a reader sees the word ``kinzhal``).
+- SQLite: an FTS5 table with the trigram tokenizer over the same text, kept by triggers
+  (``corpus/migrations/0004_search_index.py``), asked with ``MATCH``.
+
+A word shorter than three characters cannot be looked up by trigrams: such a word narrows
+nothing, and the documents are read (still correct, slower).
+"""
+
+import re
+from collections.abc import Iterator
+
+from django.db import connection
+from django.db.models import F, Lookup, QuerySet, Value
+from django.db.models.expressions import RawSQL
+
+# Longest phrase accepted, in characters.
+PHRASE_MAX = 200
+# A letter, digit or underscore, or a combining mark (which belongs to the letter before
+# it: ``café`` must not be found inside ``cafe\u0301s``).
+_WORDISH = r"\w\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+
+
+def phrase_words(q: str) -> list[str]:
+    """The words of a query: split on any whitespace (the phrase matches across a line
+    break or a no-break space as well as a space)."""
+    return q.split()
+
+
+def phrase_pattern(q: str) -> re.Pattern[str]:
+    """Whole-word, case-insensitive: no letter, digit or combining mark runs on before the
+    phrase's first word or after its last (when those ends are letters or digits)."""
+    words = phrase_words(q)
+    before = rf"(?<![{_WORDISH}])" if re.match(r"\w", words[0][0]) else ""
+    after = rf"(?![{_WORDISH}])" if re.match(r"\w", words[-1][-1]) else ""
+    body = r"\s+".join(re.escape(word) for word in words)
+    return re.compile(before + body + after, re.IGNORECASE)
+
+
+def find(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """The places of the phrase in ``text``: code-point offsets, half-open."""
+    for found in pattern.finditer(text):
+        yield found.start(), found.end()
+
+
+class ILike(Lookup):
+    """``lhs ILIKE rhs``: what PostgreSQL's trigram index answers (Django's ``icontains``
+    writes ``UPPER(…) LIKE UPPER(…)``, which that index does not serve)."""
+
+    lookup_name = "ilike"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+def _like_escaped(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def narrow(documents: QuerySet, q: str) -> QuerySet:
+    """The documents among ``documents`` that may hold the phrase: a superset of those
+    that do, found through the search index."""
+    words = phrase_words(q)
+    if connection.vendor == "postgresql":
+        # Words in order, anything between them: the phrase's whitespace may be any run.
+        pattern = "%" + "%".join(_like_escaped(word) for word in words) + "%"
+        return documents.filter(ILike(F("text"), Value(pattern)))
+    if connection.vendor == "sqlite":
+        looked_up = [word for word in words if len(word) >= 3]
+        if not looked_up:
+            return documents
+        match = " AND ".join('"' + word.replace('"', '""') + '"' for word in looked_up)
+        return documents.filter(
+            pk__in=RawSQL(
+                "SELECT rowid FROM corpus_document_fts WHERE corpus_document_fts MATCH %s",
+                [match],
+            )
+        )
+    return documents
