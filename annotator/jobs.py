@@ -28,6 +28,7 @@ class JobKind(models.TextChoices):
     IMPORT = "import", "Import"
     RULES = "rules", "Rules applied"
     PROPAGATION = "propagation", "Propagation"
+    SEARCH_TAG = "search_tag", "Search hits tagged"
 
 
 class JobStatus(models.TextChoices):

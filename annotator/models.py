@@ -709,5 +709,8 @@ class SpanEvent(models.Model):
 # Background jobs have their own module; imported here so that Django finds the models.
 from .jobs import Job, JobFile  # noqa: E402, F401
 
+# What a search's "tag every hit" stored, to undo it in one step.
+from .search_tags import SearchTag  # noqa: E402, F401
+
 # Suggestions and rule sets too (DESIGN.md, "Suggestions are not annotations").
 from .suggestions import RuleSet, Suggestion, SuggestionDecision  # noqa: E402, F401

@@ -26,6 +26,7 @@ from corpus.search import PHRASE_MAX, find, narrow, phrase_pattern, phrase_words
 
 from .models import DocumentStatus, Label, Membership, Project, Span, Status
 from .permissions import REFUSED, Action, can
+from .search_tags import SEARCH_PREFIX, SearchTag, TagInto
 from .suggestions import SOURCE_MAX, Suggestion
 
 CONTEXT = 40
@@ -329,3 +330,42 @@ class AnnotationHits:
 def hits(search: Search) -> PhraseHits | AnnotationHits:
     """The search's hits, to be counted and sliced (a page at a time)."""
     return PhraseHits(search) if search.q is not None else AnnotationHits(search)
+
+
+def search_tag_check(project: Project, user, data: Mapping[str, Any]) -> tuple[str, Label, str]:
+    """What a "tag every hit" asks, checked: the phrase, the label and where the spans go
+    (``ValidationError`` by field; ``PermissionDenied`` when the user may not write there)."""
+    into = data.get("as") or TagInto.SUGGESTIONS
+    action = Action.REVIEW if into == TagInto.GOLD else Action.ANNOTATE
+    if not can(user, project, action):
+        raise PermissionDenied(REFUSED[action])
+    errors: dict[str, list[str]] = {}
+    q = " ".join(phrase_words(data.get("q") or ""))
+    if not q:
+        errors["q"] = ["Give the phrase whose hits are tagged."]
+    elif not q.isprintable():
+        errors["q"] = ["May not contain control characters."]
+    elif into == TagInto.SUGGESTIONS and len(SEARCH_PREFIX + q) > SOURCE_MAX:
+        errors["q"] = [
+            f"At most {SOURCE_MAX - len(SEARCH_PREFIX)} characters when tagging suggestions "
+            f"(their source is {SEARCH_PREFIX}<phrase>)."
+        ]
+    key = str(data.get("label") or "")
+    labels = project.labels.all()
+    label = labels.filter(pk=int(key)) if key.isdecimal() else labels.filter(name__iexact=key)
+    label = label.first()
+    if label is None:
+        names = ", ".join(labels.values_list("name", flat=True))
+        errors["label"] = [f"Unknown label {key!r}: this project's labels are {names}."]
+    if errors:
+        raise ValidationError(errors)
+    return q, label, into
+
+
+def search_tag_of(project: Project, user, job_id: int):
+    """The user's own tag of the project started by job ``job_id``, or None."""
+    return (
+        SearchTag.objects.select_related("project", "user", "label", "job")
+        .filter(project=project, job=job_id, user=user.pk)
+        .first()
+    )

@@ -2,11 +2,17 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from corpus.search import PHRASE_MAX
+
 from ..models import Status
-from ..search import hits, search_parse
+from ..search import hits, search_parse, search_tag_check, search_tag_of
+from ..search_jobs import search_tag_later, search_tag_undo
+from ..search_tags import TagInto
 from .pagination import Pagination
 from .views import ProjectScoped, _refused
 
@@ -66,3 +72,52 @@ class SearchView(ProjectScoped, APIView):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(hits(search), request, view=self)
         return paginator.get_paginated_response(page)
+
+
+class SearchTagSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=PHRASE_MAX)
+    label = serializers.CharField(help_text="A label's name (or id).")
+    # ``as`` is a Python keyword: a field of that name is declared through the class body's
+    # namespace.
+    locals()["as"] = serializers.ChoiceField(choices=TagInto.values, default=TagInto.SUGGESTIONS)
+
+
+class SearchTagView(ProjectScoped, APIView):
+    """Tag every hit of a phrase with a label, as suggestions (source ``search:<q>``), in my
+    layer, or in gold (reviewers): a background job, undone in one step."""
+
+    @extend_schema(
+        request=SearchTagSerializer,
+        responses={202: inline_serializer("SearchTagJob", {"job": serializers.IntegerField()})},
+    )
+    def post(self, request, *args, **kwargs):
+        body = SearchTagSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            q, label, into = search_tag_check(self.project, request.user, body.validated_data)
+        except DjangoValidationError as error:
+            raise _refused(error) from None
+        job = search_tag_later(project=self.project, user=request.user, q=q, label=label, into=into)
+        return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)
+
+
+class SearchTagUndoView(ProjectScoped, APIView):
+    """Undo a search's tag (named by its job) in one step: ``{"removed", "kept"}``."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "SearchTagUndone",
+                {"removed": serializers.IntegerField(), "kept": serializers.IntegerField()},
+            )
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        tag = search_tag_of(self.project, request.user, self.kwargs["job_pk"])
+        if tag is None:
+            raise NotFound()
+        try:
+            return Response(search_tag_undo(tag=tag, user=request.user))
+        except DjangoValidationError as error:
+            raise _refused(error) from None

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from .jobs import ImportView, JobViewSet
-from .search import SearchView
+from .search import SearchTagUndoView, SearchTagView, SearchView
 from .suggestions import (
     DocumentSuggestionsAcceptView,
     DocumentSuggestionsView,
@@ -73,7 +73,15 @@ suggestions = [
 ]
 
 # Search (annotator/api/search.py).
-search = [re_path(rf"^{PROJECT}/search/$", SearchView.as_view(), name="search")]
+search = [
+    re_path(rf"^{PROJECT}/search/$", SearchView.as_view(), name="search"),
+    re_path(rf"^{PROJECT}/search/tag/$", SearchTagView.as_view(), name="search-tag"),
+    re_path(
+        rf"^{PROJECT}/search/tag/(?P<job_pk>[0-9]+)/undo/$",
+        SearchTagUndoView.as_view(),
+        name="search-tag-undo",
+    ),
+]
 
 urlpatterns = [
     path("", RootView.as_view(), name="root"),

@@ -185,6 +185,14 @@ EXPECT: dict[str, Row] = {
     ),
     # Without a phrase or a label: a 400 naming q (tests/search checks the answers).
     "api/^projects/(?P<project_pk>[0-9]+)/search/$": Row("401 404 400 400 400 400 400"),
+    # POST only; an empty body is a 400 naming q (tests/search/test_tag.py checks the rest).
+    "api/^projects/(?P<project_pk>[0-9]+)/search/tag/$": Row(
+        "401       404      400   400   400     400     400", "POST"
+    ),
+    # No such tag of theirs (the site has none): 404 for everyone signed in.
+    "api/^projects/(?P<project_pk>[0-9]+)/search/tag/(?P<job_pk>[0-9]+)/undo/$": Row(
+        "401       404      404   404   404     404     404", "POST"
+    ),
     "api/auth/token/": Row("405       405      405   405   405     405     405"),
     "api/schema/": ANYONE,
     "api/docs/": ANYONE,
@@ -314,6 +322,7 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             "member_id": s["member"].pk,
             "merge_id": s["merge"].pk,
             "job_id": s["job"].pk,
+            "job_pk": s["job"].pk,
             "pk": pk,
             "username": "alice",
             "uidb64": "MQ",
