@@ -74,7 +74,7 @@ def search_parse(project: Project, user, params: Mapping[str, str]) -> Search:
             errors["label"] = [
                 f"Unknown label {params['label']!r}: this project's labels are {names}."
             ]
-    layer, annotator = _layer(project, user, params.get("layer"), errors)
+    layer, annotator = parse_layer(project, user, params.get("layer"), errors)
     if params.get("annotator"):
         named = _member(project, params["annotator"], "annotator", errors)
         if annotator is not None and named is not None and named.pk != annotator.pk:
@@ -114,7 +114,9 @@ def search_parse(project: Project, user, params: Mapping[str, str]) -> Search:
     return search
 
 
-def _layer(project: Project, user, layer: str | None, errors: dict) -> tuple[str | None, Any]:
+def parse_layer(project: Project, user, layer: str | None, errors: dict) -> tuple[str | None, Any]:
+    """``mine``, ``gold``, ``suggestions`` or ``user:<name>``: the layer's kind and its
+    annotator (problems go into ``errors``)."""
     if not layer:
         return None, None
     if layer in {"mine", "gold", SUGGESTIONS}:

@@ -21,6 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from corpus.models import Document
 
 from . import curation, document_table, homes, patches, services, suggestion_panel
+from .consistency import report as consistency_report
 from .document_table import DocumentFilters
 from .history import EVENTS_PER_PAGE, document_history, history_rows
 from .models import (
@@ -855,7 +856,8 @@ def mark_reviewed(request, project: Project, document_id: int):
 @project_view(Action.REVIEW)
 def dashboard(request, project: Project):
     """Progress per analyst and per label, agreement, and the documents to review first."""
-    return render(request, "annotator/dashboard.html", {"project": project, **progress(project)})
+    context = {"project": project, **progress(project), **consistency_report(project)}
+    return render(request, "annotator/dashboard.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from corpus.search import PHRASE_MAX
 
+from ..consistency import conflicts, consistency_layer, with_documents
 from ..models import Status
 from ..search import hits, search_parse, search_tag_check, search_tag_of
 from ..search_jobs import search_tag_later, search_tag_undo
@@ -121,3 +122,43 @@ class SearchTagUndoView(ProjectScoped, APIView):
             return Response(search_tag_undo(tag=tag, user=request.user))
         except DjangoValidationError as error:
             raise _refused(error) from None
+
+
+class ConsistencyView(ProjectScoped, APIView):
+    """Texts the layer (``gold`` by default, ``mine``, ``user:<name>``) gives different
+    labels, most conflicting first, with the documents they stand in."""
+
+    pagination_class = Pagination
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("layer", str, description="`gold` (default), `mine`, `user:<name>`.")
+        ],
+        responses={
+            200: inline_serializer(
+                "Inconsistencies",
+                {
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": inline_serializer(
+                        "Inconsistency",
+                        {
+                            "text": serializers.CharField(),
+                            "labels": serializers.DictField(child=serializers.IntegerField()),
+                            "documents": serializers.ListField(child=serializers.IntegerField()),
+                        },
+                        many=True,
+                    ),
+                },
+            )
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        try:
+            spans = consistency_layer(self.project, request.user, request.query_params)
+        except DjangoValidationError as error:
+            raise _refused(error) from None
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(conflicts(spans), request, view=self)
+        return paginator.get_paginated_response(with_documents(spans, page))

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from .jobs import ImportView, JobViewSet
-from .search import SearchTagUndoView, SearchTagView, SearchView
+from .search import ConsistencyView, SearchTagUndoView, SearchTagView, SearchView
 from .suggestions import (
     DocumentSuggestionsAcceptView,
     DocumentSuggestionsView,
@@ -81,6 +81,7 @@ search = [
         SearchTagUndoView.as_view(),
         name="search-tag-undo",
     ),
+    re_path(rf"^{PROJECT}/consistency/$", ConsistencyView.as_view(), name="consistency"),
 ]
 
 urlpatterns = [

@@ -67,6 +67,18 @@ EXPECT: dict[str, Row] = {
     "projects/<int:project_id>/guidelines/": MEMBERS,
     "projects/<int:project_id>/dashboard/": REVIEWERS,
     "projects/<int:project_id>/labels.css": MEMBERS,
+    "projects/<int:project_id>/search/": MEMBERS,
+    # Tagging every hit (as suggestions, by default) is a member's; a tag's part of the
+    # page and its undo are its author's alone (the site has none: 404).
+    "projects/<int:project_id>/search/tag/": Row(
+        MEMBERS.expect, "POST", {"q": "artillery", "label": "WEAPONS"}
+    ),
+    "projects/<int:project_id>/search/tag/<int:job_id>/": Row(
+        "login     404      404   404   404     404     404"
+    ),
+    "projects/<int:project_id>/search/tag/<int:job_id>/undo/": Row(
+        "login     404      404   404   404     404     404", "POST"
+    ),
     "projects/<int:project_id>/next/": MEMBERS,
     "projects/<int:project_id>/assign/": Row(
         MANAGERS.expect, "POST", {"user": "bob", "document": ["{document}"]}
@@ -193,6 +205,7 @@ EXPECT: dict[str, Row] = {
     "api/^projects/(?P<project_pk>[0-9]+)/search/tag/(?P<job_pk>[0-9]+)/undo/$": Row(
         "401       404      404   404   404     404     404", "POST"
     ),
+    "api/^projects/(?P<project_pk>[0-9]+)/consistency/$": API_REVIEWERS,
     "api/auth/token/": Row("405       405      405   405   405     405     405"),
     "api/schema/": ANYONE,
     "api/docs/": ANYONE,
