@@ -44,4 +44,11 @@ def test_search_tag_every_hit_as_suggestions_then_undo_in_one_step(
     page.get_by_role("button", name="Undo this tag").click()
     expect(page.locator(".messages")).to_contain_text(f"Undone: {expected} suggestions removed.")
     assert not Suggestion.objects.filter(source="search:putin").exists()
+
+    # A hit opens the workspace with the hit selected.
+    hit = page.locator(".kwic a").nth(1)
+    words = hit.locator("mark").inner_text()
+    hit.click()
+    page.wait_for_selector("#article")
+    page.wait_for_function(f"() => String(window.getSelection()) === {words!r}")
     assert page.problems == []
