@@ -33,6 +33,8 @@ CONTEXT = 40
 SUGGESTIONS = "suggestions"
 # Candidate documents read from the database at a time while counting a phrase's hits.
 CHUNK = 200
+# Up to this many documents are named in a statement rather than found by a subquery.
+NAMED_DOCUMENTS = 2000
 FILTERS = ["q", "label", "layer", "annotator", "status", "disputed", "source"]
 
 
@@ -220,7 +222,11 @@ class PhraseHits:
     def candidates(self) -> QuerySet:
         documents = narrow(_documents(self.search), self.search.q)
         if self.search.spans_filtered:
-            documents = documents.filter(pk__in=annotations(self.search).values("document_id"))
+            # The documents with a selected span, already read: named when they are few
+            # (a subquery would run the span filters, disputes included, a second time).
+            annotated = self._annotated()
+            if len(annotated) <= NAMED_DOCUMENTS:
+                documents = documents.filter(pk__in=list(annotated))
         return documents
 
     def _annotated(self) -> dict[int, list[tuple[int, int]]]:
@@ -236,10 +242,12 @@ class PhraseHits:
         return self._places
 
     def places(self, document: int, text: str) -> list[tuple[int, int]]:
-        found = list(find(self.pattern, text))
         if not self.search.spans_filtered:
-            return found
-        spans = self._annotated().get(document, [])
+            return list(find(self.pattern, text))
+        spans = self._annotated().get(document)
+        if not spans:
+            return []
+        found = list(find(self.pattern, text))
         return [(s, e) for s, e in found if any(a < e and s < b for a, b in spans)]
 
     def counts(self) -> list[tuple[int, int]]:
