@@ -15,7 +15,6 @@ while the document count matches (``--rebuild`` starts again).
 """
 
 import argparse
-import io
 import random
 import statistics
 import time

@@ -4,10 +4,11 @@ The index only narrows the documents worth reading; the exact places are found h
 Python, with one whole-word, case-insensitive pattern, so every database answers the same
 code-point offsets:
 
-- PostgreSQL: a trigram GIN index on the text (``pg_trgm``), asked with ``ILIKE``. A
-  trigram match is a superset of every case-insensitive occurrence, so a candidate is
-  never missed (a text-search ``tsvector`` would be: its parser reads ``kinzhal@x.com``
-  as one e-mail token, where a reader sees the word ``kinzhal``).
+- PostgreSQL: a trigram GIN index on the text (``pg_trgm``), asked with ``~*`` (the
+  phrase's words in order). A trigram match is a superset of every case-insensitive
+  occurrence, so a candidate is never missed (a text-search ``tsvector`` would miss
+  some: its parser reads ``kinzhal@x.com`` as one e-mail token, where a reader sees the
+  word ``kinzhal``).
 - SQLite: an FTS5 table with the trigram tokenizer over the same text, kept by triggers
   (``corpus/migrations/0004_search_index.py``), asked with ``MATCH``.
 
@@ -51,21 +52,24 @@ def find(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
         yield found.start(), found.end()
 
 
-class ILike(Lookup):
-    """``lhs ILIKE rhs``: what PostgreSQL's trigram index answers (Django's ``icontains``
-    writes ``UPPER(…) LIKE UPPER(…)``, which that index does not serve)."""
+class IRegex(Lookup):
+    """``lhs ~* rhs``, PostgreSQL's case-insensitive match of a regular expression, which
+    its trigram index answers (Django's ``iregex`` is the same operator, but wants the
+    pattern as a field lookup on a model field; this takes any expression)."""
 
-    lookup_name = "ilike"
+    lookup_name = "search_iregex"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+        return f"{lhs} ~* {rhs}", [*lhs_params, *rhs_params]
 
 
-def _like_escaped(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _regex_escaped(word: str) -> str:
+    """A word as a literal in PostgreSQL's regular expressions: a backslash before any
+    character that is not a letter or digit is that character itself."""
+    return "".join(char if char.isalnum() else "\\" + char for char in word)
 
 
 def narrow(documents: QuerySet, q: str) -> QuerySet:
@@ -73,9 +77,11 @@ def narrow(documents: QuerySet, q: str) -> QuerySet:
     that do, found through the search index."""
     words = phrase_words(q)
     if connection.vendor == "postgresql":
-        # Words in order, anything between them: the phrase's whitespace may be any run.
-        pattern = "%" + "%".join(_like_escaped(word) for word in words) + "%"
-        return documents.filter(ILike(F("text"), Value(pattern)))
+        # Words in order, anything between them (the phrase's whitespace may be any run),
+        # as a regular expression: the trigram index serves it, and checking a text
+        # against it costs half what ``ILIKE`` does.
+        pattern = ".*".join(_regex_escaped(word) for word in words)
+        return documents.filter(IRegex(F("text"), Value(pattern)))
     if connection.vendor == "sqlite":
         looked_up = [word for word in words if len(word) >= 3]
         if not looked_up:
