@@ -7,6 +7,11 @@ urlpatterns = [
     path("projects/<int:project_id>/", views.project_detail, name="project"),
     path("projects/<int:project_id>/guidelines/", views.guidelines, name="guidelines"),
     path("projects/<int:project_id>/dashboard/", views.dashboard, name="dashboard"),
+    path(
+        "projects/<int:project_id>/dashboard/consistency/",
+        views.dashboard_consistency,
+        name="dashboard_consistency",
+    ),
     path("projects/<int:project_id>/assign/", views.assign, name="assign"),
     path("projects/<int:project_id>/search/", search_views.search, name="search"),
     path("projects/<int:project_id>/search/tag/", search_views.search_tag, name="search_tag"),

@@ -856,8 +856,15 @@ def mark_reviewed(request, project: Project, document_id: int):
 @project_view(Action.REVIEW)
 def dashboard(request, project: Project):
     """Progress per analyst and per label, agreement, and the documents to review first."""
-    context = {"project": project, **progress(project), **consistency_report(project)}
-    return render(request, "annotator/dashboard.html", context)
+    return render(request, "annotator/dashboard.html", {"project": project, **progress(project)})
+
+
+@require_GET
+@project_view(Action.REVIEW)
+def dashboard_consistency(request, project: Project):
+    """The dashboard's consistency report, loaded after the page: it reads every gold span."""
+    context = {"project": project, **consistency_report(project)}
+    return render(request, "annotator/dashboard.html#consistency", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -66,6 +66,7 @@ EXPECT: dict[str, Row] = {
     "projects/<int:project_id>/": MEMBERS,
     "projects/<int:project_id>/guidelines/": MEMBERS,
     "projects/<int:project_id>/dashboard/": REVIEWERS,
+    "projects/<int:project_id>/dashboard/consistency/": REVIEWERS,
     "projects/<int:project_id>/labels.css": MEMBERS,
     "projects/<int:project_id>/search/": MEMBERS,
     # Tagging every hit (as suggestions, by default) is a member's; a tag's part of the

@@ -90,3 +90,18 @@ def test_queries_do_not_grow(corpus, client_for, django_assert_max_num_queries, 
     client = client_for("reviewer")
     with django_assert_max_num_queries(5):  # token, project, the counts, the documents
         assert consistency(client, corpus).json()["count"] == 1
+
+
+def test_the_dashboard_loads_its_consistency_report(client, corpus, django_assert_max_num_queries):
+    client.force_login(corpus.people["reviewer"])
+    base = f"/projects/{corpus.project.pk}/dashboard/"
+    assert f'hx-get="{base}consistency/"' in client.get(base).content.decode()
+    with django_assert_max_num_queries(8):
+        part = client.get(f"{base}consistency/", headers={"HX-Request": "true"})
+    html = part.content.decode()
+    assert part.status_code == 200 and html.lstrip().startswith("<section")
+    assert "LOCATION 1" in html and "WEAPONS 1" in html and "kinzhal" in html
+    review = f"/projects/{corpus.project.pk}/documents/{corpus.documents[1].pk}/review/"
+    assert f'href="{review}"' in html
+    client.force_login(corpus.people["alice"])
+    assert client.get(f"{base}consistency/").status_code == 403
