@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 
 from corpus.models import Document
-from corpus.search import PHRASE_MAX, find, narrow, phrase_pattern, phrase_words
+from corpus.search import PHRASE_MAX, counted, find, narrow, phrase_pattern, phrase_words
 
 from .models import DocumentStatus, Label, Membership, Project, Span, Status
 from .permissions import REFUSED, Action, can
@@ -252,6 +252,10 @@ class PhraseHits:
 
     def counts(self) -> list[tuple[int, int]]:
         """(document id, hits in it) for every document with a hit, in document order."""
+        if self._counts is None and not self.search.spans_filtered:
+            in_database = counted(_documents(self.search), self.search.q)
+            if in_database is not None:
+                self._counts = list(in_database.order_by("pk"))
         if self._counts is None:
             self._annotated()
             rows = self.candidates().order_by("pk").values_list("pk", "text")

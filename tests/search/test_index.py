@@ -49,3 +49,26 @@ def test_whole_words_and_combining_marks():
     assert [m.span() for m in pattern.finditer("café cafe\u0301 cafés CAFÉ")] == [(0, 4), (17, 21)]
     # A phrase ending in punctuation needs no word boundary after it.
     assert phrase_pattern("U.S.").search("the U.S.-made shells")
+
+
+def test_the_databases_count_agrees_with_the_places_found_in_python(project):
+    from corpus.search import counted, find
+
+    texts = [
+        "Kinzhal\u00a0missiles, kinzhal\u2003MISSILES and Kinzhal-missiles.",
+        "superkinzhal missiles; Kinzhal missilesX; _Kinzhal missiles; Kinzhal\n\tmissiles",
+        "cafe\u0301 kinzhal missiles\u0301 — 👋🏽Kinzhal missiles👋🏽",
+    ]
+    documents = [Document.objects.create(title=f"T{n}", text=t) for n, t in enumerate(texts)]
+    project.documents.add(*documents)
+    in_python = {
+        d.pk: n
+        for d in documents
+        if (n := len(list(find(phrase_pattern("kinzhal missiles"), d.text))))
+    }
+    assert in_python == {documents[0].pk: 2, documents[1].pk: 1, documents[2].pk: 1}
+    in_database = counted(project.documents.all(), "kinzhal missiles")
+    if connection.vendor == "postgresql":
+        assert dict(in_database) == in_python
+    else:
+        assert in_database is None  # SQLite: the places are counted in Python
