@@ -229,6 +229,11 @@ class Span(models.Model):
         indexes = [
             models.Index(fields=["project", "document", "annotator", "gold"], name="span_layer"),
             models.Index(fields=["project", "label"], name="span_project_label"),
+            # One person's spans of a label (search, ``?layer=mine&label=``): 105,000 of
+            # 2,000,000 counted in 27 ms instead of 1 s (``bench/search.py``).
+            models.Index(
+                fields=["project", "annotator", "gold", "label"], name="span_annotator_label"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 
 from corpus.models import Document
-from corpus.search import PHRASE_MAX, counted, find, narrow, phrase_pattern, phrase_words
+from corpus.search import (
+    PHRASE_MAX,
+    counted,
+    find,
+    index_first,
+    narrow,
+    phrase_pattern,
+    phrase_words,
+)
 
 from .models import DocumentStatus, Label, Membership, Project, Span, Status
 from .permissions import REFUSED, Action, can
@@ -255,12 +263,15 @@ class PhraseHits:
         if self._counts is None and not self.search.spans_filtered:
             in_database = counted(_documents(self.search), self.search.q)
             if in_database is not None:
-                self._counts = list(in_database.order_by("pk"))
+                with index_first():
+                    self._counts = list(in_database.order_by("pk"))
         if self._counts is None:
             self._annotated()
             rows = self.candidates().order_by("pk").values_list("pk", "text")
             # One plain statement: PostgreSQL's server-side cursor (``iterator()``) plans
             # for the first rows and holds the result, ten times slower here.
+            with index_first():
+                rows = list(rows)
             self._counts = [(pk, n) for pk, text in rows if (n := len(self.places(pk, text)))]
         return self._counts
 
