@@ -388,7 +388,7 @@ def search_tag_check(project: Project, user, data: Mapping[str, Any]) -> tuple[s
 def search_tag_of(project: Project, user, job_id: int):
     """The user's own tag of the project started by job ``job_id``, or None."""
     return (
-        SearchTag.objects.select_related("project", "user", "label", "job")
+        SearchTag.objects.select_related("project", "user", "job")
         .filter(project=project, job=job_id, user=user.pk)
         .first()
     )

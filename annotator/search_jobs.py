@@ -30,7 +30,13 @@ def search_tag_later(*, project: Project, user, q: str, label: Label, into: str)
     with transaction.atomic():
         job = Job.objects.create(project=project, kind=JobKind.SEARCH_TAG, created_by=user)
         tag = SearchTag.objects.create(
-            project=project, job=job, user=user, q=q, label=label, into=into
+            project=project,
+            job=job,
+            user=user,
+            q=q,
+            label_pk=label.pk,
+            label_name=label.name,
+            into=into,
         )
     job.task_id = search_tag.enqueue(job.pk, tag.pk).id
     job.save(update_fields=["task_id"])
@@ -43,16 +49,17 @@ def search_tag(job_id: int, tag_id: int) -> dict[str, Any] | None:
 
 
 def _search_tag(job: Job, tag_id: int) -> dict[str, int]:
-    tag = SearchTag.objects.select_related("project", "user", "label").filter(pk=tag_id).first()
-    if tag is None:
+    tag = SearchTag.objects.select_related("project", "user").filter(pk=tag_id).first()
+    label = Label.objects.filter(project=tag.project_id, pk=tag.label_pk).first() if tag else None
+    if label is None:
         raise JobFailed("The label of this tag has been deleted since; nothing was stored.")
     hits = PhraseHits(Search(project=tag.project, user=tag.user, q=tag.q))
     found = hits.counts()
     job.advance(1, 10)  # reading the documents is the first tenth
     if tag.into == TagInto.SUGGESTIONS:
-        tagged, refused = _suggest(tag, hits)
+        tagged, refused = _suggest(tag, hits, label)
     else:
-        tagged, refused = _spans(tag, hits)
+        tagged, refused = _spans(tag, hits, label)
     return {
         "documents": len(found),
         "hits": sum(n for _, n in found),
@@ -61,11 +68,11 @@ def _search_tag(job: Job, tag_id: int) -> dict[str, int]:
     }
 
 
-def _suggest(tag: SearchTag, hits: PhraseHits) -> tuple[int, int]:
+def _suggest(tag: SearchTag, hits: PhraseHits, label: Label) -> tuple[int, int]:
     # The phrase in another case finds the same places: they are suggested once.
     already = set(
         Suggestion.objects.filter(
-            project=tag.project, source__iexact=tag.source, label=tag.label
+            project=tag.project, source__iexact=tag.source, label=label
         ).values_list("document_id", "start", "end")
     )
     rows, refused = [], 0
@@ -78,7 +85,7 @@ def _suggest(tag: SearchTag, hits: PhraseHits) -> tuple[int, int]:
                 Suggestion(
                     project=tag.project,
                     document_id=document,
-                    label=tag.label,
+                    label=label,
                     start=start,
                     end=end,
                     source=tag.source,
@@ -97,7 +104,7 @@ def _suggest(tag: SearchTag, hits: PhraseHits) -> tuple[int, int]:
     return len(stored), refused
 
 
-def _spans(tag: SearchTag, hits: PhraseHits) -> tuple[int, int]:
+def _spans(tag: SearchTag, hits: PhraseHits, label: Label) -> tuple[int, int]:
     """One batch of spans a document, all in one transaction."""
     gold = tag.into == TagInto.GOLD
     tagged = refused = 0
@@ -105,7 +112,7 @@ def _spans(tag: SearchTag, hits: PhraseHits) -> tuple[int, int]:
         events = []
         for document_id, places in hits.all():
             document = Document.objects.get(pk=document_id)
-            items = [{"start": s, "end": e, "label": tag.label} for s, e in places]
+            items = [{"start": s, "end": e, "label": label} for s, e in places]
             stored = _spans_create(tag, document, items, gold=gold)
             refused += len(items) - len(stored)
             if stored:

@@ -24,7 +24,10 @@ class SearchTag(models.Model):
     job = models.OneToOneField("annotator.Job", on_delete=models.CASCADE, related_name="search_tag")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     q = models.CharField(max_length=200)
-    label = models.ForeignKey("annotator.Label", on_delete=models.CASCADE, related_name="+")
+    # The label by id and name, not a foreign key: deleting a label asks nothing of the tags
+    # that used it (a tag still queued then fails, saying so; one done is undone as ever).
+    label_pk = models.BigIntegerField()
+    label_name = models.CharField(max_length=100)
     into = models.CharField(max_length=20, choices=TagInto.choices, default=TagInto.SUGGESTIONS)
     # Ids of the ``SpanEvent``s (mine, gold) or ``Suggestion``s it made.
     events = models.JSONField(default=list, blank=True)
@@ -36,7 +39,7 @@ class SearchTag(models.Model):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.q!r} as {self.label_id} into {self.into}"
+        return f"{self.q!r} as {self.label_name} into {self.into}"
 
     @property
     def source(self) -> str:

@@ -183,7 +183,15 @@ def timed(client: Client, url: str, rounds: int) -> tuple[float, float, int, int
 def tag_time(project: Project, user, q: str, label: Label, into: str) -> tuple[float, dict]:
     """Run a tag's job in this process (the worker's code path), then undo it."""
     job = Job.objects.create(project=project, kind=JobKind.SEARCH_TAG, created_by=user)
-    tag = SearchTag.objects.create(project=project, job=job, user=user, q=q, label=label, into=into)
+    tag = SearchTag.objects.create(
+        project=project,
+        job=job,
+        user=user,
+        q=q,
+        label_pk=label.pk,
+        label_name=label.name,
+        into=into,
+    )
     started = time.perf_counter()
     result = job_run(job.pk, lambda job: _search_tag(job, tag.pk))
     took = time.perf_counter() - started
