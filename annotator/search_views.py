@@ -50,7 +50,10 @@ def search(request, project):
         else:
             page = Paginator(hits(found), HITS_PER_PAGE).get_page(request.GET.get("page"))
             context.update(page=page, groups=_grouped(project, page.object_list))
-            context["taggable"] = found.q is not None and not found.spans_filtered
+            # The tag takes every hit of the phrase: offered when the page lists exactly those.
+            context["taggable"] = (
+                found.q is not None and not found.spans_filtered and found.status is None
+            )
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("tag", None)

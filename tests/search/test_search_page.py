@@ -94,3 +94,10 @@ def test_gold_tagging_is_refused_to_analysts(client, corpus):
         {"q": "kinzhal", "label": "PERSON", "as": "gold"},
     )
     assert answer.status_code == 403
+
+
+def test_tagging_is_offered_only_when_the_page_lists_every_hit_of_the_phrase(client, corpus):
+    client.force_login(corpus.people["reviewer"])
+    for query in ["?q=kinzhal&label=WEAPONS", "?q=kinzhal&status=new", "?label=WEAPONS"]:
+        assert 'id="tag-all"' not in page(client, corpus, query).content.decode(), query
+    assert 'id="tag-all"' in page(client, corpus, "?q=kinzhal").content.decode()
