@@ -30,6 +30,7 @@ class JobKind(models.TextChoices):
     PROPAGATION = "propagation", "Propagation"
     TRAIN = "train", "Model trained"
     SUGGEST = "suggest", "Model suggestions"
+    SEARCH_TAG = "search_tag", "Search hits tagged"
 
 
 class JobStatus(models.TextChoices):

@@ -258,6 +258,11 @@ class Span(models.Model):
         indexes = [
             models.Index(fields=["project", "document", "annotator", "gold"], name="span_layer"),
             models.Index(fields=["project", "label"], name="span_project_label"),
+            # One person's spans of a label (search, ``?layer=mine&label=``): 105,000 of
+            # 2,000,000 counted in 27 ms instead of 1 s (``bench/search.py``).
+            models.Index(
+                fields=["project", "annotator", "gold", "label"], name="span_annotator_label"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -740,6 +745,9 @@ from .jobs import Job, JobFile  # noqa: E402, F401
 
 # Models trained on the project's gold, and their confidence on each document.
 from .ner_models import DocumentConfidence, NerModel  # noqa: E402, F401
+
+# What a search's "tag every hit" stored, to undo it in one step.
+from .search_tags import SearchTag  # noqa: E402, F401
 
 # Suggestions and rule sets too (DESIGN.md, "Suggestions are not annotations").
 from .suggestions import RuleSet, Suggestion, SuggestionDecision  # noqa: E402, F401

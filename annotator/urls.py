@@ -1,13 +1,38 @@
 from django.urls import path
 
-from . import import_views, manager_views, model_views, rule_views, suggestion_views, views
+from . import (
+    import_views,
+    manager_views,
+    model_views,
+    rule_views,
+    search_views,
+    suggestion_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("projects/<int:project_id>/", views.project_detail, name="project"),
     path("projects/<int:project_id>/guidelines/", views.guidelines, name="guidelines"),
     path("projects/<int:project_id>/dashboard/", views.dashboard, name="dashboard"),
+    path(
+        "projects/<int:project_id>/dashboard/consistency/",
+        views.dashboard_consistency,
+        name="dashboard_consistency",
+    ),
     path("projects/<int:project_id>/assign/", views.assign, name="assign"),
+    path("projects/<int:project_id>/search/", search_views.search, name="search"),
+    path("projects/<int:project_id>/search/tag/", search_views.search_tag, name="search_tag"),
+    path(
+        "projects/<int:project_id>/search/tag/<int:job_id>/",
+        search_views.search_tag_job,
+        name="search_tag_job",
+    ),
+    path(
+        "projects/<int:project_id>/search/tag/<int:job_id>/undo/",
+        search_views.search_tag_undone,
+        name="search_tag_undo",
+    ),
     path("projects/<int:project_id>/labels.css", views.label_styles, name="label_styles"),
     path("projects/<int:project_id>/next/", views.next_document, name="next_document"),
     path(

@@ -21,6 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from corpus.models import Document
 
 from . import curation, document_table, homes, patches, services, suggestion_panel
+from .consistency import report as consistency_report
 from .document_table import DocumentFilters
 from .history import EVENTS_PER_PAGE, document_history, history_rows
 from .models import (
@@ -886,6 +887,14 @@ def dashboard(request, project: Project):
     sources = services.suggestion_stats(project)
     context = {"project": project, **progress(project), "sources": sorted(sources.items())}
     return render(request, "annotator/dashboard.html", context)
+
+
+@require_GET
+@project_view(Action.REVIEW)
+def dashboard_consistency(request, project: Project):
+    """The dashboard's consistency report, loaded after the page: it reads every gold span."""
+    context = {"project": project, **consistency_report(project)}
+    return render(request, "annotator/dashboard.html#consistency", context)
 
 
 @require_http_methods(["GET", "POST"])

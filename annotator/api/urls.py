@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 from .jobs import ImportView, JobViewSet
 from .ner import NerModelViewSet
 from .review import ReviewedView
+from .search import ConsistencyView, SearchTagUndoView, SearchTagView, SearchView
 from .suggestions import (
     DocumentSuggestionsAcceptView,
     DocumentSuggestionsView,
@@ -76,6 +77,17 @@ suggestions = [
 ]
 
 review = [re_path(rf"^{DOCUMENT}/reviewed/$", ReviewedView.as_view(), name="document-reviewed")]
+# Search (annotator/api/search.py).
+search = [
+    re_path(rf"^{PROJECT}/search/$", SearchView.as_view(), name="search"),
+    re_path(rf"^{PROJECT}/search/tag/$", SearchTagView.as_view(), name="search-tag"),
+    re_path(
+        rf"^{PROJECT}/search/tag/(?P<job_pk>[0-9]+)/undo/$",
+        SearchTagUndoView.as_view(),
+        name="search-tag-undo",
+    ),
+    re_path(rf"^{PROJECT}/consistency/$", ConsistencyView.as_view(), name="consistency"),
+]
 
 urlpatterns = [
     path("", RootView.as_view(), name="root"),
@@ -83,6 +95,7 @@ urlpatterns = [
     *imports,
     *suggestions,
     *review,
+    *search,
     path("auth/token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(), name="docs"),

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from annotator.api import urls as api
 from annotator.jobs import Job
-from annotator.models import DocumentStatus, Label, Membership, Project, Review, Span
+from annotator.models import DocumentStatus, Label, Membership, Project, Review, SearchTag, Span
 from annotator.ner_models import NerModel
 from annotator.suggestions import RuleSet, Suggestion, SuggestionDecision
 from corpus.models import Document
@@ -117,6 +117,24 @@ def queued_job(w) -> Job:
     return Job.objects.create(project=w.project, kind="import", created_by=w.people["manager"])
 
 
+def alices_tag(w) -> dict:
+    """A finished search tag of alice's that suggested one place: hers to undo."""
+    job = Job.objects.create(
+        project=w.project, kind="search_tag", status="done", created_by=w.people["alice"]
+    )
+    SearchTag.objects.create(
+        project=w.project,
+        job=job,
+        user=w.people["alice"],
+        q="artillery",
+        label_pk=w.spare.pk,
+        label_name=w.spare.name,
+        suggestions=[suggested(w).pk],
+    )
+    return {"project_pk": w.project.pk, "job_pk": job.pk}
+
+
+TAG = {"q": "artillery", "label": "SPARE"}
 NEW_SPAN = {"start": 0, "end": 2, "label": "PERSON"}
 #              anonymous outsider alice bob reviewer manager root
 EVERYONE = "       401      404    200   200   200     200   200"
@@ -211,6 +229,32 @@ CASES = [
     Case("models-list", "POST", "401 404 403 403 403 202 202", reviewed),
     Case("models-detail", "GET", "401 404 403 403 200 200 200", ready_model),
     Case("models-suggest", "POST", "401 404 403 403 403 202 202", ready_model),
+    Case("search", "GET", EVERYONE, project, query="q=artillery"),
+    Case("search", "GET", "401 404 403 403 200 200 200", project, query="layer=gold"),
+    Case(
+        "search-tag",
+        "POST",
+        "401 404 202 202 202 202 202",
+        project,
+        TAG,
+        note="the walk posts no body: 400",
+    ),
+    Case(
+        "search-tag",
+        "POST",
+        "401 404 403 403 202 202 202",
+        project,
+        {**TAG, "as": "gold"},
+        note="gold",
+    ),
+    Case(
+        "search-tag-undo",
+        "POST",
+        "401 404 200 404 404 404 404",
+        alices_tag,
+        note="the walk's job is no tag: 404",
+    ),
+    Case("consistency", "GET", "401 404 403 403 200 200 200", project),
     Case("schema", "GET", "200 200 200 200 200 200 200"),
     Case("docs", "GET", "200 200 200 200 200 200 200"),
     Case("root", "GET", "200 200 200 200 200 200 200"),

@@ -66,7 +66,20 @@ EXPECT: dict[str, Row] = {
     "projects/<int:project_id>/": MEMBERS,
     "projects/<int:project_id>/guidelines/": MEMBERS,
     "projects/<int:project_id>/dashboard/": REVIEWERS,
+    "projects/<int:project_id>/dashboard/consistency/": REVIEWERS,
     "projects/<int:project_id>/labels.css": MEMBERS,
+    "projects/<int:project_id>/search/": MEMBERS,
+    # Tagging every hit (as suggestions, by default) is a member's; a tag's part of the
+    # page and its undo are its author's alone (the site has none: 404).
+    "projects/<int:project_id>/search/tag/": Row(
+        MEMBERS.expect, "POST", {"q": "artillery", "label": "WEAPONS"}
+    ),
+    "projects/<int:project_id>/search/tag/<int:job_id>/": Row(
+        "login     404      404   404   404     404     404"
+    ),
+    "projects/<int:project_id>/search/tag/<int:job_id>/undo/": Row(
+        "login     404      404   404   404     404     404", "POST"
+    ),
     "projects/<int:project_id>/next/": MEMBERS,
     "projects/<int:project_id>/assign/": Row(
         MANAGERS.expect, "POST", {"user": "bob", "document": ["{document}"]}
@@ -207,6 +220,17 @@ EXPECT: dict[str, Row] = {
     "api/^projects/(?P<project_pk>[0-9]+)/models/(?P<pk>[0-9]+)/suggest/$": Row(
         "401       404      403   403   403     ok      ok", "POST"
     ),
+    # Without a phrase or a label: a 400 naming q (tests/search checks the answers).
+    "api/^projects/(?P<project_pk>[0-9]+)/search/$": Row("401 404 400 400 400 400 400"),
+    # POST only; an empty body is a 400 naming q (tests/search/test_tag.py checks the rest).
+    "api/^projects/(?P<project_pk>[0-9]+)/search/tag/$": Row(
+        "401       404      400   400   400     400     400", "POST"
+    ),
+    # No such tag of theirs (the site has none): 404 for everyone signed in.
+    "api/^projects/(?P<project_pk>[0-9]+)/search/tag/(?P<job_pk>[0-9]+)/undo/$": Row(
+        "401       404      404   404   404     404     404", "POST"
+    ),
+    "api/^projects/(?P<project_pk>[0-9]+)/consistency/$": API_REVIEWERS,
     "api/auth/token/": Row("405       405      405   405   405     405     405"),
     "api/schema/": ANYONE,
     "api/docs/": ANYONE,
@@ -340,6 +364,7 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             "job_id": s["rules_job" if "/rules/jobs/" in route else "job"].pk,
             "rule_set_id": s["rules"].pk,
             "model_id": s["model"].pk,
+            "job_pk": s["job"].pk,
             "pk": pk,
             "username": "alice",
             "uidb64": "MQ",

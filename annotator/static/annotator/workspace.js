@@ -534,3 +534,14 @@ suggestions.setup({
   post,
 });
 view.article.focus({ preventScroll: true });
+
+// A search hit opens the workspace at it (`?at=<start>-<end>`, code points): the hit is
+// selected and in view, ready for a label key.
+const hitAt = /^(\d+)-(\d+)$/.exec(new URLSearchParams(window.location.search).get("at") || "");
+if (hitAt) {
+  const [start, end] = [Number(hitAt[1]), Number(hitAt[2])];
+  if (start < end && end < view.u16At.length) {
+    select(view.u16At[start], view.u16At[end]);
+    cursor = { anchor: view.u16At[start], focus: view.u16At[end] };
+  }
+}

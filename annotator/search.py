@@ -1,0 +1,394 @@
+"""Search a project's documents and annotations (../shared/API.md, "Search").
+
+Two kinds of hits, both in code-point offsets with up to ``CONTEXT`` characters each side:
+
+- a phrase (``q``): every whole-word, case-insensitive occurrence in the texts, found in
+  the documents the search index narrows to (``corpus.search``); with span filters
+  (``label``, ``layer``, ``annotator``, ``source``, ``disputed``), only the occurrences
+  that overlap a span (or suggestion) those filters select;
+- no phrase, but span filters: the spans (or suggestions) themselves.
+
+What a user may search is what they may read (``permissions``): an annotator searches the
+texts, their own layer and the suggestion layer; other layers, gold and disputes are for
+reviewers and managers.
+"""
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, QuerySet
+
+from corpus.models import Document
+from corpus.search import (
+    PHRASE_MAX,
+    counted,
+    find,
+    index_first,
+    narrow,
+    phrase_pattern,
+    phrase_words,
+)
+
+from .models import DocumentStatus, Label, Membership, Project, Span, Status
+from .permissions import REFUSED, Action, can
+from .search_tags import SEARCH_PREFIX, SearchTag, TagInto
+from .suggestions import SOURCE_MAX, Suggestion
+
+CONTEXT = 40
+SUGGESTIONS = "suggestions"
+# Documents read at a time while tagging a phrase's hits.
+CHUNK = 200
+# Up to this many documents are named in a statement rather than found by a subquery.
+NAMED_DOCUMENTS = 2000
+FILTERS = ["q", "label", "layer", "annotator", "status", "disputed", "source"]
+
+
+@dataclass(frozen=True)
+class Search:
+    """A checked search: what to look for, and which annotations narrow it."""
+
+    project: Project
+    user: Any
+    q: str | None
+    label: Label | None = None
+    layer: str | None = None  # "mine", "gold", "suggestions", or None (every readable layer)
+    annotator: Any = None
+    status: str | None = None
+    disputed: bool = False
+    source: str | None = None
+
+    @property
+    def spans_filtered(self) -> bool:
+        return bool(self.label or self.layer or self.annotator or self.disputed or self.source)
+
+    @property
+    def suggestions(self) -> bool:
+        return self.layer == SUGGESTIONS
+
+
+def search_parse(project: Project, user, params: Mapping[str, str]) -> Search:
+    """Check a search's parameters: ``ValidationError`` (by field) for a bad value,
+    ``PermissionDenied`` for a layer the user may not read."""
+    errors: dict[str, list[str]] = {}
+    q = " ".join(phrase_words(params.get("q") or "")) or None
+    if q is not None and len(q) > PHRASE_MAX:
+        errors["q"] = [f"At most {PHRASE_MAX} characters."]
+    label = None
+    if params.get("label"):
+        label = project.labels.filter(name__iexact=params["label"]).first()
+        if label is None:
+            names = ", ".join(project.labels.values_list("name", flat=True))
+            errors["label"] = [
+                f"Unknown label {params['label']!r}: this project's labels are {names}."
+            ]
+    layer, annotator = parse_layer(project, user, params.get("layer"), errors)
+    if params.get("annotator"):
+        named = _member(project, params["annotator"], "annotator", errors)
+        if annotator is not None and named is not None and named.pk != annotator.pk:
+            errors["annotator"] = ["Names another layer than `layer`."]
+        annotator = annotator or named
+    status = params.get("status") or None
+    if status is not None and status not in Status.values:
+        errors["status"] = [f"Must be one of {', '.join(Status.values)}."]
+    disputed = params.get("disputed") or "0"
+    if disputed not in {"0", "1"}:
+        errors["disputed"] = ["Must be 1 (or 0)."]
+    source = params.get("source") or None
+    if source is not None and len(source) > SOURCE_MAX:
+        errors["source"] = [f"At most {SOURCE_MAX} characters."]
+    if layer == SUGGESTIONS and annotator is not None:
+        errors["annotator"] = ["Suggestions have no annotator."]
+    if layer in {SUGGESTIONS, "gold"} and disputed == "1":
+        errors["disputed"] = ["Disputes are between annotators' layers."]
+    if errors:
+        raise ValidationError(errors)
+    search = Search(
+        project=project,
+        user=user,
+        q=q,
+        label=label,
+        layer=layer,
+        annotator=annotator,
+        status=status,
+        disputed=disputed == "1",
+        source=source,
+    )
+    if q is None and not search.spans_filtered:
+        raise ValidationError({"q": ["Give a phrase (q), or a label or layer to list its spans."]})
+    others = annotator is not None and annotator.pk != user.pk
+    if (layer == "gold" or others or search.disputed) and not can(user, project, Action.REVIEW):
+        raise PermissionDenied(REFUSED[Action.REVIEW])
+    return search
+
+
+def parse_layer(project: Project, user, layer: str | None, errors: dict) -> tuple[str | None, Any]:
+    """``mine``, ``gold``, ``suggestions`` or ``user:<name>``: the layer's kind and its
+    annotator (problems go into ``errors``)."""
+    if not layer:
+        return None, None
+    if layer in {"mine", "gold", SUGGESTIONS}:
+        return layer, (user if layer == "mine" else None)
+    if layer.startswith("user:"):
+        return "user", _member(project, layer.removeprefix("user:"), "layer", errors)
+    errors["layer"] = ["Must be mine, gold, suggestions or user:<username>."]
+    return None, None
+
+
+def _member(project: Project, username: str, field: str, errors: dict):
+    """A member of the project (or a past one whose spans are still there), by username."""
+    users = get_user_model()._default_manager
+    user = users.filter(username=username).first()
+    if user is None or not (
+        Membership.objects.filter(project=project, user=user).exists()
+        or Span.objects.filter(project=project, annotator=user).exists()
+    ):
+        errors[field] = [f"{username!r} is not in this project."]
+        return None
+    return user
+
+
+def _documents(search: Search) -> QuerySet:
+    documents = Document.objects.filter(projects=search.project)
+    if search.status is not None:
+        mine = DocumentStatus.objects.filter(
+            project=search.project, user=search.user.pk, document=OuterRef("pk")
+        )
+        if search.status == Status.NEW:
+            documents = documents.exclude(Exists(mine.exclude(status=Status.NEW)))
+        else:
+            documents = documents.filter(Exists(mine.filter(status=search.status)))
+    return documents
+
+
+def annotations(search: Search) -> QuerySet:
+    """The spans (or suggestions) the search's filters select, among those the user may
+    read: an annotator reads their own layer (and the suggestions), reviewers every one."""
+    project = search.project
+    if search.suggestions:
+        rows = Suggestion.objects.filter(project=project)
+        if search.source:
+            rows = rows.filter(source=search.source)
+    else:
+        rows = Span.objects.filter(project=project)
+        if search.layer == "gold":
+            rows = rows.filter(gold=True)
+        elif search.annotator is not None:
+            rows = rows.filter(annotator=search.annotator, gold=False)
+        elif not can(search.user, project, Action.REVIEW):
+            rows = rows.filter(annotator=search.user, gold=False)
+        if search.source:
+            rows = rows.filter(source=search.source)
+        if search.disputed:
+            rows = rows.filter(gold=False).filter(Exists(_disagreeing()))
+    if search.label is not None:
+        rows = rows.filter(label=search.label)
+    if search.status is not None:
+        rows = rows.filter(document__in=_documents(search).values("pk"))
+    return rows
+
+
+def _disagreeing() -> QuerySet:
+    """Another annotator's span over the same text that differs in its extent or label."""
+    return (
+        Span.objects.filter(
+            project=OuterRef("project"),
+            document=OuterRef("document"),
+            gold=False,
+            start__lt=OuterRef("end"),
+            end__gt=OuterRef("start"),
+        )
+        .exclude(annotator=OuterRef("annotator"))
+        .exclude(start=OuterRef("start"), end=OuterRef("end"), label=OuterRef("label"))
+    )
+
+
+def hit(document: int, title: str, text: str, start: int, end: int) -> dict[str, Any]:
+    return {
+        "document": document,
+        "title": title,
+        "start": start,
+        "end": end,
+        "text": text[start:end],
+        "left": text[max(0, start - CONTEXT) : start],
+        "right": text[end : end + CONTEXT],
+    }
+
+
+class PhraseHits:
+    """A phrase's hits as a sequence the paginator slices: counting reads the candidate
+    documents once (one statement); a page reads its own documents again."""
+
+    def __init__(self, search: Search):
+        self.search = search
+        self.pattern = phrase_pattern(search.q)
+        self._counts: list[tuple[int, int]] | None = None
+        self._places: dict[int, list[tuple[int, int]]] | None = None
+
+    def candidates(self) -> QuerySet:
+        documents = narrow(_documents(self.search), self.search.q)
+        if self.search.spans_filtered:
+            # The documents with a selected span, already read: named when they are few
+            # (a subquery would run the span filters, disputes included, a second time).
+            annotated = self._annotated()
+            if len(annotated) <= NAMED_DOCUMENTS:
+                documents = documents.filter(pk__in=list(annotated))
+        return documents
+
+    def _annotated(self) -> dict[int, list[tuple[int, int]]]:
+        """With span filters: the (start, end) of the selected spans, by document."""
+        if self._places is None:
+            self._places = {}
+            if self.search.spans_filtered:
+                rows = annotations(self.search).filter(
+                    document__in=narrow(_documents(self.search), self.search.q).values("pk")
+                )
+                for document, start, end in rows.values_list("document_id", "start", "end"):
+                    self._places.setdefault(document, []).append((start, end))
+        return self._places
+
+    def places(self, document: int, text: str) -> list[tuple[int, int]]:
+        if not self.search.spans_filtered:
+            return list(find(self.pattern, text))
+        spans = self._annotated().get(document)
+        if not spans:
+            return []
+        found = list(find(self.pattern, text))
+        return [(s, e) for s, e in found if any(a < e and s < b for a, b in spans)]
+
+    def counts(self) -> list[tuple[int, int]]:
+        """(document id, hits in it) for every document with a hit, in document order."""
+        if self._counts is None and not self.search.spans_filtered:
+            in_database = counted(_documents(self.search), self.search.q)
+            if in_database is not None:
+                with index_first():
+                    self._counts = list(in_database.order_by("pk"))
+        if self._counts is None:
+            self._annotated()
+            rows = self.candidates().order_by("pk").values_list("pk", "text")
+            # One plain statement: PostgreSQL's server-side cursor (``iterator()``) plans
+            # for the first rows and holds the result, ten times slower here.
+            with index_first():
+                rows = list(rows)
+            self._counts = [(pk, n) for pk, text in rows if (n := len(self.places(pk, text)))]
+        return self._counts
+
+    def count(self) -> int:
+        return sum(n for _, n in self.counts())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        first, stop = window.start or 0, window.stop
+        wanted, seen = [], 0
+        for document, n in self.counts():
+            if seen + n > first and (stop is None or seen < stop):
+                wanted.append((document, seen))
+            seen += n
+        rows = Document.objects.filter(pk__in=[d for d, _ in wanted]).values_list(
+            "pk", "title", "text"
+        )
+        texts = {pk: (title, text) for pk, title, text in rows}
+        hits = []
+        for document, offset in wanted:
+            title, text = texts[document]
+            for index, (start, end) in enumerate(self.places(document, text), start=offset):
+                if index >= first and (stop is None or index < stop):
+                    hits.append(hit(document, title, text, start, end))
+        return hits
+
+    def all(self) -> Iterator[tuple[int, list[tuple[int, int]]]]:
+        """Every document with hits and their places, for tagging them (in chunks)."""
+        counted = self.counts()
+        for first in range(0, len(counted), CHUNK):
+            ids = [document for document, _ in counted[first : first + CHUNK]]
+            rows = Document.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "text")
+            for document, text in rows:
+                yield document, self.places(document, text)
+
+
+class AnnotationHits:
+    """Spans (or suggestions) as hits: counted and sliced by the database."""
+
+    def __init__(self, search: Search):
+        self.search = search
+        self.rows = annotations(search).order_by("document_id", "start", "end", "id")
+
+    def count(self) -> int:
+        return self.rows.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        if self.search.suggestions:
+            page = list(self.rows.select_related("label")[window])
+        else:
+            page = list(self.rows.select_related("label", "annotator")[window])
+        rows = Document.objects.filter(pk__in={row.document_id for row in page}).values_list(
+            "pk", "title", "text"
+        )
+        texts = {pk: (title, text) for pk, title, text in rows}
+        hits = []
+        for row in page:
+            title, text = texts[row.document_id]
+            found = hit(row.document_id, title, text, row.start, row.end)
+            found["id"] = row.pk
+            found["label"] = row.label.name
+            if self.search.suggestions:
+                found.update(annotator=None, layer=SUGGESTIONS, source=row.source)
+            else:
+                found.update(
+                    annotator=row.annotator.username,
+                    layer=row.layer,
+                    origin=row.source or None,
+                )
+            hits.append(found)
+        return hits
+
+
+def hits(search: Search) -> PhraseHits | AnnotationHits:
+    """The search's hits, to be counted and sliced (a page at a time)."""
+    return PhraseHits(search) if search.q is not None else AnnotationHits(search)
+
+
+def search_tag_check(project: Project, user, data: Mapping[str, Any]) -> tuple[str, Label, str]:
+    """What a "tag every hit" asks, checked: the phrase, the label and where the spans go
+    (``ValidationError`` by field; ``PermissionDenied`` when the user may not write there)."""
+    into = data.get("as") or TagInto.SUGGESTIONS
+    action = Action.REVIEW if into == TagInto.GOLD else Action.ANNOTATE
+    if not can(user, project, action):
+        raise PermissionDenied(REFUSED[action])
+    errors: dict[str, list[str]] = {}
+    q = " ".join(phrase_words(data.get("q") or ""))
+    if not q:
+        errors["q"] = ["Give the phrase whose hits are tagged."]
+    elif not q.isprintable():
+        errors["q"] = ["May not contain control characters."]
+    elif into == TagInto.SUGGESTIONS and len(SEARCH_PREFIX + q) > SOURCE_MAX:
+        errors["q"] = [
+            f"At most {SOURCE_MAX - len(SEARCH_PREFIX)} characters when tagging suggestions "
+            f"(their source is {SEARCH_PREFIX}<phrase>)."
+        ]
+    key = str(data.get("label") or "")
+    labels = project.labels.all()
+    label = labels.filter(pk=int(key)) if key.isdecimal() else labels.filter(name__iexact=key)
+    label = label.first()
+    if label is None:
+        names = ", ".join(labels.values_list("name", flat=True))
+        errors["label"] = [f"Unknown label {key!r}: this project's labels are {names}."]
+    if errors:
+        raise ValidationError(errors)
+    return q, label, into
+
+
+def search_tag_of(project: Project, user, job_id: int):
+    """The user's own tag of the project started by job ``job_id``, or None."""
+    return (
+        SearchTag.objects.select_related("project", "user", "job")
+        .filter(project=project, job=job_id, user=user.pk)
+        .first()
+    )
