@@ -31,14 +31,23 @@ class ProjectForm(forms.ModelForm):
 
     class Meta:
         model = Project
-        fields = ["name", "description", "guidelines", "allow_overlap", "annotators_per_document"]
-        labels = {"allow_overlap": "Allow overlapping spans"}
+        fields = [
+            "name",
+            "description",
+            "guidelines",
+            "allow_overlap",
+            "annotators_per_document",
+            "document_labels",
+        ]
+        labels = {"allow_overlap": "Allow overlapping spans", "document_labels": "Document labels"}
         help_texts = {
             "description": "One or two sentences, shown on the project list.",
             "guidelines": "Markdown: what to tag and how. Annotators open it with ? in the "
             "workspace.",
             "allow_overlap": "Let one annotator's spans nest or overlap. Formats that cannot "
             "hold overlaps (CoNLL, spaCy) say what they drop on export.",
+            "document_labels": "How many document labels (categories) one annotator may give "
+            "a document: with one, a new one replaces the old.",
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -87,6 +96,17 @@ class LabelForm(forms.Form):
         help_text="One key that applies the label in the workspace, e.g. 1 or w.",
         widget=forms.TextInput(attrs={"size": 2, "maxlength": 1, "autocomplete": "off"}),
     )
+    kind = forms.ChoiceField(
+        label="Tags",
+        choices=[("span", "Spans of text"), ("document", "Whole documents (a category)")],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="A document label is toggled above the article, not applied to a selection.",
+    )
+
+    def clean_kind(self) -> str | None:
+        # Not sent: the label keeps its kind (a new one is a span label).
+        return self.cleaned_data["kind"] or None
 
 
 class LabelDeleteForm(forms.Form):

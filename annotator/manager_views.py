@@ -96,13 +96,14 @@ def _labels_context(
     labels = list(project.labels.annotate(span_count=Count("spans")).order_by("order", "name"))
     rows = []
     for index, label in enumerate(labels):
-        targets = [other for other in labels if other.pk != label.pk]
+        targets = [other for other in labels if other.pk != label.pk and other.kind == label.kind]
         edit = LabelForm(
             initial={
                 "name": label.name,
                 "description": label.description,
                 "color": label.color,
                 "shortcut": label.shortcut,
+                "kind": label.kind,
             },
             prefix=f"label-{label.pk}",
         )
@@ -124,7 +125,8 @@ def _labels_context(
         )
     if add_form is None:
         add_form = LabelForm(
-            initial={"color": next_color(label.color for label in labels)}, prefix="new"
+            initial={"color": next_color(label.color for label in labels), "kind": "span"},
+            prefix="new",
         )
     merges = (
         LabelMerge.objects.filter(project=project, undone_at__isnull=True)

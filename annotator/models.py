@@ -51,6 +51,13 @@ class Propagate(models.TextChoices):
     PROJECT = "project", "In the whole project"
 
 
+class DocumentLabels(models.TextChoices):
+    """How many document labels one layer may give a document."""
+
+    SINGLE = "single", "One per document"
+    MULTI = "multi", "Any number per document"
+
+
 class Project(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -69,6 +76,12 @@ class Project(models.Model):
         default=Propagate.OFF,
         help_text="A new span suggests its label on the other occurrences of its text.",
     )
+    document_labels = models.CharField(
+        max_length=10,
+        choices=DocumentLabels.choices,
+        default=DocumentLabels.MULTI,
+        help_text="With single, a new document label replaces the layer's one.",
+    )
     documents = models.ManyToManyField("corpus.Document", related_name="projects", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -85,6 +98,10 @@ class Project(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(propagate__in=Propagate.values), name="project_propagate_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(document_labels__in=DocumentLabels.values),
+                name="project_document_labels_valid",
             ),
         ]
 
@@ -116,6 +133,13 @@ class LabelQuerySet(models.QuerySet):
         return 0 if last is None else min(last + 1, ORDER_MAX)
 
 
+class LabelKind(models.TextChoices):
+    """What a label tags: a stretch of text (a span) or the whole document (a category)."""
+
+    SPAN = "span", "Span"
+    DOCUMENT = "document", "Document"
+
+
 class Label(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="labels")
     name = models.CharField(
@@ -127,6 +151,12 @@ class Label(models.Model):
         max_length=1, blank=True, help_text="One key that applies the label in the workspace."
     )
     order = models.PositiveIntegerField(default=0)
+    kind = models.CharField(
+        max_length=10,
+        choices=LabelKind.choices,
+        default=LabelKind.SPAN,
+        help_text="A span label tags text; a document label tags the whole document.",
+    )
 
     objects = LabelQuerySet.as_manager()
 
@@ -141,6 +171,7 @@ class Label(models.Model):
                 condition=~Q(shortcut=""),
                 name="label_shortcut_unique_in_project",
             ),
+            models.CheckConstraint(condition=Q(kind__in=LabelKind.values), name="label_kind_valid"),
         ]
 
     def __str__(self) -> str:
@@ -150,6 +181,10 @@ class Label(models.Model):
         return (self.project.name, self.name)
 
     natural_key.dependencies = ["annotator.project"]
+
+    @property
+    def is_document_label(self) -> bool:
+        return self.kind == LabelKind.DOCUMENT
 
 
 class Membership(models.Model):
@@ -314,6 +349,11 @@ def _extent_errors(
         errors["end"] = ["Must be a whole number (a Unicode code point offset)."]
     if label is None or label.project_id != project_id:
         errors["label"] = ["Unknown label: it is not one of this project's labels."]
+    elif label.kind == LabelKind.DOCUMENT:
+        errors["label"] = [
+            f"{label.name} is a document label: it tags the whole document (categories), "
+            "not a span."
+        ]
     if "start" in errors or "end" in errors:
         return errors
 
@@ -711,3 +751,6 @@ from .jobs import Job, JobFile  # noqa: E402, F401
 
 # Suggestions and rule sets too (DESIGN.md, "Suggestions are not annotations").
 from .suggestions import RuleSet, Suggestion, SuggestionDecision  # noqa: E402, F401
+
+# Document labels given to documents (API.md, "Document labels").
+from .categories import Category, CategoryEvent  # noqa: E402, F401

@@ -16,7 +16,18 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from corpus.models import Document
 
 from .. import services
-from ..models import ORDER_MAX, Label, Membership, Project, Propagate, Role, Span, Status
+from ..models import (
+    ORDER_MAX,
+    DocumentLabels,
+    Label,
+    LabelKind,
+    Membership,
+    Project,
+    Propagate,
+    Role,
+    Span,
+    Status,
+)
 
 
 def _text(**kwargs) -> serializers.CharField:
@@ -44,10 +55,16 @@ class LabelSerializer(serializers.ModelSerializer):
     )
     shortcut = _text(required=False, allow_null=True)
     order = serializers.IntegerField(required=False, min_value=0, max_value=ORDER_MAX)
+    kind = serializers.ChoiceField(
+        choices=LabelKind.values,
+        required=False,
+        help_text="span (default): it tags text; document: it tags whole documents.",
+        error_messages={"invalid_choice": "Unknown kind {input!r}: use span or document."},
+    )
 
     class Meta:
         model = Label
-        fields = ["id", "name", "description", "color", "shortcut", "order"]
+        fields = ["id", "name", "description", "color", "shortcut", "order", "kind"]
 
     def to_internal_value(self, data) -> dict[str, Any]:
         values = super().to_internal_value(data)
@@ -60,7 +77,7 @@ class NewLabelSerializer(LabelSerializer):
     ``services.label_create``)."""
 
     class Meta(LabelSerializer.Meta):
-        fields = ["name", "description", "color", "shortcut"]
+        fields = ["name", "description", "color", "shortcut", "kind"]
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -85,6 +102,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "allow_overlap",
             "annotators_per_document",
             "propagate",
+            "document_labels",
             "created_at",
             "role",
             "labels",
@@ -123,6 +141,11 @@ class ProjectSettingsSerializer(serializers.ModelSerializer):
             + ", ".join(Propagate.values)
             + ".",
         },
+    )
+
+    document_labels = serializers.ChoiceField(
+        choices=DocumentLabels.values,
+        error_messages={"invalid_choice": "Unknown value {input!r}: use single or multi."},
     )
 
     class Meta:

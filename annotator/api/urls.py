@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
+from .categories import CategoryViewSet, DocumentCategoryViewSet
 from .jobs import ImportView, JobViewSet
 from .suggestions import (
     DocumentSuggestionsAcceptView,
@@ -39,6 +40,13 @@ router.register(
     rf"{PROJECT}/documents/(?P<document_pk>[0-9]+)/spans", DocumentSpanViewSet, basename="spans"
 )
 router.register("spans", SpanViewSet, basename="span")
+# Document labels given to documents (annotator/api/categories.py).
+router.register(
+    rf"{PROJECT}/documents/(?P<document_pk>[0-9]+)/categories",
+    DocumentCategoryViewSet,
+    basename="categories",
+)
+router.register("categories", CategoryViewSet, basename="category")
 # Background jobs, and files imported as one (annotator/api/jobs.py).
 router.register("jobs", JobViewSet, basename="job")
 imports = [re_path(rf"^{PROJECT}/imports/$", ImportView.as_view(), name="imports")]

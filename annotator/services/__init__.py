@@ -15,6 +15,7 @@ from .assignment import (
     documents_unassign,
     status_claim,
 )
+from .categories import category_add, category_delete, category_errors, category_unreplace
 from .documents import documents_import
 from .labels import (
     COLOR_SHAPE,
@@ -87,6 +88,10 @@ __all__ = [
     "BatchErrors",
     "LabelInUse",
     "bulk_insert",
+    "category_add",
+    "category_delete",
+    "category_errors",
+    "category_unreplace",
     "comment_add",
     "document_complete",
     "document_mark_reviewed",

@@ -28,6 +28,7 @@ PROJECT_FIELDS = [
     "allow_overlap",
     "annotators_per_document",
     "propagate",
+    "document_labels",
 ]
 
 
