@@ -746,11 +746,9 @@ class SpanEvent(models.Model):
         return [self.span_id]
 
 
-# Background jobs have their own module; imported here so that Django finds the models.
-from .jobs import Job, JobFile  # noqa: E402, F401
-
-# Suggestions and rule sets too (DESIGN.md, "Suggestions are not annotations").
-from .suggestions import RuleSet, Suggestion, SuggestionDecision  # noqa: E402, F401
-
-# Document labels given to documents (API.md, "Document labels").
+# Models with modules of their own, imported here so that Django finds them: document
+# labels given to documents (API.md, "Document labels"), background jobs, suggestions and
+# rule sets (DESIGN.md, "Suggestions are not annotations").
 from .categories import Category, CategoryEvent  # noqa: E402, F401
+from .jobs import Job, JobFile  # noqa: E402, F401
+from .suggestions import RuleSet, Suggestion, SuggestionDecision  # noqa: E402, F401
