@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import services
-from .models import Project, Role
+from .models import DocumentLabels, Project, Role
 
 
 class ProjectForm(forms.ModelForm):
@@ -29,6 +29,15 @@ class ProjectForm(forms.ModelForm):
         },
     )
 
+    # Not required: a form that does not send it leaves the setting as it is.
+    document_labels = forms.ChoiceField(
+        label="Document labels",
+        choices=DocumentLabels.choices,
+        required=False,
+        help_text="How many document labels (categories) one annotator may give a document: "
+        "with one, a new one replaces the old.",
+    )
+
     class Meta:
         model = Project
         fields = [
@@ -39,15 +48,13 @@ class ProjectForm(forms.ModelForm):
             "annotators_per_document",
             "document_labels",
         ]
-        labels = {"allow_overlap": "Allow overlapping spans", "document_labels": "Document labels"}
+        labels = {"allow_overlap": "Allow overlapping spans"}
         help_texts = {
             "description": "One or two sentences, shown on the project list.",
             "guidelines": "Markdown: what to tag and how. Annotators open it with ? in the "
             "workspace.",
             "allow_overlap": "Let one annotator's spans nest or overlap. Formats that cannot "
             "hold overlaps (CoNLL, spaCy) say what they drop on export.",
-            "document_labels": "How many document labels (categories) one annotator may give "
-            "a document: with one, a new one replaces the old.",
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -56,6 +63,13 @@ class ProjectForm(forms.ModelForm):
         error_messages = {
             "name": {"required": "Give the project a name."},
         }
+
+    def clean_document_labels(self) -> str:
+        return (
+            self.cleaned_data["document_labels"]
+            or self.instance.document_labels
+            or DocumentLabels.MULTI
+        )
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -22,6 +22,11 @@ urlpatterns = [
     ),
     path("projects/<int:project_id>/documents/<int:document_id>/undo/", views.undo, name="undo"),
     path(
+        "projects/<int:project_id>/documents/<int:document_id>/categories/",
+        views.category_toggle,
+        name="category_toggle",
+    ),
+    path(
         "projects/<int:project_id>/documents/<int:document_id>/complete/",
         views.complete,
         name="complete",

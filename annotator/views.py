@@ -20,12 +20,14 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from corpus.models import Document
 
-from . import curation, document_table, homes, patches, services, suggestion_panel
+from . import category_bar, curation, document_table, homes, patches, services, suggestion_panel
+from .categories import Category
 from .document_table import DocumentFilters
 from .history import EVENTS_PER_PAGE, document_history, history_rows
 from .models import (
     Comment,
     Label,
+    LabelKind,
     Membership,
     Project,
     Review,
@@ -270,6 +272,7 @@ def _workspace(request, project: Project, document: Document, *, gold: bool = Fa
     context = _annotation(
         request, project, document, gold=gold, names={label.pk: label.name for label in labels}
     )
+    context |= category_bar.bar(request, project, document, labels, gold=gold)
     # From the project–document links alone, by their (project, document) index: through
     # the documents table, SQLite sorted the whole project (10,000 documents: 3.8 → 0.9 ms).
     links = Project.documents.through.objects.filter(project=project)
@@ -282,7 +285,7 @@ def _workspace(request, project: Project, document: Document, *, gold: bool = Fa
         **context,
         **_comments(request, project, document, gold=gold),
         **suggestion_panel.panel(request, project, document, gold=gold),
-        "labels": labels,
+        "labels": [label for label in labels if label.kind != LabelKind.DOCUMENT],
         "span_url": f"{span_url}?layer=gold" if gold else span_url,
         "page_name": "review" if gold else "workspace",
         "previous_id": neighbours.filter(document_id__lt=document.pk)
@@ -664,6 +667,10 @@ def undo(request, project: Project, document_id: int):
         return _refuse(request, project, document, _message(error), gold=gold)
     if undone is None:
         return _refuse(request, project, document, "Nothing to undo.", gold=gold)
+    if undone.categories:
+        return _categories_changed(
+            request, project, document, gold=gold, notice=undone.notice, can_undo=undone.more
+        )
     return _patched(
         request,
         project,
@@ -673,6 +680,69 @@ def undo(request, project: Project, document_id: int):
         notice=undone.notice,
         can_undo=undone.more,
     )
+
+
+@require_POST
+@project_view(Action.ANNOTATE)
+def category_toggle(request, project: Project, document_id: int):
+    """Give the document a document label in the layer (the user's own, or gold with
+    ``?layer=gold``), or take it back when the layer has it."""
+    document = document_or_404(project, document_id)
+    gold = _gold(request, project)
+    labels = services.labels_of(project)
+    label = next((one for one in labels if one.pk == _int(request.POST.get("label"))), None)
+    layer = Category.objects.filter(project=project, document=document, label=label)
+    category = (layer.gold() if gold else layer.by(request.user)).select_related("label").first()
+    try:
+        if category is not None:
+            services.category_delete(category=category, actor=request.user)
+            notice = f"Document label {category.label.name} removed."
+        else:
+            services.category_add(
+                project=project, document=document, annotator=request.user, label=label, gold=gold
+            )
+            notice = f"Document label {label.name} given."
+    except ValidationError as error:
+        return _categories_changed(
+            request,
+            project,
+            document,
+            gold=gold,
+            labels=labels,
+            refused=_message(error),
+            status=422,
+        )
+    return _categories_changed(
+        request, project, document, gold=gold, labels=labels, notice=notice, can_undo=True
+    )
+
+
+def _categories_changed(
+    request,
+    project: Project,
+    document: Document,
+    *,
+    gold: bool,
+    labels: list[Label] | None = None,
+    status: int = 200,
+    **known,
+):
+    """After a change to the document labels: the bar, with the status line and the
+    document's actions out of band; without htmx, a redirect back to the page."""
+    if not request.htmx:
+        if known.get("refused"):
+            messages.error(request, known["refused"])
+        elif known.get("notice"):
+            messages.success(request, known["notice"])
+        return redirect(
+            "review" if gold else "workspace", project_id=project.pk, document_id=document.pk
+        )
+    if labels is None:
+        labels = services.labels_of(project)
+    context = _actions(request, project, document, gold=gold, **known)
+    context |= category_bar.bar(request, project, document, labels, gold=gold)
+    response = render(request, "annotator/workspace.html#category-answer", context, status=status)
+    return reswap(retarget(response, "#categories"), "outerHTML")
 
 
 @require_POST

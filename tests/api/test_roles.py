@@ -12,8 +12,9 @@ import pytest
 from django.urls import reverse
 
 from annotator.api import urls as api
+from annotator.categories import Category
 from annotator.jobs import Job
-from annotator.models import DocumentStatus, Label, Membership, Project, Span
+from annotator.models import DocumentStatus, Label, LabelKind, Membership, Project, Span
 from annotator.suggestions import RuleSet, Suggestion, SuggestionDecision
 from corpus.models import Document
 from tests.api.conftest import ROLES
@@ -65,6 +66,27 @@ def alice_span(w) -> dict:
 
 def gold_span(w) -> dict:
     return {"pk": w.spans["gold"].pk}
+
+
+def topic(w) -> Label:
+    """A document label of the project (made on first use)."""
+    label, _ = Label.objects.get_or_create(
+        project=w.project, name="TOPIC", defaults={"kind": LabelKind.DOCUMENT, "order": 30}
+    )
+    return label
+
+
+def categories(w) -> dict:
+    topic(w)
+    return spans(w)
+
+
+def alice_category(w) -> dict:
+    """Alice's category TOPIC on the document."""
+    category, _ = Category.objects.get_or_create(
+        project=w.project, document=w.document, label=topic(w), annotator=w.people["alice"]
+    )
+    return {"pk": category.pk}
 
 
 def suggested(w) -> Suggestion:
@@ -156,6 +178,23 @@ CASES = [
         "span-detail", "PATCH", "401 404 404 404 200 200 200", gold_span, {"end": 40}, note="gold"
     ),
     Case("span-detail", "DELETE", "401 404 404 404 204 204 204", gold_span, note="gold"),
+    # Document labels given to documents: the same layers as spans.
+    Case("categories-list", "GET", EVERYONE, categories),
+    Case(
+        "categories-list", "GET", "401 404 200 403 200 200 200", categories, query="annotator=alice"
+    ),
+    Case("categories-list", "GET", "401 404 403 403 200 200 200", categories, query="layer=gold"),
+    Case("categories-list", "POST", "401 404 201 201 201 201 201", categories, {"label": "TOPIC"}),
+    Case(
+        "categories-list",
+        "POST",
+        "401 404 403 403 201 201 201",
+        categories,
+        {"label": "TOPIC"},
+        "layer=gold",
+    ),
+    Case("category-detail", "GET", "401 404 200 404 200 200 200", alice_category),
+    Case("category-detail", "DELETE", "401 404 204 404 403 403 403", alice_category),
     Case(
         "token",
         "POST",
@@ -220,7 +259,7 @@ def test_every_endpoint_is_in_the_table():
 def snapshot() -> dict[str, list[dict]]:
     """Every stored row a request could touch."""
     models = [Project, Label, Membership, Document, Span, DocumentStatus]
-    models += [Suggestion, SuggestionDecision, RuleSet, Job]
+    models += [Suggestion, SuggestionDecision, RuleSet, Job, Category]
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
 
 

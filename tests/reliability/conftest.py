@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from annotator.imports import Upload, import_later
 from annotator.models import DocumentStatus, Project, SpanEvent
 from annotator.services import (
+    category_add,
     label_create,
     label_merge,
     span_create,
@@ -90,10 +91,17 @@ def site(project, document, people, weapons):
         "corpus/document": document,
         "django_tasks_database/dbtaskresult": DBTaskResult.objects.get(),
     }
+    # A document label, and alice giving it to the document (the categories routes).
+    topic = label_create(project=project, name="TOPIC", kind="document")
+    category = category_add(
+        project=project, document=document, annotator=people["alice"], label=topic
+    )
     return {
         "project": project,
         "document": document,
         "span": alices,
+        "topic": topic,
+        "category": category,
         "job": job,
         "person": person,
         "weapons": weapons,

@@ -78,6 +78,9 @@ EXPECT: dict[str, Row] = {
     "projects/<int:project_id>/documents/<int:document_id>/undo/": Row(
         "login     404      ok    ok    ok      ok      ok", "POST"
     ),
+    "projects/<int:project_id>/documents/<int:document_id>/categories/": Row(
+        MEMBERS.expect, "POST", {"label": "{topic}"}
+    ),
     "projects/<int:project_id>/documents/<int:document_id>/complete/": Row(MEMBERS.expect, "POST"),
     "projects/<int:project_id>/documents/<int:document_id>/reopen/": Row(MEMBERS.expect, "POST"),
     "projects/<int:project_id>/documents/<int:document_id>/review/": REVIEWERS,
@@ -164,6 +167,11 @@ EXPECT: dict[str, Row] = {
     ),
     "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/spans/$": (API_MEMBERS),
     "api/^spans/(?P<pk>[0-9]+)/$": Row("401       404      ok    404   ok      ok      ok"),
+    # Document labels given to documents: the same layers as spans (alice's category).
+    "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/categories/$": (
+        API_MEMBERS
+    ),
+    "api/^categories/(?P<pk>[0-9]+)/$": Row("401       404      ok    404   ok      ok      ok"),
     # Jobs: members of the job's project (and whoever started it); imports: managers.
     "api/^jobs/(?P<pk>[0-9]+)/$": API_MEMBERS,
     "api/^projects/(?P<project_pk>[0-9]+)/imports/$": Row(
@@ -295,6 +303,8 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             pk = document.pk
         elif route.startswith("api/^spans/"):
             pk = s["span"].pk
+        elif route.startswith("api/^categories/"):
+            pk = s["category"].pk
         elif route.startswith("api/^jobs/"):
             pk = s["job"].pk
         elif route.startswith("api/^suggestions/"):
@@ -328,6 +338,7 @@ def form(row: Row, s: dict) -> dict:
     filled = {
         "{document}": s["document"].pk,
         "{person}": s["person"].pk,
+        "{topic}": s["topic"].pk,
         "{free_start}": s["free"][0],
         "{free_end}": s["free"][1],
     }
