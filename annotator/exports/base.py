@@ -1,14 +1,22 @@
 """What the engine hands a format (``Record``), and what a format is (``Format``)."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from .rules import ExportSpan
 
 if TYPE_CHECKING:
     from .engine import Export
     from .options import ExportOptions
+
+
+class ExportCategory(NamedTuple):
+    """A document label given to the document in the exported layer."""
+
+    label: str
+    annotator: str | None  # None for majority: no one person's
+    layer: str  # "annotator", "gold" or "majority"
 
 
 @dataclass(slots=True)
@@ -23,6 +31,8 @@ class Record:
     meta: dict[str, Any]
     split: str | None
     spans: list[ExportSpan]
+    # The document labels of the layer (API.md, "Document labels"), by label then annotator.
+    categories: list[ExportCategory] = field(default_factory=list)
 
 
 class Format:

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 class Doccano(Format):
     """One line a document: ``id``, ``text``, ``label`` (+ ``external_id``, ``title``,
     ``split``). A line has no annotator, so identical spans are merged (rule ``distinct``).
-    doccano's own offsets are code points too."""
+    doccano's own offsets are code points too. A project with document labels adds
+    ``"cats": [names]`` (each label once, whoever gave it), doccano's field for them."""
 
     name = "doccano"
     extension = "jsonl"
@@ -33,6 +34,8 @@ class Doccano(Format):
                 "external_id": record.external_id,
                 "title": record.title,
             }
+            if export.has_document_labels:
+                line["cats"] = sorted({category.label for category in record.categories})
             if record.split is not None:
                 line["split"] = record.split
             yield (dumps(line) + "\n").encode()

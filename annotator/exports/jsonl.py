@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 class Jsonl(Format):
     """``{"id", "external_id", "title", "text", "meta", "spans": [{start, end, label, text,
     annotator, layer, origin}]}`` (+ ``"split"``). ``annotator`` is null for majority spans
-    and suggestions; ``origin`` is the suggestion's source, null for spans made by hand."""
+    and suggestions; ``origin`` is the suggestion's source, null for spans made by hand.
+    A project with document labels adds ``"categories": [{label, annotator}]`` after the
+    spans."""
 
     name = "jsonl"
     extension = "jsonl"
@@ -35,6 +37,7 @@ class Jsonl(Format):
                 f'"origin": {dumps(key[2])}}}'
             )
         )
+        categories = export.has_document_labels
         for record in export.records():
             text = record.text
             spans = ", ".join(
@@ -45,6 +48,9 @@ class Jsonl(Format):
                 ]
             )
             split = "" if record.split is None else f', "split": {string(record.split)}'
+            if categories:
+                given = [{"label": c.label, "annotator": c.annotator} for c in record.categories]
+                split = f', "categories": {dumps(given)}{split}'
             yield (
                 f'{{"id": {record.id}, "external_id": {dumps(record.external_id)}, '
                 f'"title": {dumps(record.title)}, "text": {string(text)}, '
