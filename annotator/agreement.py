@@ -181,9 +181,7 @@ def load(project: Project, documents: Iterable[int] | None = None) -> AgreementD
             .values_list("document_id", "annotator_id", "label_id")
         )
         for document_id, user_id, label_id in given:
-            data.categories.setdefault((document_id, user_id), set()).add(
-                document_code[label_id]
-            )
+            data.categories.setdefault((document_id, user_id), set()).add(document_code[label_id])
     return data
 
 

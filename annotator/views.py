@@ -23,7 +23,7 @@ from corpus.models import Document
 from . import category_bar, curation, document_table, homes, patches, services, suggestion_panel
 from .categories import Category
 from .document_table import DocumentFilters
-from .history import EVENTS_PER_PAGE, document_history, history_rows
+from .history import EVENTS_PER_PAGE, category_history, document_history, history_rows
 from .models import (
     Comment,
     Label,
@@ -957,5 +957,7 @@ def history(request, project: Project, document_id: int):
         "document": document,
         "page": page,
         "rows": history_rows(document.text, page.object_list),
+        # The newest changes to the document labels (undo reverses them; nothing to restore).
+        "category_events": list(category_history(project, document)[:EVENTS_PER_PAGE]),
     }
     return render(request, "annotator/history.html", context)

@@ -159,3 +159,21 @@ def test_without_htmx_a_toggle_goes_back_to_the_page(alice, project, document, k
 def test_outsiders_cannot_toggle(client, people, project, document, kinds):
     client.force_login(people["outsider"])
     assert toggle(client, project, document, kinds["TRANSFER"]).status_code == 404
+
+
+def test_the_history_page_lists_document_label_changes(
+    client, people, project, document, kinds, django_assert_max_num_queries
+):
+    client.force_login(people["alice"])
+    toggle(client, project, document, kinds["TRANSFER"])
+    toggle(client, project, document, kinds["TRANSFER"])
+    undo(client, project, document)
+    client.force_login(people["manager"])
+
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("history", args=[project.pk, document.pk])).content.decode()
+
+    table = page[page.index('id="category-history"') :]
+    assert table.count('class="event') == 3
+    assert "Restored" in table and "(undo)" in table and "Removed" in table
+    assert "TRANSFER" in table and "alice" in table
