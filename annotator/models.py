@@ -747,8 +747,10 @@ class SpanEvent(models.Model):
 
 
 # Models with modules of their own, imported here so that Django finds them: document
-# labels given to documents (API.md, "Document labels"), background jobs, suggestions and
-# rule sets (DESIGN.md, "Suggestions are not annotations").
+# labels given to documents (API.md, "Document labels"), background jobs, relations
+# between spans (API.md, "Relations"), suggestions and rule sets (DESIGN.md, "Suggestions
+# are not annotations").
 from .categories import Category, CategoryEvent  # noqa: E402, F401
 from .jobs import Job, JobFile  # noqa: E402, F401
+from .relations import Relation, RelationEvent, RelationType  # noqa: E402, F401
 from .suggestions import RuleSet, Suggestion, SuggestionDecision  # noqa: E402, F401

@@ -182,6 +182,12 @@ def visible_categories(user) -> Q:
     return visible_spans(user)
 
 
+def visible_relations(user) -> Q:
+    """A filter on Relation for those the user may read: a relation is in the layer of its
+    spans, so the same layers as ``visible_spans``."""
+    return visible_spans(user)
+
+
 def visible_comments(user, project: Project) -> Q:
     """A filter on the project's Comments the user may read: notes on the document, and
     notes on spans of a layer they may read (kept so after the span is deleted)."""

@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from .categories import CategoryViewSet, DocumentCategoryViewSet
 from .jobs import ImportView, JobViewSet
+from .relations import DocumentRelationViewSet, RelationTypeViewSet, RelationViewSet
 from .suggestions import (
     DocumentSuggestionsAcceptView,
     DocumentSuggestionsView,
@@ -47,6 +48,14 @@ router.register(
     basename="categories",
 )
 router.register("categories", CategoryViewSet, basename="category")
+# Relations between spans, and their types (annotator/api/relations.py).
+router.register(f"{PROJECT}/relation-types", RelationTypeViewSet, basename="relation-type")
+router.register(
+    rf"{PROJECT}/documents/(?P<document_pk>[0-9]+)/relations",
+    DocumentRelationViewSet,
+    basename="relations",
+)
+router.register("relations", RelationViewSet, basename="relation")
 # Background jobs, and files imported as one (annotator/api/jobs.py).
 router.register("jobs", JobViewSet, basename="job")
 imports = [re_path(rf"^{PROJECT}/imports/$", ImportView.as_view(), name="imports")]

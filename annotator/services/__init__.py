@@ -47,6 +47,12 @@ from .projects import (
     project_update,
 )
 from .reads import is_commented, label_names, labels_of, layer_rows, span_of, status_of
+from .relations import (
+    relation_create,
+    relation_delete,
+    relation_type_create,
+    relation_type_delete,
+)
 from .review import (
     comment_add,
     document_mark_reviewed,
@@ -123,6 +129,10 @@ __all__ = [
     "pending",
     "project_create",
     "project_update",
+    "relation_create",
+    "relation_delete",
+    "relation_type_create",
+    "relation_type_delete",
     "shortcut_problem",
     "span_create",
     "span_delete",
