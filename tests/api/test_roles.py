@@ -15,6 +15,7 @@ from annotator.api import urls as api
 from annotator.categories import Category
 from annotator.jobs import Job
 from annotator.models import DocumentStatus, Label, LabelKind, Membership, Project, Span
+from annotator.relations import Relation, RelationType
 from annotator.suggestions import RuleSet, Suggestion, SuggestionDecision
 from corpus.models import Document
 from tests.api.conftest import ROLES
@@ -87,6 +88,61 @@ def alice_category(w) -> dict:
         project=w.project, document=w.document, label=topic(w), annotator=w.people["alice"]
     )
     return {"pk": category.pk}
+
+
+def relation_type(w) -> RelationType:
+    found, _ = RelationType.objects.get_or_create(project=w.project, name="SUPPLIES")
+    return found
+
+
+def relation_types(w) -> dict:
+    relation_type(w)
+    return project(w)
+
+
+def relation_type_detail(w) -> dict:
+    return {"project_pk": w.project.pk, "pk": relation_type(w).pk}
+
+
+def alice_hi(w) -> Span:
+    """Alice's PERSON span "Hi" (made on first use), to relate to her other span."""
+    found, _ = Span.objects.get_or_create(
+        project=w.project,
+        document=w.document,
+        annotator=w.people["alice"],
+        gold=False,
+        start=0,
+        end=2,
+        defaults={"label": w.project.labels.get(name="PERSON")},
+    )
+    return found
+
+
+def alice_relation(w) -> dict:
+    found, _ = Relation.objects.get_or_create(
+        project=w.project,
+        document=w.document,
+        type=relation_type(w),
+        source=alice_hi(w),
+        target=w.spans["alice"],
+        annotator=w.people["alice"],
+    )
+    return {"pk": found.pk}
+
+
+def gold_relation_body(w) -> dict:
+    """A SUPPLIES relation between a gold PERSON span "Hi" (made on first use) and the gold
+    span."""
+    hi, _ = Span.objects.get_or_create(
+        project=w.project,
+        document=w.document,
+        gold=True,
+        start=0,
+        end=2,
+        defaults={"label": w.project.labels.get(name="PERSON"), "annotator": w.people["reviewer"]},
+    )
+    relation_type(w)
+    return {"type": "SUPPLIES", "source": hi.pk, "target": w.spans["gold"].pk}
 
 
 def suggested(w) -> Suggestion:
@@ -195,6 +251,24 @@ CASES = [
     ),
     Case("category-detail", "GET", "401 404 200 404 200 200 200", alice_category),
     Case("category-detail", "DELETE", "401 404 204 404 403 403 403", alice_category),
+    # Relations: the same layers as spans; relation types: managers change them.
+    Case("relation-type-list", "GET", EVERYONE, relation_types),
+    Case("relation-type-list", "POST", "401 404 403 403 403 201 201", project, {"name": "MEETS"}),
+    Case("relation-type-detail", "GET", EVERYONE, relation_type_detail),
+    Case("relation-type-detail", "DELETE", "401 404 403 403 403 204 204", relation_type_detail),
+    Case("relations-list", "GET", EVERYONE, spans),
+    Case("relations-list", "GET", "401 404 403 403 200 200 200", spans, query="annotator=all"),
+    Case("relations-list", "GET", "401 404 403 403 200 200 200", spans, query="layer=gold"),
+    Case(
+        "relations-list",
+        "POST",
+        "401 404 403 403 201 201 201",
+        spans,
+        gold_relation_body,
+        "layer=gold",
+    ),
+    Case("relation-detail", "GET", "401 404 200 404 200 200 200", alice_relation),
+    Case("relation-detail", "DELETE", "401 404 204 404 403 403 403", alice_relation),
     Case(
         "token",
         "POST",
@@ -259,7 +333,7 @@ def test_every_endpoint_is_in_the_table():
 def snapshot() -> dict[str, list[dict]]:
     """Every stored row a request could touch."""
     models = [Project, Label, Membership, Document, Span, DocumentStatus]
-    models += [Suggestion, SuggestionDecision, RuleSet, Job, Category]
+    models += [Suggestion, SuggestionDecision, RuleSet, Job, Category, Relation, RelationType]
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
 
 
@@ -281,9 +355,11 @@ def test_role_gets_the_expected_status_and_nothing_else(case, role, world, clien
     url = reverse(f"api:{case.name}", kwargs=case.kwargs(world))
     if case.query:
         url += f"?{case.query}"
+    # A body that names rows of the world (span ids) is made from it, before the snapshot.
+    body = case.body(world) if callable(case.body) else case.body
     before = snapshot()
 
-    response = getattr(client_for(role), case.method.lower())(url, case.body, format="json")
+    response = getattr(client_for(role), case.method.lower())(url, body, format="json")
 
     expected = case.status_for(role)
     assert response.status_code == expected, response.content[:500]

@@ -12,6 +12,8 @@ from annotator.services import (
     category_add,
     label_create,
     label_merge,
+    relation_create,
+    relation_type_create,
     span_create,
     span_delete,
     suggestions_add,
@@ -96,12 +98,27 @@ def site(project, document, people, weapons):
     category = category_add(
         project=project, document=document, annotator=people["alice"], label=topic
     )
+    # A relation type, and alice relating a PERSON span of hers ("Hi") to her span.
+    supplies = relation_type_create(project=project, name="SUPPLIES")
+    hi = span_create(
+        project=project, document=document, annotator=people["alice"], label=person, start=0, end=2
+    )
+    relation = relation_create(
+        project=project,
+        document=document,
+        annotator=people["alice"],
+        relation_type=supplies,
+        source=hi,
+        target=alices,
+    )
     return {
         "project": project,
         "document": document,
         "span": alices,
         "topic": topic,
         "category": category,
+        "relation_type": supplies,
+        "relation": relation,
         "job": job,
         "person": person,
         "weapons": weapons,

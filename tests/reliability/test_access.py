@@ -172,6 +172,13 @@ EXPECT: dict[str, Row] = {
         API_MEMBERS
     ),
     "api/^categories/(?P<pk>[0-9]+)/$": Row("401       404      ok    404   ok      ok      ok"),
+    # Relations: the same layers as spans (alice's relation); types: members read them.
+    "api/^projects/(?P<project_pk>[0-9]+)/relation-types/$": API_MEMBERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/relation-types/(?P<pk>[0-9]+)/$": API_MEMBERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/relations/$": (
+        API_MEMBERS
+    ),
+    "api/^relations/(?P<pk>[0-9]+)/$": Row("401       404      ok    404   ok      ok      ok"),
     # Jobs: members of the job's project (and whoever started it); imports: managers.
     "api/^jobs/(?P<pk>[0-9]+)/$": API_MEMBERS,
     "api/^projects/(?P<project_pk>[0-9]+)/imports/$": Row(
@@ -305,6 +312,10 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             pk = s["span"].pk
         elif route.startswith("api/^categories/"):
             pk = s["category"].pk
+        elif route.startswith("api/^relations/"):
+            pk = s["relation"].pk
+        elif "/relation-types/" in route:
+            pk = s["relation_type"].pk
         elif route.startswith("api/^jobs/"):
             pk = s["job"].pk
         elif route.startswith("api/^suggestions/"):
