@@ -19,6 +19,18 @@ class ExportCategory(NamedTuple):
     layer: str  # "annotator", "gold" or "majority"
 
 
+class ExportRelation(NamedTuple):
+    """A relation between two exported spans (by their ids), and both spans' (start, end,
+    label): a format that merges identical spans finds the one it kept."""
+
+    type: str
+    source: int
+    target: int
+    annotator: str | None
+    source_key: tuple[int, int, str]
+    target_key: tuple[int, int, str]
+
+
 @dataclass(slots=True)
 class Record:
     """One document of the export with the spans the format will write (token formats get
@@ -33,6 +45,8 @@ class Record:
     spans: list[ExportSpan]
     # The document labels of the layer (API.md, "Document labels"), by label then annotator.
     categories: list[ExportCategory] = field(default_factory=list)
+    # The relations of the layer between spans of this record (API.md, "Relations").
+    relations: list[ExportRelation] = field(default_factory=list)
 
 
 class Format:
@@ -48,6 +62,7 @@ class Format:
     media_type: ClassVar[str]
     rule: ClassVar[str] = "keep_all"
     tokens: ClassVar[str | None] = None
+    relations: ClassVar[bool] = False  # whether it writes relations between spans
     zipped_always: ClassVar[bool] = False
     zipped_when_split: ClassVar[bool] = False
 

@@ -14,6 +14,7 @@ document tokenised once by spaCy, aligned, tagged and split into sentences on wh
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from functools import cached_property
 from itertools import batched
 from operator import itemgetter
 from typing import Any
@@ -24,9 +25,10 @@ from django.contrib.auth import get_user_model
 from ..categories import Category
 from ..layers import completed_documents, majority_spans, reviewed, span_filter
 from ..models import DocumentStatus, LabelKind, Project, Span, Status
+from ..relations import Relation
 from ..suggestions import Suggestion
 from . import rules
-from .base import ExportCategory, Format, Record
+from .base import ExportCategory, ExportRelation, Format, Record
 from .batch import (
     COLUMN_IDX,
     COLUMN_LENGTH,
@@ -70,6 +72,25 @@ class Export:
         self._document_label_ids = [pk for pk, _, kind in wanted if kind == LabelKind.DOCUMENT]
         self._usernames: dict[int, str] = {}
         self._splits: dict[int, str] | None = None
+
+    @cached_property
+    def relation_types(self) -> list[tuple[str, list[str], list[str]]]:
+        """The project's relation types as (name, source label names, target label names),
+        read when a format asks (those that write relations)."""
+        return [
+            (
+                relation_type.name,
+                [label.name for label in relation_type.source_labels.all()],
+                [label.name for label in relation_type.target_labels.all()],
+            )
+            for relation_type in self.project.relation_types.prefetch_related(
+                "source_labels", "target_labels"
+            )
+        ]
+
+    @property
+    def has_relation_types(self) -> bool:
+        return bool(self.relation_types)
 
     # The file -------------------------------------------------------------------------
 
@@ -175,6 +196,7 @@ class Export:
                 self.report.unreviewed += sum(not row[-1] for row in chunk)
             spans, voters = self._spans([row[0] for row in chunk])
             categories = self._categories([row[0] for row in chunk])
+            relations = self._relations([row[0] for row in chunk], spans)
             records = [
                 Record(
                     id=row[0],
@@ -185,6 +207,7 @@ class Export:
                     split=name,
                     spans=spans.get(row[0], []),
                     categories=categories.get(row[0], []),
+                    relations=relations.get(row[0], []),
                 )
                 for row, name in zip(chunk, splits, strict=True)
             ]
@@ -202,7 +225,9 @@ class Export:
                 Span.objects.filter(project=self.project, document_id__in=ids)
                 .filter(span_filter(layer))
                 .order_by()
-                .values_list("document_id", "annotator_id", "start", "end", "label_id", "source")
+                .values_list(
+                    "document_id", "annotator_id", "start", "end", "label_id", "source", "id"
+                )
             )
         if options.labels:
             rows = rows.filter(label_id__in=self._label_ids)
@@ -224,7 +249,7 @@ class Export:
             layers: dict[int, dict[int, list[tuple[int, int, int]]]] = defaultdict(
                 lambda: defaultdict(list)
             )
-            for document_id, user_id, start, end, label_id, _ in rows:
+            for document_id, user_id, start, end, label_id, *_ in rows:
                 layers[document_id][user_id].append((start, end, label_id))
             for document_id in ids:
                 agreed = majority_spans(layers.get(document_id, {}), completed[document_id])
@@ -243,8 +268,8 @@ class Export:
             kind = "gold" if layer.kind == "gold" else "annotator"
             rows.sort()
             spans = [
-                ExportSpan(start, end, labels[label_id], names[user_id], kind, source or None)
-                for _, user_id, start, end, label_id, source in rows
+                ExportSpan(start, end, labels[label_id], names[user_id], kind, source or None, pk)
+                for _, user_id, start, end, label_id, source, pk in rows
             ]
             position = 0
             for document_id, count in Counter(map(itemgetter(0), rows)).items():
@@ -255,6 +280,40 @@ class Export:
         for spans in by_document.values():
             spans.sort()
         return by_document, voters
+
+    def _relations(
+        self, ids: list[int], spans: dict[int, list[ExportSpan]]
+    ) -> dict[int, list[ExportRelation]]:
+        """The layer's relations of these documents whose both spans are exported (one
+        query, none without relation types or for majority and suggestions, whose spans
+        are no one's stored spans)."""
+        if self.options.layer.kind in {"majority", "suggestions"} or not self.format.relations:
+            return {}
+        if not self.has_relation_types:
+            return {}
+        exported = {span.id: span for records in spans.values() for span in records}
+        rows = (
+            Relation.objects.filter(project=self.project, document_id__in=ids)
+            .filter(span_filter(self.options.layer))
+            .order_by("id")
+            .values_list("document_id", "type__name", "source_id", "target_id", "annotator_id")
+        )
+        by_document: dict[int, list[ExportRelation]] = defaultdict(list)
+        for document_id, name, source_id, target_id, user_id in rows:
+            source, target = exported.get(source_id), exported.get(target_id)
+            if source is None or target is None:
+                continue  # a span left out (a label subset, a layer still in progress)
+            by_document[document_id].append(
+                ExportRelation(
+                    name,
+                    source_id,
+                    target_id,
+                    self._usernames.get(user_id),
+                    (source.start, source.end, source.label),
+                    (target.start, target.end, target.label),
+                )
+            )
+        return by_document
 
     def _category_rows(self, ids) -> list[tuple[int, int, int]]:
         """(document id, annotator id, label id) of the layer's categories of these

@@ -2,6 +2,8 @@
 relations within one layer, every refusal the contract lists, and a span's deletion
 taking its relations with it in the same step of the history (and undo bringing them back)."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -222,3 +224,95 @@ def test_deleting_a_span_deletes_its_relations_in_the_same_step_and_undo_brings_
     assert "span is back" in response.content.decode()
     assert Relation.objects.get().pk == relation_id
     assert RelationEvent.objects.filter(action="restored", cause=event.cause).exists()
+
+
+# Exports ---------------------------------------------------------------------------------
+
+
+def _export(world, **params) -> bytes:
+    from annotator.exports.engine import Export
+    from annotator.exports.options import options_parse
+
+    options = options_parse(params, project=world.project, user=world.people["manager"])
+    return b"".join(Export(project=world.project, options=options).stream())
+
+
+@pytest.fixture
+def related(supplies, client_for):
+    """alice's SUPPLIES relation, and bob's own one between two spans of his."""
+    w = supplies
+    body = {"type": "SUPPLIES", "source": w.person.pk, "target": w.spans["alice"].pk}
+    assert client_for("alice").post(url(w), body, format="json").status_code == 201
+    bobs_person = span_create(
+        project=w.project,
+        document=w.document,
+        annotator=w.people["bob"],
+        label=w.person.label,
+        start=0,
+        end=2,
+    )
+    body = {"type": "SUPPLIES", "source": bobs_person.pk, "target": w.spans["bob"].pk}
+    assert client_for("bob").post(url(w), body, format="json").status_code == 201
+    return w
+
+
+def test_jsonl_spans_carry_ids_and_records_the_relations(related):
+    lines = [json.loads(line) for line in _export(related, layer="all").splitlines()]
+    line = next(line for line in lines if line["id"] == related.document.pk)
+
+    spans = {span["id"]: span for span in line["spans"]}
+    assert len(line["relations"]) == Relation.objects.count() == 2
+    for relation in line["relations"]:
+        source, target = spans[relation["source"]], spans[relation["target"]]
+        assert (source["label"], target["label"], relation["type"]) == (
+            "PERSON",
+            "WEAPONS",
+            "SUPPLIES",
+        )
+        assert source["annotator"] == target["annotator"] == relation["annotator"]
+
+
+def test_doccano_uses_its_relation_shape(related):
+    lines = [
+        json.loads(line) for line in _export(related, format="doccano", layer="all").splitlines()
+    ]
+    line = next(line for line in lines if line["id"] == related.document.pk)
+
+    assert "label" not in line
+    entities = {entity["id"]: entity for entity in line["entities"]}
+    assert all(line["text"][e["start_offset"] : e["end_offset"]] for e in entities.values())
+    # alice's and bob's relations join the same extents ("Hi" → their WEAPONS spans, which
+    # differ): two relations, each between entities of the line.
+    assert len(line["relations"]) == 2
+    for relation in line["relations"]:
+        assert set(relation) == {"id", "from_id", "to_id", "type"}
+        assert entities[relation["from_id"]]["label"] == "PERSON"
+        assert entities[relation["to_id"]]["label"] == "WEAPONS"
+
+
+def test_brat_writes_r_lines_that_name_its_t_lines(related):
+    import io
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(_export(related, format="brat", layer="user:alice")))
+    conf = archive.read("annotation.conf").decode()
+    assert "SUPPLIES\tArg1:PERSON, Arg2:WEAPONS" in conf
+    ann = archive.read(f"doc-{related.document.pk}.ann").decode().splitlines()
+    text = archive.read(f"doc-{related.document.pk}.txt").decode()
+    # A standoff reader: T lines by id, R lines between them.
+    entities = {}
+    relations = []
+    for row in ann:
+        kind, rest = row.split("\t", 1)
+        if kind.startswith("T"):
+            label_and_offsets, covered = rest.split("\t")
+            label, start, end = label_and_offsets.split(" ")
+            assert text[int(start) : int(end)] == covered
+            entities[kind] = label
+        elif kind.startswith("R"):
+            name, arg1, arg2 = rest.split(" ")
+            relations.append(
+                (name, entities[arg1.removeprefix("Arg1:")], entities[arg2.removeprefix("Arg2:")])
+            )
+    assert relations == [("SUPPLIES", "PERSON", "WEAPONS")]
+    assert len(relations) == Relation.objects.filter(annotator=related.people["alice"]).count()
