@@ -60,6 +60,11 @@ kappa over the documents both completed; the project gets ``document_labels``: `
 {"kappa", "krippendorff_alpha"}}``, the mean of the pairs' kappas (Light's kappa; None when
 no pair's is defined) and nominal alpha over every qualifying document (coders who did not
 complete one: missing). Both keys appear only in projects that have document labels.
+
+*Relation F1* (``relation_f1`` of each pair, in projects that have relation types): two
+relations match when they have the same type and the same endpoints (start, end and label
+of both spans); ``2·m / (|A| + |B|)`` pooled over the documents both completed, None when
+neither drew one.
 """
 
 from collections import defaultdict
@@ -79,6 +84,7 @@ from corpus.models import Document
 
 from .categories import Category
 from .models import DocumentStatus, Label, LabelKind, Project, Span, Status
+from .relations import Relation, RelationType
 from .tokens import parse
 
 # Token label code for "no span": labels are 1..n in the project's label order.
@@ -97,7 +103,8 @@ def empty_agreement() -> dict[str, Any]:
 
 @dataclass
 class AgreementData:
-    """Everything agreement needs, read from the database in four queries."""
+    """Everything agreement needs, read from the database in four queries (and one more
+    each for the document labels and the relations, in projects that have them)."""
 
     labels: list[str]  # label code i + 1 is labels[i]
     usernames: dict[int, str]  # user id -> username, for every completing annotator
@@ -107,6 +114,9 @@ class AgreementData:
     document_labels: list[str] = field(default_factory=list)  # code i + 1 is [i]
     # (document id, user id) -> codes of the document labels given in that layer
     categories: dict[tuple[int, int], set[int]] = field(default_factory=dict)
+    has_relation_types: bool = False
+    # (document id, user id) -> (type id, source (start, end, label), target (…)) relations
+    relations: dict[tuple[int, int], set[tuple]] = field(default_factory=dict)
 
 
 def load(project: Project, documents: Iterable[int] | None = None) -> AgreementData | None:
@@ -145,9 +155,14 @@ def load(project: Project, documents: Iterable[int] | None = None) -> AgreementD
         .filter(completions__gte=2)
         .values("document")
     )
-    all_labels = list(Label.objects.filter(project=project).values_list("id", "name", "kind"))
-    label_rows = [(pk, name) for pk, name, kind in all_labels if kind != LabelKind.DOCUMENT]
-    document_rows = [(pk, name) for pk, name, kind in all_labels if kind == LabelKind.DOCUMENT]
+    # Whether the project has relation types comes with its labels: no query more.
+    all_labels = list(
+        Label.objects.filter(project=project)
+        .annotate(relation_types=Exists(RelationType.objects.filter(project=project)))
+        .values_list("id", "name", "kind", "relation_types")
+    )
+    label_rows = [(pk, name) for pk, name, kind, _ in all_labels if kind != LabelKind.DOCUMENT]
+    document_rows = [(pk, name) for pk, name, kind, _ in all_labels if kind == LabelKind.DOCUMENT]
     code = {label_id: index for index, (label_id, _) in enumerate(label_rows, start=1)}
     data = AgreementData(
         labels=[name for _, name in label_rows],
@@ -172,6 +187,27 @@ def load(project: Project, documents: Iterable[int] | None = None) -> AgreementD
     )
     for document_id, user_id, start, end, label_id in spans:
         data.layers.setdefault((document_id, user_id), []).append((start, end, code[label_id]))
+    data.has_relation_types = any(row[3] for row in all_labels)
+    if data.has_relation_types:
+        drawn = (
+            Relation.objects.filter(project=project, gold=False, document__in=qualifying_ids)
+            .filter(Exists(completed_layer))
+            .order_by()
+            .values_list(
+                "document_id",
+                "annotator_id",
+                "type_id",
+                "source__start",
+                "source__end",
+                "source__label_id",
+                "target__start",
+                "target__end",
+                "target__label_id",
+            )
+        )
+        for document_id, user_id, type_id, *ends in drawn:
+            key = (type_id, tuple(ends[:3]), tuple(ends[3:]))
+            data.relations.setdefault((document_id, user_id), set()).add(key)
     if document_rows:
         document_code = {pk: index for index, (pk, _) in enumerate(document_rows, start=1)}
         given = (
@@ -420,6 +456,13 @@ def compute(data: AgreementData) -> dict[str, Any]:
                 },
             }
         )
+        if data.has_relation_types:
+            matched = total = 0
+            for d in shared:
+                mine, theirs = data.relations.get((d, a), set()), data.relations.get((d, b), set())
+                matched += len(mine & theirs)
+                total += len(mine) + len(theirs)
+            pairwise[-1]["relation_f1"] = f1(matched, total)
         if data.document_labels:
             pairwise[-1]["document_labels"] = {
                 name: {"kappa": value} for name, value in document_kappas.items()

@@ -63,3 +63,47 @@ def test_the_agreement_endpoint_shows_them_and_a_project_without_has_no_key(
     kinds["TRANSFER"].delete()
     kinds["SUMMIT"].delete()
     assert "document_labels" not in client.get(url).json()
+
+
+def test_relation_f1_counts_the_same_type_between_the_same_extents(project, people, document):
+    from annotator.services import relation_create, relation_type_create, span_create
+
+    supplies = relation_type_create(project=project, name="SUPPLIES")
+    meets = relation_type_create(project=project, name="MEETS")
+    labels = {label.name: label for label in project.labels.all()}
+    start = document.text.index("artillery")
+
+    def layer(user, types):
+        person = span_create(
+            project=project,
+            document=document,
+            annotator=user,
+            label=labels["PERSON"],
+            start=0,
+            end=2,
+        )
+        weapons = span_create(
+            project=project,
+            document=document,
+            annotator=user,
+            label=labels["WEAPONS"],
+            start=start,
+            end=start + 9,
+        )
+        for relation_type in types:
+            relation_create(
+                project=project,
+                document=document,
+                annotator=user,
+                relation_type=relation_type,
+                source=person,
+                target=weapons,
+            )
+        document_complete(project=project, document=document, user=user)
+
+    layer(people["alice"], [supplies, meets])
+    layer(people["bob"], [supplies])
+
+    (pair,) = project_agreement(project)["pairwise"]
+    # One match (SUPPLIES) of 2 + 1 relations: 2·1 / 3.
+    assert pair["relation_f1"] == 2 / 3
