@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import services
-from .models import DocumentLabels, Project, Role
+from .models import DocumentLabels, LabelKind, Project, Role
 
 
 class ProjectForm(forms.ModelForm):
@@ -121,6 +121,39 @@ class LabelForm(forms.Form):
     def clean_kind(self) -> str | None:
         # Not sent: the label keeps its kind (a new one is a span label).
         return self.cleaned_data["kind"] or None
+
+
+class RelationTypeForm(forms.Form):
+    """A relation type: its name, and the span labels its source and target may have
+    (none ticked: any). The rules are the service's (``services.relation_type_create``)."""
+
+    name = forms.CharField(
+        help_text="One word, written into exports, e.g. SUPPLIES.",
+        widget=forms.TextInput(attrs={"maxlength": 100}),
+        error_messages={"required": "Give the relation type a name, e.g. SUPPLIES."},
+    )
+    source_labels = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="From",
+        help_text="The labels its source span may have; none ticked: any.",
+    )
+    target_labels = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="To",
+        help_text="The labels its target span may have; none ticked: any.",
+    )
+    directed = forms.BooleanField(required=False, initial=True, label="Directed (from → to)")
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The project's span labels only: never another project's (one door for choices).
+        span_labels = project.labels.exclude(kind=LabelKind.DOCUMENT).order_by("order", "name")
+        self.fields["source_labels"].queryset = span_labels
+        self.fields["target_labels"].queryset = span_labels
 
 
 class LabelDeleteForm(forms.Form):

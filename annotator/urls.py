@@ -127,6 +127,16 @@ urlpatterns = [
         name="label_delete",
     ),
     path(
+        "projects/<int:project_id>/labels/relation-types/",
+        manager_views.relation_type_add,
+        name="relation_type_add",
+    ),
+    path(
+        "projects/<int:project_id>/labels/relation-types/<int:relation_type_id>/delete/",
+        manager_views.relation_type_delete,
+        name="relation_type_delete",
+    ),
+    path(
         "projects/<int:project_id>/labels/merges/<int:merge_id>/undo/",
         manager_views.label_merge_undo,
         name="label_merge_undo",

@@ -65,3 +65,38 @@ def test_the_settings_page_sets_single(manager, project):
     assert manager.post(url, {**form, "document_labels": ""}).status_code == 302
     project.refresh_from_db()
     assert project.document_labels == DocumentLabels.SINGLE
+
+
+def test_the_labels_page_manages_relation_types(
+    manager, project, kinds, django_assert_max_num_queries
+):
+    url = reverse("manage_labels", args=[project.pk])
+    person, weapons = project.labels.get(name="PERSON"), project.labels.get(name="WEAPONS")
+    page = manager.get(url).content.decode()
+    form = page[page.index('id="relation-types-title"') :]
+    assert "TRANSFER" not in form.split("</form>")[0]  # document labels are not span ends
+
+    response = manager.post(
+        reverse("relation_type_add", args=[project.pk]),
+        {
+            "rel-name": "SUPPLIES",
+            "rel-source_labels": [person.pk],
+            "rel-target_labels": [weapons.pk],
+            "rel-directed": "on",
+        },
+    )
+    assert response.status_code == 302
+    supplies = project.relation_types.get()
+    assert [label.name for label in supplies.source_labels.all()] == ["PERSON"]
+    with django_assert_max_num_queries(14):
+        page = manager.get(url).content.decode()
+    assert "<strong>SUPPLIES</strong>:" in page and "PERSON" in page
+
+    again = manager.post(reverse("relation_type_add", args=[project.pk]), {"rel-name": "supplies"})
+    assert (
+        again.status_code == 200
+        and "already has a relation type SUPPLIES" in again.content.decode()
+    )
+
+    deleted = manager.post(reverse("relation_type_delete", args=[project.pk, supplies.pk]))
+    assert deleted.status_code == 302 and not project.relation_types.exists()

@@ -135,6 +135,12 @@ EXPECT: dict[str, Row] = {
         MANAGERS.expect, "POST", {"delete-{weapons}-into": "{person}"}
     ),
     "projects/<int:project_id>/labels/merges/<int:merge_id>/undo/": Row(MANAGERS.expect, "POST"),
+    "projects/<int:project_id>/labels/relation-types/": Row(
+        MANAGERS.expect, "POST", {"rel-name": "MEETS", "rel-directed": "on"}
+    ),
+    "projects/<int:project_id>/labels/relation-types/<int:relation_type_id>/delete/": Row(
+        MANAGERS.expect, "POST"
+    ),
     "projects/<int:project_id>/members/": MANAGERS,
     "projects/<int:project_id>/members/suggest/": MANAGERS,
     "projects/<int:project_id>/members/<int:member_id>/": Row(
@@ -332,6 +338,7 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             "label_id": s["weapons"].pk,
             "member_id": s["member"].pk,
             "merge_id": s["merge"].pk,
+            "relation_type_id": s["relation_type"].pk,
             "job_id": s["job"].pk,
             "pk": pk,
             "username": "alice",
