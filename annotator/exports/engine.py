@@ -196,7 +196,8 @@ class Export:
                 self.report.unreviewed += sum(not row[-1] for row in chunk)
             spans, voters = self._spans([row[0] for row in chunk])
             categories = self._categories([row[0] for row in chunk])
-            relations = self._relations([row[0] for row in chunk], spans)
+            # Not for the card's figures (no texts): nothing there counts relations.
+            relations = self._relations([row[0] for row in chunk], spans) if text else {}
             records = [
                 Record(
                     id=row[0],
