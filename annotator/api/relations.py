@@ -101,8 +101,9 @@ class RelationSerializer(serializers.ModelSerializer):
     id), ``source`` and ``target`` span ids."""
 
     type = serializers.CharField(source="type.name")
-    source = serializers.IntegerField(source="source_id", min_value=1)
-    target = serializers.IntegerField(source="target_id", min_value=1)
+    # Ids a bigint holds: a larger number is no span (and no database takes it).
+    source = serializers.IntegerField(source="source_id", min_value=1, max_value=2**63 - 1)
+    target = serializers.IntegerField(source="target_id", min_value=1, max_value=2**63 - 1)
     annotator = serializers.CharField(source="annotator.username", read_only=True)
     layer = serializers.ChoiceField(choices=["annotator", "gold"], read_only=True)
 

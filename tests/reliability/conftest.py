@@ -98,10 +98,16 @@ def site(project, document, people, weapons):
     category = category_add(
         project=project, document=document, annotator=people["alice"], label=topic
     )
-    # A relation type, and alice relating a PERSON span of hers ("Hi") to her span.
+    # A relation type, and alice relating a PERSON span of hers ("北朝鮮") to her span.
     supplies = relation_type_create(project=project, name="SUPPLIES")
+    korea = TRICKY_TEXT.index("北朝鮮")
     hi = span_create(
-        project=project, document=document, annotator=people["alice"], label=person, start=0, end=2
+        project=project,
+        document=document,
+        annotator=people["alice"],
+        label=person,
+        start=korea,
+        end=korea + 3,
     )
     relation = relation_create(
         project=project,
