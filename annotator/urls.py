@@ -22,6 +22,16 @@ urlpatterns = [
     ),
     path("projects/<int:project_id>/documents/<int:document_id>/undo/", views.undo, name="undo"),
     path(
+        "projects/<int:project_id>/documents/<int:document_id>/relations/",
+        views.relation_add,
+        name="relation_add",
+    ),
+    path(
+        "projects/<int:project_id>/relations/<int:relation_id>/delete/",
+        views.relation_remove,
+        name="relation_remove",
+    ),
+    path(
         "projects/<int:project_id>/documents/<int:document_id>/categories/",
         views.category_toggle,
         name="category_toggle",

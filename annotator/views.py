@@ -20,7 +20,16 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from corpus.models import Document
 
-from . import category_bar, curation, document_table, homes, patches, services, suggestion_panel
+from . import (
+    category_bar,
+    curation,
+    document_table,
+    homes,
+    patches,
+    relation_panel,
+    services,
+    suggestion_panel,
+)
 from .categories import Category
 from .document_table import DocumentFilters
 from .history import EVENTS_PER_PAGE, category_history, document_history, history_rows
@@ -47,6 +56,7 @@ from .permissions import (
     visible_spans,
 )
 from .progress import progress
+from .relations import Relation, RelationType
 from .rendering import (
     SpanRow,
     article_pieces,
@@ -285,6 +295,7 @@ def _workspace(request, project: Project, document: Document, *, gold: bool = Fa
         **context,
         **_comments(request, project, document, gold=gold),
         **suggestion_panel.panel(request, project, document, gold=gold),
+        **relation_panel.panel(request, project, document, gold=gold),
         "labels": [label for label in labels if label.kind != LabelKind.DOCUMENT],
         "span_url": f"{span_url}?layer=gold" if gold else span_url,
         "page_name": "review" if gold else "workspace",
@@ -396,9 +407,11 @@ def _changed(
     comments_changed=False,
     spans=None,
     suggestions_removed=(),
+    relations_changed=False,
 ):
     """After a change: the ``#annotation`` partial with the span list out of band (and the
-    comments' list, when ``comments_changed``); without htmx, a redirect back to the page."""
+    comments' list, when ``comments_changed``, the relations when ``relations_changed``);
+    without htmx, a redirect back to the page."""
     if request.htmx:
         context = _annotation(
             request,
@@ -417,6 +430,9 @@ def _changed(
         context |= suggestion_panel.changes(
             request, project, document, gold=gold, removed=suggestions_removed
         )
+        if relations_changed:
+            context |= relation_panel.panel(request, project, document, gold=gold)
+            context["relations_changed"] = bool(context["relation_types"])
         return render(request, "annotator/workspace.html#changes", context, status=status)
     if refused:
         messages.error(request, refused)
@@ -442,6 +458,7 @@ def _patched(
     comments_changed: bool = False,
     candidates: Iterable[curation.Key] = (),
     suggestions_removed: Iterable[int] = (),
+    relations_changed: bool = False,
 ):
     """After a change to a layer the page shows (the user's own, or gold on the review
     page): only what it altered (``patches``), when the page showed the layer as it was
@@ -466,6 +483,7 @@ def _patched(
             comments_changed=comments_changed,
             spans=spans,
             suggestions_removed=suggestions_removed,
+            relations_changed=relations_changed,
         )
     known = {} if can_undo is None else {"can_undo": can_undo}
     context = _actions(
@@ -495,6 +513,9 @@ def _patched(
     context |= suggestion_panel.changes(
         request, project, document, gold=gold, removed=list(suggestions_removed)
     )
+    if relations_changed:  # a span's deletion took its relations (or an undo brought them)
+        context |= relation_panel.panel(request, project, document, gold=gold)
+        context["relations_changed"] = bool(context["relation_types"])
     response = render(request, "annotator/workspace.html#patch", context, status=status)
     return reswap(retarget(response, "#patch"), "innerHTML")
 
@@ -606,9 +627,11 @@ def _span_changed(
     notice: str,
     commented: bool,
     names=None,
+    relations_changed: bool = False,
 ):
     """After the user changed ``span``: as ``_patched``, with the comments' list too when
-    someone ``commented`` on the span (a comment shows its label and offsets)."""
+    someone ``commented`` on the span (a comment shows its label and offsets), and the
+    relations when a deletion took some."""
     return _patched(
         request,
         project,
@@ -619,6 +642,7 @@ def _span_changed(
         names=names,
         can_undo=True,
         comments_changed=commented,
+        relations_changed=relations_changed,
     )
 
 
@@ -651,9 +675,16 @@ def span_remove(request, project: Project, span_id: int):
     span = _editable_span(request, project, span_id)
     # Asked first: the deletion unlinks the comments.
     commented = services.is_commented(span)
+    related = (
+        Relation.objects.filter(source=span).exists()
+        or Relation.objects.filter(target=span).exists()
+    )
     services.span_delete(span=span, actor=request.user)
     notice = f"Deleted “{_quote(span.text)}”."
-    return _span_changed(request, project, span, patches.Change(before=(span,)), notice, commented)
+    change = patches.Change(before=(span,))
+    return _span_changed(
+        request, project, span, change, notice, commented, relations_changed=related
+    )
 
 
 @require_POST
@@ -679,7 +710,91 @@ def undo(request, project: Project, document_id: int):
         gold=gold,
         notice=undone.notice,
         can_undo=undone.more,
+        # An undone deletion brings its relations back.
+        relations_changed=RelationType.objects.filter(project=project).exists(),
     )
+
+
+@require_POST
+@project_view(Action.ANNOTATE)
+def relation_add(request, project: Project, document_id: int):
+    """Relate two spans of the layer (the user's own, or gold with ``?layer=gold``)."""
+    document = document_or_404(project, document_id)
+    gold = _gold(request, project)
+    ids = [_int(request.POST.get(name)) for name in ("source", "target")]
+    spans = {
+        span.pk: span
+        for span in Span.objects.filter(
+            project=project, document=document, pk__in=ids
+        ).select_related("label")
+    }
+    relation_type = RelationType.objects.filter(
+        project=project, pk=_int(request.POST.get("type"))
+    ).first()
+    try:
+        relation = services.relation_create(
+            project=project,
+            document=document,
+            annotator=request.user,
+            relation_type=relation_type,
+            source=spans.get(ids[0]),
+            target=spans.get(ids[1]),
+            gold=gold,
+        )
+    except ValidationError as error:
+        return _relations_changed(request, project, document, gold=gold, refused=_message(error))
+    notice = (
+        f"Related: {relation.source.label.name} {relation.type.name} {relation.target.label.name}."
+    )
+    return _relations_changed(request, project, document, gold=gold, notice=notice)
+
+
+@require_POST
+@project_view(Action.ANNOTATE)
+def relation_remove(request, project: Project, relation_id: int):
+    relation = (
+        Relation.objects.filter(project=project, pk=relation_id)
+        .select_related("document", "type")
+        .first()
+    )
+    if relation is None or not can_see_layer(
+        request.user, project, annotator_id=relation.annotator_id, gold=relation.gold
+    ):
+        raise Http404("No such relation.")
+    if not can_edit_layer(
+        request.user, project, annotator_id=relation.annotator_id, gold=relation.gold
+    ):
+        raise PermissionDenied("You may read this layer but not change it.")
+    services.relation_delete(relation=relation, actor=request.user)
+    notice = f"Deleted the {relation.type.name} relation."
+    return _relations_changed(
+        request, project, relation.document, gold=relation.gold, notice=notice
+    )
+
+
+def _relations_changed(request, project, document, *, gold: bool, notice="", refused=""):
+    """After a change to the relations: the panel, and the status line out of band; 422
+    for a refusal. Without htmx, back to the page."""
+    if not request.htmx:
+        if refused:
+            messages.error(request, refused)
+        elif notice:
+            messages.success(request, notice)
+        return redirect(
+            "review" if gold else "workspace", project_id=project.pk, document_id=document.pk
+        )
+    context = {
+        "project": project,
+        "document": document,
+        "gold": gold,
+        "notice": notice,
+        "refused": refused,
+        **relation_panel.panel(request, project, document, gold=gold),
+    }
+    response = render(
+        request, "annotator/workspace.html#relation-answer", context, status=422 if refused else 200
+    )
+    return reswap(retarget(response, "#relations"), "outerHTML")
 
 
 @require_POST

@@ -81,6 +81,10 @@ EXPECT: dict[str, Row] = {
     "projects/<int:project_id>/documents/<int:document_id>/categories/": Row(
         MEMBERS.expect, "POST", {"label": "{topic}"}
     ),
+    # Drawing a relation in the workspace (refused without its spans: back to the page);
+    # deleting alice's relation: as her span.
+    "projects/<int:project_id>/documents/<int:document_id>/relations/": Row(MEMBERS.expect, "POST"),
+    "projects/<int:project_id>/relations/<int:relation_id>/delete/": Row(ALICES_SPAN_WRITE, "POST"),
     "projects/<int:project_id>/documents/<int:document_id>/complete/": Row(MEMBERS.expect, "POST"),
     "projects/<int:project_id>/documents/<int:document_id>/reopen/": Row(MEMBERS.expect, "POST"),
     "projects/<int:project_id>/documents/<int:document_id>/review/": REVIEWERS,
@@ -339,6 +343,7 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             "member_id": s["member"].pk,
             "merge_id": s["merge"].pk,
             "relation_type_id": s["relation_type"].pk,
+            "relation_id": s["relation"].pk,
             "job_id": s["job"].pk,
             "pk": pk,
             "username": "alice",
