@@ -51,7 +51,20 @@ Undefined values are ``None`` (never NaN, which is not valid JSON):
 - alpha when the data hold fewer than two distinct values.
 
 Pairs of annotators who share no completed document are left out of ``pairwise``. Every
-label of the project appears in each ``per_label``, in the project's label order.
+span label of the project appears in each ``per_label``, in the project's label order.
+
+*Document labels* (labels of kind ``document``, given to whole documents) are compared
+per label, the unit being a qualifying document: an annotator who completed it either gave
+it the label or did not. Each pair gets ``document_labels``: ``{label: {"kappa"}}``, Cohen's
+kappa over the documents both completed; the project gets ``document_labels``: ``{label:
+{"kappa", "krippendorff_alpha"}}``, the mean of the pairs' kappas (Light's kappa; None when
+no pair's is defined) and nominal alpha over every qualifying document (coders who did not
+complete one: missing). Both keys appear only in projects that have document labels.
+
+*Relation F1* (``relation_f1`` of each pair, in projects that have relation types): two
+relations match when they have the same type and the same endpoints (start, end and label
+of both spans); ``2·m / (|A| + |B|)`` pooled over the documents both completed, None when
+neither drew one.
 """
 
 from collections import defaultdict
@@ -69,7 +82,9 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from corpus.models import Document
 
-from .models import DocumentStatus, Label, Project, Span, Status
+from .categories import Category
+from .models import DocumentStatus, Label, LabelKind, Project, Span, Status
+from .relations import Relation, RelationType
 from .tokens import parse
 
 # Token label code for "no span": labels are 1..n in the project's label order.
@@ -88,13 +103,20 @@ def empty_agreement() -> dict[str, Any]:
 
 @dataclass
 class AgreementData:
-    """Everything agreement needs, read from the database in four queries."""
+    """Everything agreement needs, read from the database in four queries (and one more
+    each for the document labels and the relations, in projects that have them)."""
 
     labels: list[str]  # label code i + 1 is labels[i]
     usernames: dict[int, str]  # user id -> username, for every completing annotator
     completed: dict[int, list[int]]  # qualifying document id -> user ids, sorted by name
     texts: dict[int, str]
     layers: dict[tuple[int, int], list[SpanTuple]] = field(default_factory=dict)
+    document_labels: list[str] = field(default_factory=list)  # code i + 1 is [i]
+    # (document id, user id) -> codes of the document labels given in that layer
+    categories: dict[tuple[int, int], set[int]] = field(default_factory=dict)
+    has_relation_types: bool = False
+    # (document id, user id) -> (type id, source (start, end, label), target (…)) relations
+    relations: dict[tuple[int, int], set[tuple]] = field(default_factory=dict)
 
 
 def load(project: Project, documents: Iterable[int] | None = None) -> AgreementData | None:
@@ -133,10 +155,18 @@ def load(project: Project, documents: Iterable[int] | None = None) -> AgreementD
         .filter(completions__gte=2)
         .values("document")
     )
-    label_rows = list(Label.objects.filter(project=project).values_list("id", "name"))
+    # Whether the project has relation types comes with its labels: no query more.
+    all_labels = list(
+        Label.objects.filter(project=project)
+        .annotate(relation_types=Exists(RelationType.objects.filter(project=project)))
+        .values_list("id", "name", "kind", "relation_types")
+    )
+    label_rows = [(pk, name) for pk, name, kind, _ in all_labels if kind != LabelKind.DOCUMENT]
+    document_rows = [(pk, name) for pk, name, kind, _ in all_labels if kind == LabelKind.DOCUMENT]
     code = {label_id: index for index, (label_id, _) in enumerate(label_rows, start=1)}
     data = AgreementData(
         labels=[name for _, name in label_rows],
+        document_labels=[name for _, name in document_rows],
         usernames=usernames,
         completed=qualifying,
         texts=dict(Document.objects.filter(pk__in=qualifying_ids).values_list("id", "text")),
@@ -157,7 +187,47 @@ def load(project: Project, documents: Iterable[int] | None = None) -> AgreementD
     )
     for document_id, user_id, start, end, label_id in spans:
         data.layers.setdefault((document_id, user_id), []).append((start, end, code[label_id]))
+    data.has_relation_types = any(row[3] for row in all_labels)
+    if data.has_relation_types:
+        drawn = (
+            Relation.objects.filter(project=project, gold=False, document__in=qualifying_ids)
+            .filter(Exists(completed_layer))
+            .order_by()
+            .values_list(
+                "document_id",
+                "annotator_id",
+                "type_id",
+                "source__start",
+                "source__end",
+                "source__label_id",
+                "target__start",
+                "target__end",
+                "target__label_id",
+            )
+        )
+        for document_id, user_id, type_id, *ends in drawn:
+            key = (type_id, tuple(ends[:3]), tuple(ends[3:]))
+            data.relations.setdefault((document_id, user_id), set()).add(key)
+    if document_rows:
+        document_code = {pk: index for index, (pk, _) in enumerate(document_rows, start=1)}
+        given = (
+            Category.objects.filter(project=project, gold=False, document__in=qualifying_ids)
+            .filter(Exists(completed_layer))
+            .order_by()
+            .values_list("document_id", "annotator_id", "label_id")
+        )
+        for document_id, user_id, label_id in given:
+            data.categories.setdefault((document_id, user_id), set()).add(document_code[label_id])
     return data
+
+
+def document_label_values(
+    data: AgreementData, code: int, document_ids: Sequence[int], user_id: int
+) -> np.ndarray:
+    """1 where the user's layer gives the document label ``code``, else 0, per document."""
+    return np.array(
+        [int(code in data.categories.get((d, user_id), ())) for d in document_ids], dtype=int
+    )
 
 
 # --- per document and pair ----------------------------------------------------------------
@@ -361,6 +431,13 @@ def compute(data: AgreementData) -> dict[str, Any]:
         codes_b = np.concatenate([tokens[d].codes[b] for d in shared])
         covered_a = np.concatenate([tokens[d].covered[a] for d in shared], axis=1)
         covered_b = np.concatenate([tokens[d].covered[b] for d in shared], axis=1)
+        document_kappas = {
+            name: kappa(
+                document_label_values(data, i, shared, a),
+                document_label_values(data, i, shared, b),
+            )
+            for i, name in enumerate(data.document_labels, start=1)
+        }
         pairwise.append(
             {
                 "a": data.usernames[a],
@@ -379,6 +456,17 @@ def compute(data: AgreementData) -> dict[str, Any]:
                 },
             }
         )
+        if data.has_relation_types:
+            matched = total = 0
+            for d in shared:
+                mine, theirs = data.relations.get((d, a), set()), data.relations.get((d, b), set())
+                matched += len(mine & theirs)
+                total += len(mine) + len(theirs)
+            pairwise[-1]["relation_f1"] = f1(matched, total)
+        if data.document_labels:
+            pairwise[-1]["document_labels"] = {
+                name: {"kappa": value} for name, value in document_kappas.items()
+            }
 
     # Reliability data: one row per coder, one column per token of every qualifying
     # document; NaN where the coder did not complete that document.
@@ -399,7 +487,7 @@ def compute(data: AgreementData) -> dict[str, Any]:
 
     exact_all = sum((c.exact for c in pairs.values()), np.zeros(n, dtype=np.int64))
     total_all = sum((c.total for c in pairs.values()), np.zeros(n, dtype=np.int64))
-    return {
+    result = {
         "documents": len(document_ids),
         "krippendorff_alpha": alpha(codes),
         "pairwise": pairwise,
@@ -411,6 +499,35 @@ def compute(data: AgreementData) -> dict[str, Any]:
             for i, name in enumerate(labels)
         },
     }
+    if data.document_labels:
+        result["document_labels"] = document_label_agreement(data, coders, pairwise)
+    return result
+
+
+def document_label_agreement(
+    data: AgreementData, coders: list[int], pairwise: list[dict[str, Any]]
+) -> dict[str, dict[str, float | None]]:
+    """Per document label: the mean of the pairs' kappas, and nominal alpha with the
+    qualifying documents as units (missing where a coder did not complete one)."""
+    document_ids = sorted(data.completed)
+    result = {}
+    for i, name in enumerate(data.document_labels, start=1):
+        values = np.full((len(coders), len(document_ids)), np.nan)
+        for column, document_id in enumerate(document_ids):
+            for row, user_id in enumerate(coders):
+                if user_id in data.completed[document_id]:
+                    given = data.categories.get((document_id, user_id), ())
+                    values[row, column] = float(i in given)
+        kappas = [
+            pair["document_labels"][name]["kappa"]
+            for pair in pairwise
+            if pair["document_labels"][name]["kappa"] is not None
+        ]
+        result[name] = {
+            "kappa": sum(kappas) / len(kappas) if kappas else None,
+            "krippendorff_alpha": alpha(values),
+        }
+    return result
 
 
 def project_agreement(project: Project) -> dict[str, Any]:

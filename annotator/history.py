@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from corpus.models import Document
 
 from . import sql
+from .categories import CategoryEvent
 from .models import Label, Project, Span, SpanAction, SpanEvent
 
 
@@ -135,6 +136,15 @@ def document_history(project: Project, document: Document):
         SpanEvent.objects.filter(project=project, document=document)
         .select_related("actor", "annotator", "before_label", "after_label", "merge")
         .prefetch_related("reverted_by")
+        .order_by("-at", "-id")
+    )
+
+
+def category_history(project: Project, document: Document):
+    """Every change to the document's document labels in the project, newest first."""
+    return (
+        CategoryEvent.objects.filter(project=project, document=document)
+        .select_related("actor", "annotator", "before_label", "after_label")
         .order_by("-at", "-id")
     )
 

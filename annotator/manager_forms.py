@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import services
-from .models import Project, QueueOrder, Role
+from .models import DocumentLabels, LabelKind, Project, QueueOrder, Role
 
 
 class ProjectForm(forms.ModelForm):
@@ -63,6 +63,14 @@ class ProjectForm(forms.ModelForm):
             "invalid": "Give a share from 0 to 1, e.g. 0.1.",
         },
     )
+    # Not required: a form that does not send it leaves the setting as it is.
+    document_labels = forms.ChoiceField(
+        label="Document labels",
+        choices=DocumentLabels.choices,
+        required=False,
+        help_text="How many document labels (categories) one annotator may give a document: "
+        "with one, a new one replaces the old.",
+    )
 
     class Meta:
         model = Project
@@ -75,6 +83,7 @@ class ProjectForm(forms.ModelForm):
             "train_every",
             "order",
             "random_fraction",
+            "document_labels",
         ]
         labels = {"allow_overlap": "Allow overlapping spans"}
         help_texts = {
@@ -91,6 +100,13 @@ class ProjectForm(forms.ModelForm):
         error_messages = {
             "name": {"required": "Give the project a name."},
         }
+
+    def clean_document_labels(self) -> str:
+        return (
+            self.cleaned_data["document_labels"]
+            or self.instance.document_labels
+            or DocumentLabels.MULTI
+        )
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -146,6 +162,50 @@ class LabelForm(forms.Form):
         help_text="One key that applies the label in the workspace, e.g. 1 or w.",
         widget=forms.TextInput(attrs={"size": 2, "maxlength": 1, "autocomplete": "off"}),
     )
+    kind = forms.ChoiceField(
+        label="Tags",
+        choices=[("span", "Spans of text"), ("document", "Whole documents (a category)")],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="A document label is toggled above the article, not applied to a selection.",
+    )
+
+    def clean_kind(self) -> str | None:
+        # Not sent: the label keeps its kind (a new one is a span label).
+        return self.cleaned_data["kind"] or None
+
+
+class RelationTypeForm(forms.Form):
+    """A relation type: its name, and the span labels its source and target may have
+    (none ticked: any). The rules are the service's (``services.relation_type_create``)."""
+
+    name = forms.CharField(
+        help_text="One word, written into exports, e.g. SUPPLIES.",
+        widget=forms.TextInput(attrs={"maxlength": 100}),
+        error_messages={"required": "Give the relation type a name, e.g. SUPPLIES."},
+    )
+    source_labels = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="From",
+        help_text="The labels its source span may have; none ticked: any.",
+    )
+    target_labels = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="To",
+        help_text="The labels its target span may have; none ticked: any.",
+    )
+    directed = forms.BooleanField(required=False, initial=True, label="Directed (from → to)")
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The project's span labels only: never another project's (one door for choices).
+        span_labels = project.labels.exclude(kind=LabelKind.DOCUMENT).order_by("order", "name")
+        self.fields["source_labels"].queryset = span_labels
+        self.fields["target_labels"].queryset = span_labels
 
 
 class LabelDeleteForm(forms.Form):

@@ -24,12 +24,14 @@ from .manager_forms import (
     LabelForm,
     MemberForm,
     ProjectForm,
+    RelationTypeForm,
     RoleForm,
     add_errors,
 )
 from .models import Label, LabelMerge, Membership, Project
 from .palette import next_color
 from .permissions import Action, can_create_projects, known_users, project_view
+from .relations import RelationType
 from .rendering import markdown_html
 
 PREVIEW_LIMIT = 200_000  # characters of guidelines a preview renders
@@ -96,13 +98,14 @@ def _labels_context(
     labels = list(project.labels.annotate(span_count=Count("spans")).order_by("order", "name"))
     rows = []
     for index, label in enumerate(labels):
-        targets = [other for other in labels if other.pk != label.pk]
+        targets = [other for other in labels if other.pk != label.pk and other.kind == label.kind]
         edit = LabelForm(
             initial={
                 "name": label.name,
                 "description": label.description,
                 "color": label.color,
                 "shortcut": label.shortcut,
+                "kind": label.kind,
             },
             prefix=f"label-{label.pk}",
         )
@@ -124,7 +127,8 @@ def _labels_context(
         )
     if add_form is None:
         add_form = LabelForm(
-            initial={"color": next_color(label.color for label in labels)}, prefix="new"
+            initial={"color": next_color(label.color for label in labels), "kind": "span"},
+            prefix="new",
         )
     merges = (
         LabelMerge.objects.filter(project=project, undone_at__isnull=True)
@@ -143,10 +147,14 @@ def _labels_context(
     }
 
 
-def _labels_answer(request, project: Project, notice: str = "", **forms):
+def _labels_answer(request, project: Project, notice: str = "", relation_form=None, **forms):
     """The labels page (a refused form shown with its errors, as Django's form views
     answer it: 200), or for htmx its list alone."""
     context = {**_labels_context(project, **forms), "notice": notice}
+    context["relation_types"] = project.relation_types.prefetch_related(
+        "source_labels", "target_labels"
+    )
+    context["relation_form"] = relation_form or RelationTypeForm(project=project, prefix="rel")
     template = "annotator/manage/labels.html"
     if request.htmx:
         template += "#label-list"
@@ -209,6 +217,36 @@ def label_move(request, project: Project, label_id: int):
         # label's button keeps the focus: htmx refocuses the element with the same id).
         return _labels_answer(request, project, notice=notice)
     messages.info(request, notice)
+    return redirect("manage_labels", project_id=project.pk)
+
+
+@require_POST
+@project_view(Action.MANAGE)
+def relation_type_add(request, project: Project):
+    """Add a relation type, with the labels its ends may have."""
+    form = RelationTypeForm(request.POST, project=project, prefix="rel")
+    if form.is_valid():
+        try:
+            relation_type = services.relation_type_create(project=project, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Relation type {relation_type.name} added.")
+            return redirect("manage_labels", project_id=project.pk)
+    return _labels_answer(request, project, relation_form=form)
+
+
+@require_POST
+@project_view(Action.MANAGE)
+def relation_type_delete(request, project: Project, relation_type_id: int):
+    """Delete a relation type no relation uses."""
+    relation_type = get_object_or_404(RelationType, project=project, pk=relation_type_id)
+    try:
+        services.relation_type_delete(relation_type=relation_type)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Relation type {relation_type.name} deleted.")
     return redirect("manage_labels", project_id=project.pk)
 
 

@@ -58,6 +58,13 @@ class QueueOrder(models.TextChoices):
     UNCERTAINTY = "uncertainty", "Least confident first (the latest model's)"
 
 
+class DocumentLabels(models.TextChoices):
+    """How many document labels one layer may give a document."""
+
+    SINGLE = "single", "One per document"
+    MULTI = "multi", "Any number per document"
+
+
 class Project(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -91,6 +98,12 @@ class Project(models.Model):
         help_text="With the uncertainty order, the share of documents offered at random, "
         "so that the model's evaluation stays unbiased.",
     )
+    document_labels = models.CharField(
+        max_length=10,
+        choices=DocumentLabels.choices,
+        default=DocumentLabels.MULTI,
+        help_text="With single, a new document label replaces the layer's one.",
+    )
     documents = models.ManyToManyField("corpus.Document", related_name="projects", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -114,6 +127,10 @@ class Project(models.Model):
             models.CheckConstraint(
                 condition=Q(random_fraction__gte=0) & Q(random_fraction__lte=1),
                 name="project_random_fraction_0_to_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(document_labels__in=DocumentLabels.values),
+                name="project_document_labels_valid",
             ),
         ]
 
@@ -145,6 +162,13 @@ class LabelQuerySet(models.QuerySet):
         return 0 if last is None else min(last + 1, ORDER_MAX)
 
 
+class LabelKind(models.TextChoices):
+    """What a label tags: a stretch of text (a span) or the whole document (a category)."""
+
+    SPAN = "span", "Span"
+    DOCUMENT = "document", "Document"
+
+
 class Label(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="labels")
     name = models.CharField(
@@ -156,6 +180,12 @@ class Label(models.Model):
         max_length=1, blank=True, help_text="One key that applies the label in the workspace."
     )
     order = models.PositiveIntegerField(default=0)
+    kind = models.CharField(
+        max_length=10,
+        choices=LabelKind.choices,
+        default=LabelKind.SPAN,
+        help_text="A span label tags text; a document label tags the whole document.",
+    )
 
     objects = LabelQuerySet.as_manager()
 
@@ -170,6 +200,7 @@ class Label(models.Model):
                 condition=~Q(shortcut=""),
                 name="label_shortcut_unique_in_project",
             ),
+            models.CheckConstraint(condition=Q(kind__in=LabelKind.values), name="label_kind_valid"),
         ]
 
     def __str__(self) -> str:
@@ -179,6 +210,10 @@ class Label(models.Model):
         return (self.project.name, self.name)
 
     natural_key.dependencies = ["annotator.project"]
+
+    @property
+    def is_document_label(self) -> bool:
+        return self.kind == LabelKind.DOCUMENT
 
 
 class Membership(models.Model):
@@ -348,6 +383,11 @@ def _extent_errors(
         errors["end"] = ["Must be a whole number (a Unicode code point offset)."]
     if label is None or label.project_id != project_id:
         errors["label"] = ["Unknown label: it is not one of this project's labels."]
+    elif label.kind == LabelKind.DOCUMENT:
+        errors["label"] = [
+            f"{label.name} is a document label: it tags the whole document (categories), "
+            "not a span."
+        ]
     if "start" in errors or "end" in errors:
         return errors
 
@@ -740,11 +780,18 @@ class SpanEvent(models.Model):
         return [self.span_id]
 
 
-# Background jobs have their own module; imported here so that Django finds the models.
+# Models with modules of their own, imported here so that Django finds them: document
+# labels given to documents (API.md, "Document labels"), background jobs, relations
+# between spans (API.md, "Relations"), suggestions and rule sets (DESIGN.md, "Suggestions
+# are not annotations").
+from .categories import Category, CategoryEvent  # noqa: E402, F401
 from .jobs import Job, JobFile  # noqa: E402, F401
 
 # Models trained on the project's gold, and their confidence on each document.
 from .ner_models import DocumentConfidence, NerModel  # noqa: E402, F401
+
+# Relations between spans, their types and their history.
+from .relations import Relation, RelationEvent, RelationType  # noqa: E402, F401
 
 # What a search's "tag every hit" stored, to undo it in one step.
 from .search_tags import SearchTag  # noqa: E402, F401

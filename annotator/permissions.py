@@ -188,6 +188,18 @@ def visible_spans(user) -> Q:
     return reviewing | own
 
 
+def visible_categories(user) -> Q:
+    """A filter on Category (document labels given to documents) for those the user may
+    read, across projects: the same layers as ``visible_spans``."""
+    return visible_spans(user)
+
+
+def visible_relations(user) -> Q:
+    """A filter on Relation for those the user may read: a relation is in the layer of its
+    spans, so the same layers as ``visible_spans``."""
+    return visible_spans(user)
+
+
 def visible_comments(user, project: Project) -> Q:
     """A filter on the project's Comments the user may read: notes on the document, and
     notes on spans of a layer they may read (kept so after the span is deleted)."""

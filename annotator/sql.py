@@ -289,9 +289,14 @@ def delete_span(span_id: int) -> None:
     """Delete a span as Django's collector would: its rejection goes with it, comments on it
     stay, unlinked. Three statements, without the collector's bookkeeping: 530 µs against
     ``QuerySet.delete()``'s 2,967 (PostgreSQL), 141 against 2,656 (SQLite); a test holds
-    this list to the models' relations."""
+    this list to the models' relations. Its relations go with it (recorded first by
+    ``services.relations_of_spans_delete``)."""
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM annotator_rejection WHERE span_id = %s", [span_id])
+        cursor.execute(
+            "DELETE FROM annotator_relation WHERE source_id = %s OR target_id = %s",
+            [span_id, span_id],
+        )
         cursor.execute("UPDATE annotator_comment SET span_id = NULL WHERE span_id = %s", [span_id])
         cursor.execute("DELETE FROM annotator_span WHERE id = %s", [span_id])
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from corpus.models import Document
 
 from . import services
+from .categories import Category, CategoryAction, CategoryEvent
 from .models import Project, Span, SpanAction, SpanEvent
 from .patches import Change
 from .rendering import SpanRow
@@ -25,9 +26,51 @@ from .rendering import SpanRow
 DEPTH = 500
 
 
-def last_change(project: Project, document: Document, user, *, gold: bool) -> SpanEvent | None:
-    """The user's newest change to the layer that can still be undone, or None."""
-    return next(_undoable(project, document, user, gold=gold), None)
+def last_change(
+    project: Project, document: Document, user, *, gold: bool
+) -> SpanEvent | CategoryEvent | None:
+    """The user's newest change to the layer (its spans or its document labels) that can
+    still be undone, or None."""
+    return next(_stack(project, document, user, gold=gold), None)
+
+
+def _stack(
+    project: Project, document: Document, user, *, gold: bool
+) -> Iterator[SpanEvent | CategoryEvent]:
+    """The spans' and the document labels' stacks as one, newest first."""
+    spans = _undoable(project, document, user, gold=gold)
+    categories = _undoable_categories(project, document, user, gold=gold)
+    span, category = next(spans, None), next(categories, None)
+    while span is not None or category is not None:
+        if category is None or (span is not None and span.at >= category.at):
+            yield span
+            span = next(spans, None)
+        else:
+            yield category
+            category = next(categories, None)
+
+
+def _undoable_categories(
+    project: Project, document: Document, user, *, gold: bool
+) -> Iterator[CategoryEvent]:
+    """The document labels' stack, newest first, by the rule of ``_undoable``: a change
+    stays undoable while nobody else has changed that label in the layer since."""
+    events = CategoryEvent.objects.filter(project=project, document=document, gold=gold)
+    if not gold:
+        events = events.filter(annotator=user)
+    if user.last_login:
+        events = events.filter(at__gte=user.last_login)
+    reverted: set[int] = set()
+    changed_since: set[int | None] = set()  # labels a later change (not undone) touched
+    for event in events.select_related("before_label").order_by("-id")[:DEPTH]:
+        labels = {event.before_label_id, event.after_label_id} - {None}
+        if event.reverts_id:
+            reverted.add(event.reverts_id)
+        elif event.pk not in reverted:
+            if event.actor_id == user.pk and changed_since.isdisjoint(labels):
+                yield event
+            else:
+                changed_since.update(labels)
 
 
 def _undoable(project: Project, document: Document, user, *, gold: bool) -> Iterator[SpanEvent]:
@@ -58,6 +101,7 @@ class Undone(NamedTuple):
     notice: str  # what was done, in words
     change: Change  # the spans it touched
     more: bool  # whether anything is left to undo
+    categories: bool = False  # whether it was the document labels that changed
 
 
 def undo_last(project: Project, document: Document, user, *, gold: bool) -> Undone | None:
@@ -65,12 +109,41 @@ def undo_last(project: Project, document: Document, user, *, gold: bool) -> Undo
     with transaction.atomic():
         # Two undos at once (a key held down) take the changes one after the other.
         services.lock_layer(project, document, user.pk, gold=gold)
-        stack = _undoable(project, document, user, gold=gold)
+        stack = _stack(project, document, user, gold=gold)
         event = next(stack, None)
         if event is None:
             return None
+        if isinstance(event, CategoryEvent):
+            notice = _reverse_category(event, project, document, user, gold=gold)
+            return Undone(notice, Change(), more=next(stack, None) is not None, categories=True)
         notice, change = _reverse(event, project, document, user, gold=gold)
         return Undone(notice, change, more=next(stack, None) is not None)
+
+
+def _reverse_category(event: CategoryEvent, project, document, user, *, gold: bool) -> str:
+    """Reverse a change to the document labels (inside the caller's transaction)."""
+    if event.action == CategoryAction.REPLACED:
+        old = services.category_unreplace(event=event, actor=user)
+        return f"Undone: the document label is {old.label.name} again."
+    if event.action == CategoryAction.DELETED:
+        if event.before_label is None:
+            raise ValidationError("Cannot undo: that label has been deleted since.")
+        services.category_add(
+            project=project,
+            document=document,
+            annotator=event.annotator or user,
+            label=event.before_label,
+            gold=gold,
+            actor=user,
+            reverts=event,
+            pk=event.category_id,
+        )
+        return f"Undone: the document label {event.before_label.name} is back."
+    category = Category.objects.filter(pk=event.category_id).select_related("label").first()
+    if category is None:
+        raise ValidationError("Cannot undo: that document label is gone.")
+    services.category_delete(category=category, actor=user, reverts=event)
+    return f"Undone: the document label {category.label.name} is removed."
 
 
 def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> tuple[str, Change]:

@@ -47,6 +47,21 @@ urlpatterns = [
     ),
     path("projects/<int:project_id>/documents/<int:document_id>/undo/", views.undo, name="undo"),
     path(
+        "projects/<int:project_id>/documents/<int:document_id>/relations/",
+        views.relation_add,
+        name="relation_add",
+    ),
+    path(
+        "projects/<int:project_id>/relations/<int:relation_id>/delete/",
+        views.relation_remove,
+        name="relation_remove",
+    ),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/categories/",
+        views.category_toggle,
+        name="category_toggle",
+    ),
+    path(
         "projects/<int:project_id>/documents/<int:document_id>/complete/",
         views.complete,
         name="complete",
@@ -145,6 +160,16 @@ urlpatterns = [
         "projects/<int:project_id>/labels/<int:label_id>/delete/",
         manager_views.label_delete,
         name="label_delete",
+    ),
+    path(
+        "projects/<int:project_id>/labels/relation-types/",
+        manager_views.relation_type_add,
+        name="relation_type_add",
+    ),
+    path(
+        "projects/<int:project_id>/labels/relation-types/<int:relation_type_id>/delete/",
+        manager_views.relation_type_delete,
+        name="relation_type_delete",
     ),
     path(
         "projects/<int:project_id>/labels/merges/<int:merge_id>/undo/",

@@ -20,13 +20,24 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from corpus.models import Document
 
-from . import curation, document_table, homes, patches, services, suggestion_panel
+from . import (
+    category_bar,
+    curation,
+    document_table,
+    homes,
+    patches,
+    relation_panel,
+    services,
+    suggestion_panel,
+)
+from .categories import Category
 from .consistency import report as consistency_report
 from .document_table import DocumentFilters
-from .history import EVENTS_PER_PAGE, document_history, history_rows
+from .history import EVENTS_PER_PAGE, category_history, document_history, history_rows
 from .models import (
     Comment,
     Label,
+    LabelKind,
     Membership,
     Project,
     Propagate,
@@ -47,6 +58,7 @@ from .permissions import (
     visible_spans,
 )
 from .progress import progress
+from .relations import Relation, RelationType
 from .rendering import (
     SpanRow,
     article_pieces,
@@ -272,6 +284,7 @@ def _workspace(request, project: Project, document: Document, *, gold: bool = Fa
     context = _annotation(
         request, project, document, gold=gold, names={label.pk: label.name for label in labels}
     )
+    context |= category_bar.bar(request, project, document, labels, gold=gold)
     # From the project–document links alone, by their (project, document) index: through
     # the documents table, SQLite sorted the whole project (10,000 documents: 3.8 → 0.9 ms).
     links = Project.documents.through.objects.filter(project=project)
@@ -284,7 +297,8 @@ def _workspace(request, project: Project, document: Document, *, gold: bool = Fa
         **context,
         **_comments(request, project, document, gold=gold),
         **suggestion_panel.panel(request, project, document, gold=gold),
-        "labels": labels,
+        **relation_panel.panel(request, project, document, gold=gold),
+        "labels": [label for label in labels if label.kind != LabelKind.DOCUMENT],
         "span_url": f"{span_url}?layer=gold" if gold else span_url,
         "page_name": "review" if gold else "workspace",
         "previous_id": neighbours.filter(document_id__lt=document.pk)
@@ -396,11 +410,13 @@ def _changed(
     spans=None,
     suggestions_removed=(),
     suggestions_changed=True,
+    relations_changed=False,
 ):
     """After a change: the ``#annotation`` partial with the span list out of band (and the
-    comments' list, when ``comments_changed``); without htmx, a redirect back to the page.
-    ``suggestions_changed`` False: the change cannot have changed the pending suggestions,
-    whose state is then not asked (see ``_patched``)."""
+    comments' list, when ``comments_changed``, the relations when ``relations_changed``);
+    without htmx, a redirect back to the page. ``suggestions_changed`` False: the change
+    cannot have changed the pending suggestions, whose state is then not asked (see
+    ``_patched``)."""
     if request.htmx:
         context = _annotation(
             request,
@@ -420,6 +436,9 @@ def _changed(
             context |= suggestion_panel.changes(
                 request, project, document, gold=gold, removed=suggestions_removed
             )
+        if relations_changed:
+            context |= relation_panel.panel(request, project, document, gold=gold)
+            context["relations_changed"] = bool(context["relation_types"])
         return render(request, "annotator/workspace.html#changes", context, status=status)
     if refused:
         messages.error(request, refused)
@@ -446,6 +465,7 @@ def _patched(
     candidates: Iterable[curation.Key] = (),
     suggestions_removed: Iterable[int] = (),
     suggestions_changed: bool = True,
+    relations_changed: bool = False,
 ):
     """After a change to a layer the page shows (the user's own, or gold on the review
     page): only what it altered (``patches``), when the page showed the layer as it was
@@ -475,6 +495,7 @@ def _patched(
             spans=spans,
             suggestions_removed=suggestions_removed,
             suggestions_changed=suggestions_changed,
+            relations_changed=relations_changed,
         )
     known = {} if can_undo is None else {"can_undo": can_undo}
     context = _actions(
@@ -505,6 +526,9 @@ def _patched(
         context |= suggestion_panel.changes(
             request, project, document, gold=gold, removed=list(suggestions_removed)
         )
+    if relations_changed:  # a span's deletion took its relations (or an undo brought them)
+        context |= relation_panel.panel(request, project, document, gold=gold)
+        context["relations_changed"] = bool(context["relation_types"])
     response = render(request, "annotator/workspace.html#patch", context, status=status)
     return reswap(retarget(response, "#patch"), "innerHTML")
 
@@ -632,9 +656,11 @@ def _span_changed(
     notice: str,
     commented: bool,
     names=None,
+    relations_changed: bool = False,
 ):
     """After the user changed ``span``: as ``_patched``, with the comments' list too when
-    someone ``commented`` on the span (a comment shows its label and offsets)."""
+    someone ``commented`` on the span (a comment shows its label and offsets), and the
+    relations when a deletion took some."""
     return _patched(
         request,
         project,
@@ -645,6 +671,7 @@ def _span_changed(
         names=names,
         can_undo=True,
         comments_changed=commented,
+        relations_changed=relations_changed,
     )
 
 
@@ -677,9 +704,16 @@ def span_remove(request, project: Project, span_id: int):
     span = _editable_span(request, project, span_id)
     # Asked first: the deletion unlinks the comments.
     commented = services.is_commented(span)
+    related = (
+        Relation.objects.filter(source=span).exists()
+        or Relation.objects.filter(target=span).exists()
+    )
     services.span_delete(span=span, actor=request.user)
     notice = f"Deleted “{_quote(span.text)}”."
-    return _span_changed(request, project, span, patches.Change(before=(span,)), notice, commented)
+    change = patches.Change(before=(span,))
+    return _span_changed(
+        request, project, span, change, notice, commented, relations_changed=related
+    )
 
 
 @require_POST
@@ -693,6 +727,10 @@ def undo(request, project: Project, document_id: int):
         return _refuse(request, project, document, _message(error), gold=gold)
     if undone is None:
         return _refuse(request, project, document, "Nothing to undo.", gold=gold)
+    if undone.categories:
+        return _categories_changed(
+            request, project, document, gold=gold, notice=undone.notice, can_undo=undone.more
+        )
     return _patched(
         request,
         project,
@@ -701,7 +739,154 @@ def undo(request, project: Project, document_id: int):
         gold=gold,
         notice=undone.notice,
         can_undo=undone.more,
+        # An undone deletion brings its relations back.
+        relations_changed=RelationType.objects.filter(project=project).exists(),
     )
+
+
+@require_POST
+@project_view(Action.ANNOTATE)
+def relation_add(request, project: Project, document_id: int):
+    """Relate two spans of the layer (the user's own, or gold with ``?layer=gold``)."""
+    document = document_or_404(project, document_id)
+    gold = _gold(request, project)
+    ids = [_int(request.POST.get(name)) for name in ("source", "target")]
+    spans = {
+        span.pk: span
+        for span in Span.objects.filter(
+            project=project, document=document, pk__in=ids
+        ).select_related("label")
+    }
+    relation_type = RelationType.objects.filter(
+        project=project, pk=_int(request.POST.get("type"))
+    ).first()
+    try:
+        relation = services.relation_create(
+            project=project,
+            document=document,
+            annotator=request.user,
+            relation_type=relation_type,
+            source=spans.get(ids[0]),
+            target=spans.get(ids[1]),
+            gold=gold,
+        )
+    except ValidationError as error:
+        return _relations_changed(request, project, document, gold=gold, refused=_message(error))
+    notice = (
+        f"Related: {relation.source.label.name} {relation.type.name} {relation.target.label.name}."
+    )
+    return _relations_changed(request, project, document, gold=gold, notice=notice)
+
+
+@require_POST
+@project_view(Action.ANNOTATE)
+def relation_remove(request, project: Project, relation_id: int):
+    relation = (
+        Relation.objects.filter(project=project, pk=relation_id)
+        .select_related("document", "type")
+        .first()
+    )
+    if relation is None or not can_see_layer(
+        request.user, project, annotator_id=relation.annotator_id, gold=relation.gold
+    ):
+        raise Http404("No such relation.")
+    if not can_edit_layer(
+        request.user, project, annotator_id=relation.annotator_id, gold=relation.gold
+    ):
+        raise PermissionDenied("You may read this layer but not change it.")
+    services.relation_delete(relation=relation, actor=request.user)
+    notice = f"Deleted the {relation.type.name} relation."
+    return _relations_changed(
+        request, project, relation.document, gold=relation.gold, notice=notice
+    )
+
+
+def _relations_changed(request, project, document, *, gold: bool, notice="", refused=""):
+    """After a change to the relations: the panel, and the status line out of band; 422
+    for a refusal. Without htmx, back to the page."""
+    if not request.htmx:
+        if refused:
+            messages.error(request, refused)
+        elif notice:
+            messages.success(request, notice)
+        return redirect(
+            "review" if gold else "workspace", project_id=project.pk, document_id=document.pk
+        )
+    context = {
+        "project": project,
+        "document": document,
+        "gold": gold,
+        "notice": notice,
+        "refused": refused,
+        **relation_panel.panel(request, project, document, gold=gold),
+    }
+    response = render(
+        request, "annotator/workspace.html#relation-answer", context, status=422 if refused else 200
+    )
+    return reswap(retarget(response, "#relations"), "outerHTML")
+
+
+@require_POST
+@project_view(Action.ANNOTATE)
+def category_toggle(request, project: Project, document_id: int):
+    """Give the document a document label in the layer (the user's own, or gold with
+    ``?layer=gold``), or take it back when the layer has it."""
+    document = document_or_404(project, document_id)
+    gold = _gold(request, project)
+    labels = services.labels_of(project)
+    label = next((one for one in labels if one.pk == _int(request.POST.get("label"))), None)
+    layer = Category.objects.filter(project=project, document=document, label=label)
+    category = (layer.gold() if gold else layer.by(request.user)).select_related("label").first()
+    try:
+        if category is not None:
+            services.category_delete(category=category, actor=request.user)
+            notice = f"Document label {category.label.name} removed."
+        else:
+            services.category_add(
+                project=project, document=document, annotator=request.user, label=label, gold=gold
+            )
+            notice = f"Document label {label.name} given."
+    except ValidationError as error:
+        return _categories_changed(
+            request,
+            project,
+            document,
+            gold=gold,
+            labels=labels,
+            refused=_message(error),
+            status=422,
+        )
+    return _categories_changed(
+        request, project, document, gold=gold, labels=labels, notice=notice, can_undo=True
+    )
+
+
+def _categories_changed(
+    request,
+    project: Project,
+    document: Document,
+    *,
+    gold: bool,
+    labels: list[Label] | None = None,
+    status: int = 200,
+    **known,
+):
+    """After a change to the document labels: the bar, with the status line and the
+    document's actions out of band; without htmx, a redirect back to the page."""
+    if not request.htmx:
+        if known.get("refused"):
+            messages.error(request, known["refused"])
+        elif known.get("notice"):
+            messages.success(request, known["notice"])
+        return redirect(
+            "review" if gold else "workspace", project_id=project.pk, document_id=document.pk
+        )
+    if labels is None:
+        labels = services.labels_of(project)
+    context = _actions(request, project, document, gold=gold, **known)
+    context |= category_bar.bar(request, project, document, labels, gold=gold)
+    response = render(request, "annotator/workspace.html#category-answer", context, status=status)
+    return reswap(retarget(response, "#categories"), "outerHTML")
 
 
 @require_POST
@@ -926,5 +1111,7 @@ def history(request, project: Project, document_id: int):
         "document": document,
         "page": page,
         "rows": history_rows(document.text, page.object_list),
+        # The newest changes to the document labels (undo reverses them; nothing to restore).
+        "category_events": list(category_history(project, document)[:EVENTS_PER_PAGE]),
     }
     return render(request, "annotator/history.html", context)

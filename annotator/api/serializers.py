@@ -19,7 +19,9 @@ from corpus.models import Document
 from .. import services
 from ..models import (
     ORDER_MAX,
+    DocumentLabels,
     Label,
+    LabelKind,
     Membership,
     Project,
     Propagate,
@@ -55,10 +57,16 @@ class LabelSerializer(serializers.ModelSerializer):
     )
     shortcut = _text(required=False, allow_null=True)
     order = serializers.IntegerField(required=False, min_value=0, max_value=ORDER_MAX)
+    kind = serializers.ChoiceField(
+        choices=LabelKind.values,
+        required=False,
+        help_text="span (default): it tags text; document: it tags whole documents.",
+        error_messages={"invalid_choice": "Unknown kind {input!r}: use span or document."},
+    )
 
     class Meta:
         model = Label
-        fields = ["id", "name", "description", "color", "shortcut", "order"]
+        fields = ["id", "name", "description", "color", "shortcut", "order", "kind"]
 
     def to_internal_value(self, data) -> dict[str, Any]:
         values = super().to_internal_value(data)
@@ -71,7 +79,7 @@ class NewLabelSerializer(LabelSerializer):
     ``services.label_create``)."""
 
     class Meta(LabelSerializer.Meta):
-        fields = ["name", "description", "color", "shortcut"]
+        fields = ["name", "description", "color", "shortcut", "kind"]
 
 
 TRAIN_EVERY_MAX = 1_000_000
@@ -108,6 +116,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "train_every",
             "order",
             "random_fraction",
+            "document_labels",
             "created_at",
             "role",
             "labels",
@@ -162,6 +171,10 @@ class ProjectSettingsSerializer(serializers.ModelSerializer):
             + ", ".join(QueueOrder.values)
             + ".",
         },
+    )
+    document_labels = serializers.ChoiceField(
+        choices=DocumentLabels.values,
+        error_messages={"invalid_choice": "Unknown value {input!r}: use single or multi."},
     )
 
     class Meta:

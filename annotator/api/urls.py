@@ -5,8 +5,10 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
+from .categories import CategoryViewSet, DocumentCategoryViewSet
 from .jobs import ImportView, JobViewSet
 from .ner import NerModelViewSet
+from .relations import DocumentRelationViewSet, RelationTypeViewSet, RelationViewSet
 from .review import ReviewedView
 from .search import ConsistencyView, SearchTagUndoView, SearchTagView, SearchView
 from .suggestions import (
@@ -42,6 +44,21 @@ router.register(
     rf"{PROJECT}/documents/(?P<document_pk>[0-9]+)/spans", DocumentSpanViewSet, basename="spans"
 )
 router.register("spans", SpanViewSet, basename="span")
+# Document labels given to documents (annotator/api/categories.py).
+router.register(
+    rf"{PROJECT}/documents/(?P<document_pk>[0-9]+)/categories",
+    DocumentCategoryViewSet,
+    basename="categories",
+)
+router.register("categories", CategoryViewSet, basename="category")
+# Relations between spans, and their types (annotator/api/relations.py).
+router.register(f"{PROJECT}/relation-types", RelationTypeViewSet, basename="relation-type")
+router.register(
+    rf"{PROJECT}/documents/(?P<document_pk>[0-9]+)/relations",
+    DocumentRelationViewSet,
+    basename="relations",
+)
+router.register("relations", RelationViewSet, basename="relation")
 # Background jobs, and files imported as one (annotator/api/jobs.py).
 router.register("jobs", JobViewSet, basename="job")
 imports = [re_path(rf"^{PROJECT}/imports/$", ImportView.as_view(), name="imports")]

@@ -1,14 +1,34 @@
 """What the engine hands a format (``Record``), and what a format is (``Format``)."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from .rules import ExportSpan
 
 if TYPE_CHECKING:
     from .engine import Export
     from .options import ExportOptions
+
+
+class ExportCategory(NamedTuple):
+    """A document label given to the document in the exported layer."""
+
+    label: str
+    annotator: str | None  # None for majority: no one person's
+    layer: str  # "annotator", "gold" or "majority"
+
+
+class ExportRelation(NamedTuple):
+    """A relation between two exported spans (by their ids), and both spans' (start, end,
+    label): a format that merges identical spans finds the one it kept."""
+
+    type: str
+    source: int
+    target: int
+    annotator: str | None
+    source_key: tuple[int, int, str]
+    target_key: tuple[int, int, str]
 
 
 @dataclass(slots=True)
@@ -23,6 +43,10 @@ class Record:
     meta: dict[str, Any]
     split: str | None
     spans: list[ExportSpan]
+    # The document labels of the layer (API.md, "Document labels"), by label then annotator.
+    categories: list[ExportCategory] = field(default_factory=list)
+    # The relations of the layer between spans of this record (API.md, "Relations").
+    relations: list[ExportRelation] = field(default_factory=list)
 
 
 class Format:
@@ -38,6 +62,7 @@ class Format:
     media_type: ClassVar[str]
     rule: ClassVar[str] = "keep_all"
     tokens: ClassVar[str | None] = None
+    relations: ClassVar[bool] = False  # whether it writes relations between spans
     zipped_always: ClassVar[bool] = False
     zipped_when_split: ClassVar[bool] = False
 

@@ -21,9 +21,11 @@ LINE_BREAK = re.compile(r"[\n\r\u0085\u2028\u2029\x0b\x0c\x1c\x1d\x1e]+")
 
 class Brat(Format):
     """Zip of standoff pairs, one folder per split when split; every span is kept
-    (brat holds overlaps) and its annotator is an ``AnnotatorNotes`` line."""
+    (brat holds overlaps) and its annotator is an ``AnnotatorNotes`` line; a relation is an
+    ``R`` line between its spans' ``T`` ids, declared in ``annotation.conf``."""
 
     name = "brat"
+    relations = True
     extension = "zip"
     media_type = "application/zip"
     zipped_always = True
@@ -33,7 +35,11 @@ class Brat(Format):
 
     def _entries(self, export: "Export") -> Iterator[tuple[str, list[bytes]]]:
         conf = "[entities]\n" + "".join(f"{label}\n" for label in export.label_names)
-        conf += "[relations]\n[events]\n[attributes]\n"
+        conf += "[relations]\n"
+        for name, sources, targets in export.relation_types:
+            source, target = "|".join(sources) or "<ENTITY>", "|".join(targets) or "<ENTITY>"
+            conf += f"{name}\tArg1:{source}, Arg2:{target}\n"
+        conf += "[events]\n[attributes]\n"
         yield "annotation.conf", [conf.encode()]
         for record in export.records():
             folder = f"{record.split}/" if record.split else ""
@@ -47,6 +53,7 @@ def ann(record: "Record") -> str:
     """The .ann text of one document."""
     lines = []
     text = record.text
+    numbers = {span.id: n for n, span in enumerate(record.spans, start=1) if span.id is not None}
     for number, span in enumerate(record.spans, start=1):
         fragments = []
         position = span.start
@@ -60,4 +67,7 @@ def ann(record: "Record") -> str:
         lines.append(f"T{number}\t{span.label} {where}\t{covered}\n")
         if span.annotator:
             lines.append(f"#{number}\tAnnotatorNotes T{number}\t{span.annotator}\n")
+    for number, relation in enumerate(record.relations, start=1):
+        source, target = numbers[relation.source], numbers[relation.target]
+        lines.append(f"R{number}\t{relation.type} Arg1:T{source} Arg2:T{target}\n")
     return "".join(lines)

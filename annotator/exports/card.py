@@ -78,6 +78,7 @@ class Report:
     adjusted: Problems = field(default_factory=Problems)
     unreviewed: int = 0  # documents of a gold export whose gold layer nobody reviewed
     origins: Counter = field(default_factory=Counter)  # spans by origin (None: by hand)
+    categories: Counter = field(default_factory=Counter)  # document labels given, by label
 
     def count(
         self,
@@ -206,6 +207,16 @@ def card(*, export, report: Report, tag_names: list[str] | None = None) -> dict[
         }
     if options.layer.source is not None and options.layer.source.startswith(MODEL_PREFIX):
         data["model"] = model_card(project, options.layer.source)
+    if export.has_document_labels:
+        data["document_labels"] = export.document_label_names
+        data["counts"]["document_labels"] = {
+            name: report.categories.get(name, 0) for name in export.document_label_names
+        }
+        if options.stratify:
+            data["split_rule"] = (
+                "stratified by the set of document labels: within each set, the documents in "
+                "the order of sha256(f'{seed}:{document_id}') take train, dev and test by rank"
+            )
     if tag_names is not None:
         data["tag_names"] = tag_names
     return data

@@ -36,7 +36,8 @@ class Echo:
 class Csv(Format):
     """Columns ``document_id, external_id, start, end, label, text, annotator, layer``
     (+ ``split``); UTF-8 without a byte-order mark, RFC 4180 quoting, text cells that could
-    start a formula prefixed with ``'``."""
+    start a formula prefixed with ``'``. A document label given to the document is a row
+    with empty ``start``, ``end`` and ``text``."""
 
     name = "csv"
     extension = "csv"
@@ -69,6 +70,22 @@ class Csv(Format):
                     ]
                 )
                 for span in record.spans
+            ]
+            rows += [
+                writer.writerow(
+                    [
+                        record.id,
+                        external_id,
+                        "",
+                        "",
+                        cell(category.label),
+                        "",
+                        cell(category.annotator or ""),
+                        cell(category.layer),
+                        *tail,
+                    ]
+                )
+                for category in record.categories
             ]
             if rows:
                 yield "".join(rows).encode()

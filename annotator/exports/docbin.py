@@ -41,6 +41,9 @@ class DocBinWriter:
         # Closed by chunks(), which may run much later: not a with-block here.
         self._tokens = tempfile.TemporaryFile()  # noqa: SIM115
         self._spaces = tempfile.TemporaryFile()  # noqa: SIM115
+        # Each document's ``doc.cats``, packed, spooled like the tokens (the map needs
+        # their count before them).
+        self._cats = tempfile.TemporaryFile()  # noqa: SIM115
         self._lengths: list[int] = []
         self._strings: set[str] = {""}
         self._hashes: set[int] = set()
@@ -52,14 +55,23 @@ class DocBinWriter:
         spaces = numpy.asarray(doc.to_array(SPACY), dtype=bool)
         if not self._span_groups:
             self._span_groups = doc.spans.to_bytes()
-        self.add_arrays(array, spaces, [len(doc)], doc.vocab.strings)
+        self.add_arrays(array, spaces, [len(doc)], doc.vocab.strings, [dict(doc.cats)])
 
     def add_arrays(
-        self, array: numpy.ndarray, spaces: numpy.ndarray, lengths: list[int], strings
+        self,
+        array: numpy.ndarray,
+        spaces: numpy.ndarray,
+        lengths: list[int],
+        strings,
+        cats: list[dict[str, float]] | None = None,
     ) -> None:
         """Documents given as arrays: the ATTRS columns and the SPACY flag of their tokens,
         one document after another, ``lengths`` tokens each; ``strings`` (a StringStore)
-        knows every hash in the string columns."""
+        knows every hash in the string columns; ``cats`` each document's ``doc.cats``
+        (none: empty)."""
+        empty = _pack({})
+        for values in cats if cats is not None else [{}] * len(lengths):
+            self._cats.write(_pack(values) if values else empty)
         self._tokens.write(numpy.ascontiguousarray(array, dtype="uint64").tobytes("C"))
         self._spaces.write(numpy.ascontiguousarray(spaces, dtype=bool).tobytes("C"))
         self._lengths.extend(lengths)
@@ -86,6 +98,7 @@ class DocBinWriter:
         finally:
             self._tokens.close()
             self._spaces.close()
+            self._cats.close()
 
     def _msgpack(self) -> Iterator[bytes]:
         count = len(self._lengths)
@@ -99,8 +112,11 @@ class DocBinWriter:
                 yield block
         yield _pack("lengths") + _pack(numpy.asarray(self._lengths, dtype="int32").tobytes("C"))
         yield _pack("strings") + _pack(sorted(self._strings))
+        yield _pack("cats") + _array_header(count)
+        self._cats.seek(0)
+        while block := self._cats.read(BLOCK):
+            yield block
         for key, item in (
-            ("cats", _pack({})),
             ("flags", _pack({"has_unknown_spaces": False})),
             ("span_groups", _pack(self._span_groups or b"")),
         ):
@@ -137,8 +153,9 @@ def _array_header(size: int) -> bytes:
 
 class SpacyDocBin(Format):
     """``.spacy`` DocBin of spaCy tokens (blank "en" tokenizer) with ``doc.ents``; overlaps by
-    rule ``flat``, spans contracted to whole tokens. With a split, a zip of
-    ``train.spacy``, ``dev.spacy``, ``test.spacy`` and ``card.json``."""
+    rule ``flat``, spans contracted to whole tokens; ``doc.cats`` 1.0 for each document
+    label the layer gives the document, 0.0 for the project's others. With a split, a zip
+    of ``train.spacy``, ``dev.spacy``, ``test.spacy`` and ``card.json``."""
 
     name = "spacy"
     extension = "spacy"
@@ -157,9 +174,15 @@ class SpacyDocBin(Format):
         writer = DocBinWriter()
         strings = pipeline().vocab.strings
         hashes = numpy.array([strings.add(label) for label in export.label_names], "uint64")
+        names = export.document_label_names
         for batch in export.batches(split=split):
             array, spaces = entity_arrays(batch, hashes)
-            writer.add_arrays(array, spaces, numpy.diff(batch.token_bounds).tolist(), strings)
+            cats = [
+                {name: float(name in {c.label for c in record.categories}) for name in names}
+                for record in batch.records
+            ]
+            lengths = numpy.diff(batch.token_bounds).tolist()
+            writer.add_arrays(array, spaces, lengths, strings, cats)
         yield from writer.chunks()
 
 

@@ -14,6 +14,7 @@ document tokenised once by spaCy, aligned, tagged and split into sentences on wh
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from functools import cached_property
 from itertools import batched
 from operator import itemgetter
 from typing import Any
@@ -21,11 +22,13 @@ from typing import Any
 import numpy
 from django.contrib.auth import get_user_model
 
+from ..categories import Category
 from ..layers import completed_documents, majority_spans, reviewed, span_filter
-from ..models import DocumentStatus, Project, Span, Status
+from ..models import DocumentStatus, LabelKind, Project, Span, Status
+from ..relations import Relation
 from ..suggestions import Suggestion
 from . import rules
-from .base import Format, Record
+from .base import ExportCategory, ExportRelation, Format, Record
 from .batch import (
     COLUMN_IDX,
     COLUMN_LENGTH,
@@ -43,7 +46,7 @@ from .formats import FORMATS
 from .names import export_filename
 from .options import ExportOptions
 from .rules import ExportSpan, Problem
-from .split import split_of
+from .split import split_of, stratified
 
 CHUNK_SIZE = 100  # documents per span query: their texts are what an export holds at once
 BATCH_CODE_POINTS = 1 << 16  # text per token batch: its arrays stay a few megabytes
@@ -57,13 +60,37 @@ class Export:
         self.options = options
         self.format: Format = FORMATS[options.format]
         self.report = Report()
-        labels = list(project.labels.values_list("pk", "name"))
-        self._label_names = dict(labels)
-        self.label_names = [
-            name for _, name in labels if not options.labels or name in options.labels
-        ]
-        self._label_ids = [pk for pk, name in labels if name in self.label_names]
+        labels = list(project.labels.values_list("pk", "name", "kind"))
+        self._label_names = {pk: name for pk, name, _ in labels}
+        wanted = [row for row in labels if not options.labels or row[1] in options.labels]
+        # Span labels tag text (entities, IOB tags); document labels tag whole documents
+        # (``categories``, ``cats``, ``doc.cats``, ``labels``).
+        self.label_names = [name for _, name, kind in wanted if kind != LabelKind.DOCUMENT]
+        self.document_label_names = [name for _, name, kind in wanted if kind == LabelKind.DOCUMENT]
+        self.has_document_labels = any(kind == LabelKind.DOCUMENT for *_, kind in labels)
+        self._label_ids = [pk for pk, name, _ in wanted]
+        self._document_label_ids = [pk for pk, _, kind in wanted if kind == LabelKind.DOCUMENT]
         self._usernames: dict[int, str] = {}
+        self._splits: dict[int, str] | None = None
+
+    @cached_property
+    def relation_types(self) -> list[tuple[str, list[str], list[str]]]:
+        """The project's relation types as (name, source label names, target label names),
+        read when a format asks (those that write relations)."""
+        return [
+            (
+                relation_type.name,
+                [label.name for label in relation_type.source_labels.all()],
+                [label.name for label in relation_type.target_labels.all()],
+            )
+            for relation_type in self.project.relation_types.prefetch_related(
+                "source_labels", "target_labels"
+            )
+        ]
+
+    @property
+    def has_relation_types(self) -> bool:
+        return bool(self.relation_types)
 
     # The file -------------------------------------------------------------------------
 
@@ -150,13 +177,16 @@ class Export:
         if count_unreviewed:
             documents = documents.annotate(reviewed=reviewed(self.project))
             fields.append("reviewed")
+        if options.split and options.stratify and self._splits is None:
+            self._splits = self._stratified(documents)
         documents = documents.values_list(*fields)
         for chunk in batched(documents.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE, strict=False):
-            splits = (
-                [split_of(row[0], options.seed, options.split) for row in chunk]
-                if options.split
-                else [None] * len(chunk)
-            )
+            if self._splits is not None:
+                splits = [self._splits[row[0]] for row in chunk]
+            elif options.split:
+                splits = [split_of(row[0], options.seed, options.split) for row in chunk]
+            else:
+                splits = [None] * len(chunk)
             if split is not None:
                 chunk = [row for row, name in zip(chunk, splits, strict=True) if name == split]
                 splits = [split] * len(chunk)
@@ -165,6 +195,9 @@ class Export:
             if count_unreviewed:
                 self.report.unreviewed += sum(not row[-1] for row in chunk)
             spans, voters = self._spans([row[0] for row in chunk])
+            categories = self._categories([row[0] for row in chunk])
+            # Not for the card's figures (no texts): nothing there counts relations.
+            relations = self._relations([row[0] for row in chunk], spans) if text else {}
             records = [
                 Record(
                     id=row[0],
@@ -174,6 +207,8 @@ class Export:
                     text=row[4] if text else "",
                     split=name,
                     spans=spans.get(row[0], []),
+                    categories=categories.get(row[0], []),
+                    relations=relations.get(row[0], []),
                 )
                 for row, name in zip(chunk, splits, strict=True)
             ]
@@ -193,7 +228,9 @@ class Export:
                 Span.objects.filter(project=self.project, document_id__in=ids)
                 .filter(span_filter(layer))
                 .order_by()
-                .values_list("document_id", "annotator_id", "start", "end", "label_id", "source")
+                .values_list(
+                    "document_id", "annotator_id", "start", "end", "label_id", "source", "id"
+                )
             )
         if options.labels:
             rows = rows.filter(label_id__in=self._label_ids)
@@ -215,7 +252,7 @@ class Export:
             layers: dict[int, dict[int, list[tuple[int, int, int]]]] = defaultdict(
                 lambda: defaultdict(list)
             )
-            for document_id, user_id, start, end, label_id, _ in rows:
+            for document_id, user_id, start, end, label_id, *_ in rows:
                 layers[document_id][user_id].append((start, end, label_id))
             for document_id in ids:
                 agreed = majority_spans(layers.get(document_id, {}), completed[document_id])
@@ -234,8 +271,8 @@ class Export:
             kind = "gold" if layer.kind == "gold" else "annotator"
             rows.sort()
             spans = [
-                ExportSpan(start, end, labels[label_id], names[user_id], kind, source or None)
-                for _, user_id, start, end, label_id, source in rows
+                ExportSpan(start, end, labels[label_id], names[user_id], kind, source or None, pk)
+                for _, user_id, start, end, label_id, source, pk in rows
             ]
             position = 0
             for document_id, count in Counter(map(itemgetter(0), rows)).items():
@@ -246,6 +283,108 @@ class Export:
         for spans in by_document.values():
             spans.sort()
         return by_document, voters
+
+    def _relations(
+        self, ids: list[int], spans: dict[int, list[ExportSpan]]
+    ) -> dict[int, list[ExportRelation]]:
+        """The layer's relations of these documents whose both spans are exported (one
+        query, none without relation types or for majority and suggestions, whose spans
+        are no one's stored spans)."""
+        if self.options.layer.kind in {"majority", "suggestions"} or not self.format.relations:
+            return {}
+        if not self.has_relation_types:
+            return {}
+        exported = {span.id: span for records in spans.values() for span in records}
+        rows = (
+            Relation.objects.filter(project=self.project, document_id__in=ids)
+            .filter(span_filter(self.options.layer))
+            .order_by("id")
+            .values_list("document_id", "type__name", "source_id", "target_id", "annotator_id")
+        )
+        by_document: dict[int, list[ExportRelation]] = defaultdict(list)
+        for document_id, name, source_id, target_id, user_id in rows:
+            source, target = exported.get(source_id), exported.get(target_id)
+            if source is None or target is None:
+                continue  # a span left out (a label subset, a layer still in progress)
+            by_document[document_id].append(
+                ExportRelation(
+                    name,
+                    source_id,
+                    target_id,
+                    self._usernames.get(user_id),
+                    (source.start, source.end, source.label),
+                    (target.start, target.end, target.label),
+                )
+            )
+        return by_document
+
+    def _category_rows(self, ids) -> list[tuple[int, int, int]]:
+        """(document id, annotator id, label id) of the layer's categories of these
+        documents (a list of ids, or a subquery), one query; none for suggestions."""
+        layer = self.options.layer
+        if layer.kind == "suggestions" or not self._document_label_ids:
+            return []
+        rows = (
+            Category.objects.filter(project=self.project, document_id__in=ids)
+            .filter(span_filter(layer))
+            .filter(label_id__in=self._document_label_ids)
+            .order_by()
+            .values_list("document_id", "annotator_id", "label_id")
+        )
+        return list(rows)
+
+    def _categories(self, ids: list[int]) -> dict[int, list[ExportCategory]]:
+        """The layer's document labels of these documents, as the spans are chosen: for
+        ``majority`` those more than half of the completed annotators gave; for ``all``
+        with ``status=complete`` only the layers of those who completed the document."""
+        rows = self._category_rows(ids)
+        if not rows:
+            return {}
+        layer, options = self.options.layer, self.options
+        completed: dict[int, set[int]] = defaultdict(set)
+        if layer.kind == "majority" or (layer.kind == "all" and options.status == "complete"):
+            for document_id, user_id in DocumentStatus.objects.filter(
+                project=self.project, document_id__in=ids, status=Status.COMPLETE
+            ).values_list("document_id", "user_id"):
+                completed[document_id].add(user_id)
+        labels = self._label_names
+        by_document: dict[int, list[ExportCategory]] = defaultdict(list)
+        if layer.kind == "majority":
+            given: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+            for document_id, user_id, label_id in rows:
+                given[document_id][user_id].append(label_id)
+            for document_id, layers in given.items():
+                for label_id in majority_spans(layers, completed[document_id]):
+                    by_document[document_id].append(
+                        ExportCategory(labels[label_id], None, "majority")
+                    )
+        else:
+            if layer.kind == "all" and options.status == "complete":
+                rows = [row for row in rows if row[1] in completed[row[0]]]
+            self._learn_usernames({user_id for _, user_id, _ in rows})
+            kind = "gold" if layer.kind == "gold" else "annotator"
+            for document_id, user_id, label_id in rows:
+                by_document[document_id].append(
+                    ExportCategory(labels[label_id], self._usernames[user_id], kind)
+                )
+        for categories in by_document.values():
+            categories.sort()
+        return by_document
+
+    def _stratified(self, documents) -> dict[int, str]:
+        """Every exported document's split, stratified by its set of document labels in
+        the layer (``split.stratified``): the ids and their labels, read once (two queries),
+        before the first record."""
+        ids = list(documents.values_list("pk", flat=True))
+        strata: dict[int, set[str]] = {document_id: set() for document_id in ids}
+        for document_id, _, label_id in self._category_rows(documents.values("pk")):
+            if document_id in strata:
+                strata[document_id].add(self._label_names[label_id])
+        return stratified(
+            {pk: tuple(sorted(names)) for pk, names in strata.items()},
+            self.options.seed,
+            self.options.split,
+        )
 
     def _suggestions(self, ids: list[int], rows: list[tuple]) -> dict[int, list[ExportSpan]]:
         """The suggestion layer's rows by document: no one person's, each with its source."""
@@ -296,6 +435,8 @@ class Export:
         if misaligned:
             self.report.dropped.add(where, misaligned)
         annotators = {s.annotator for s in record.spans if s.annotator}
+        annotators |= {c.annotator for c in record.categories if c.annotator}
+        self.report.categories.update(c.label for c in record.categories)
         self.report.count(
             record.split,
             [s.label for s in record.spans],

@@ -17,7 +17,8 @@ class Hf(Format):
     """One sentence a line: ``id`` ("<document>-<sentence>"), ``document_id``,
     ``external_id``, ``sentence``, ``tokens``, ``ner_tags`` (+ ``split``), for
     ``datasets.load_dataset("json", data_files=…)``. The tag names are in the card
-    (``tag_names``); tokens and overlaps as in CoNLL."""
+    (``tag_names``); tokens and overlaps as in CoNLL. A project with document labels adds
+    each sentence's document's ``"labels": [names]`` after ``ner_tags``."""
 
     name = "hf"
     extension = "jsonl"
@@ -34,14 +35,14 @@ class Hf(Format):
     def _lines(self, export: "Export") -> Iterator[bytes]:
         names = iob_tag_names(export.label_names)
         for batch in export.batches(sentences=True):
-            yield from hf_bytes(batch, names)
+            yield from hf_bytes(batch, names, labels=export.has_document_labels)
 
 
 dumps = json.JSONEncoder(ensure_ascii=False).encode
 encode_basestring = json.encoder.encode_basestring  # what ``dumps`` does to a string
 
 
-def hf_bytes(batch: TokenBatch, tag_names: list[str]) -> Iterator[bytes]:
+def hf_bytes(batch: TokenBatch, tag_names: list[str], *, labels: bool = False) -> Iterator[bytes]:
     """A batch as JSON lines, the same bytes as ``json.dumps(line, ensure_ascii=False)``
     of each sentence's dict, laid out as pieces: per sentence its head (``{"id": …,
     "tokens": [``, five pieces), per word ``"`` or ``", "`` and its JSON-escaped text, then
@@ -58,11 +59,16 @@ def hf_bytes(batch: TokenBatch, tag_names: list[str]) -> Iterator[bytes]:
     next_tag = strings_table(pieces, [", " + tag for tag in quoted])
     quote, between, middle = pieces.add('"'), pieces.add('", "'), pieces.add('"], "ner_tags": [')
     records = batch.records
-    splits = sorted({record.split or "" for record in records})
-    tail_start, tail_length = strings_table(
-        pieces, ["]" + (f', "split": {dumps(s)}' if s else "") + "}\n" for s in splits]
-    )
-    tail_of_record = numpy.array([splits.index(r.split or "") for r in records], dtype=INDEX)
+
+    def tail(record) -> str:
+        given = f', "labels": {dumps(sorted({c.label for c in record.categories}))}'
+        split = f', "split": {dumps(record.split)}' if record.split else ""
+        return "]" + (given if labels else "") + split + "}\n"
+
+    of_record = [tail(record) for record in records]
+    tails = {text: n for n, text in enumerate(sorted(set(of_record)))}
+    tail_start, tail_length = strings_table(pieces, list(tails))
+    tail_of_record = numpy.array([tails[text] for text in of_record], dtype=INDEX)
 
     bounds, word_bounds = batch.sentence_bounds, batch.word_bounds
     first_word = bounds[:-1]

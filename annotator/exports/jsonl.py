@@ -13,9 +13,13 @@ if TYPE_CHECKING:
 class Jsonl(Format):
     """``{"id", "external_id", "title", "text", "meta", "spans": [{start, end, label, text,
     annotator, layer, origin}]}`` (+ ``"split"``). ``annotator`` is null for majority spans
-    and suggestions; ``origin`` is the suggestion's source, null for spans made by hand."""
+    and suggestions; ``origin`` is the suggestion's source, null for spans made by hand.
+    A project with document labels adds ``"categories": [{label, annotator}]`` after the
+    spans; one with relation types gives each span its ``"id"`` (first) and adds
+    ``"relations": [{type, source, target, annotator}]`` (span ids) last but the split."""
 
     name = "jsonl"
+    relations = True
     extension = "jsonl"
     media_type = "application/x-ndjson; charset=utf-8"
 
@@ -35,21 +39,44 @@ class Jsonl(Format):
                 f'"origin": {dumps(key[2])}}}'
             )
         )
+        categories = export.has_document_labels
+        relations = export.has_relation_types
         for record in export.records():
             text = record.text
             spans = ", ".join(
                 [
-                    f'{{"start": {start}, "end": {end}, "label": {labels[label]}, '
+                    f'{{{_span_id(pk) if relations else ""}"start": {start}, "end": {end}, '
+                    f'"label": {labels[label]}, '
                     f'"text": {string(text[start:end])}{tails[annotator, layer, origin]}'
-                    for start, end, label, annotator, layer, origin in record.spans
+                    for start, end, label, annotator, layer, origin, pk in record.spans
                 ]
             )
-            split = "" if record.split is None else f', "split": {string(record.split)}'
+            tail = ""
+            if categories:
+                given = [{"label": c.label, "annotator": c.annotator} for c in record.categories]
+                tail += f', "categories": {dumps(given)}'
+            if relations:
+                related = [
+                    {
+                        "type": r.type,
+                        "source": r.source,
+                        "target": r.target,
+                        "annotator": r.annotator,
+                    }
+                    for r in record.relations
+                ]
+                tail += f', "relations": {dumps(related)}'
+            if record.split is not None:
+                tail += f', "split": {string(record.split)}'
             yield (
                 f'{{"id": {record.id}, "external_id": {dumps(record.external_id)}, '
                 f'"title": {dumps(record.title)}, "text": {string(text)}, '
-                f'"meta": {dumps(record.meta)}, "spans": [{spans}]{split}}}\n'
+                f'"meta": {dumps(record.meta)}, "spans": [{spans}]{tail}}}\n'
             ).encode()
+
+
+def _span_id(pk: int | None) -> str:
+    return f'"id": {"null" if pk is None else pk}, '
 
 
 class Encoded(dict):

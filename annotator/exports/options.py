@@ -14,7 +14,7 @@ from ..models import Project
 FORMAT_CHOICES = ("jsonl", "doccano", "conll", "spacy", "hf", "brat", "csv")
 STATUS_CHOICES = ("any", "complete")
 SPLIT_NAMES = ("train", "dev", "test")
-PARAMETERS = ("format", "layer", "status", "labels", "split", "seed")
+PARAMETERS = ("format", "layer", "status", "labels", "split", "seed", "stratify")
 
 
 class BadParameter(ValueError):
@@ -33,6 +33,8 @@ class ExportOptions:
     labels: tuple[str, ...]  # empty: every label of the project
     split: tuple[float, float, float] | None
     seed: int
+    # The split made within each set of document labels (``split.stratified``).
+    stratify: bool = False
 
     def query(self) -> dict[str, str]:
         """The options as query parameters, e.g. for the card's URL."""
@@ -42,6 +44,8 @@ class ExportOptions:
         if self.split:
             params["split"] = ",".join(f"{fraction:g}" for fraction in self.split)
         params["seed"] = str(self.seed)
+        if self.stratify:
+            params["stratify"] = "1"
         return params
 
 
@@ -94,10 +98,22 @@ def options_parse(params: Mapping[str, str], *, project: Project, user) -> Expor
     except ValueError:
         errors["seed"] = [f"The seed must be a whole number, not {params.get('seed')!r}."]
 
+    stratify = get("stratify", "0")
+    if stratify not in {"0", "1"}:
+        errors["stratify"] = [f"Give stratify=1 (or 0), not {stratify!r}."]
+    elif stratify == "1" and not raw_split:
+        errors["stratify"] = ["stratify=1 stratifies a split: give split too, e.g. 0.8,0.1,0.1."]
+
     if errors:
         raise BadParameter(errors)
     return ExportOptions(
-        format=format_, layer=layer, status=status, labels=labels, split=split, seed=seed
+        format=format_,
+        layer=layer,
+        status=status,
+        labels=labels,
+        split=split,
+        seed=seed,
+        stratify=stratify == "1",
     )
 
 

@@ -30,6 +30,8 @@ class ExportSpan(NamedTuple):
     # The source of the suggestion the span was accepted from (a suggestion's own source);
     # None for spans made by hand and majority spans.
     origin: str | None = None
+    # The stored span's id, which relations name (None for majority spans, suggestions).
+    id: int | None = None
 
 
 _extent = attrgetter("start", "end")

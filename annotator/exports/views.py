@@ -82,6 +82,12 @@ PARAMETERS = [
     OpenApiParameter("labels", str, description="A subset, comma-separated: WEAPONS,PERSON."),
     OpenApiParameter("split", str, description="train,dev,test fractions: 0.8,0.1,0.1."),
     OpenApiParameter("seed", int, description="The split's seed (default 0)."),
+    OpenApiParameter(
+        "stratify",
+        str,
+        enum=["0", "1"],
+        description="1: the split keeps each set of document labels in the given fractions.",
+    ),
 ]
 
 

@@ -15,6 +15,7 @@ from .assignment import (
     documents_unassign,
     status_claim,
 )
+from .categories import category_add, category_delete, category_errors, category_unreplace
 from .documents import documents_import
 from .labels import (
     COLOR_SHAPE,
@@ -53,6 +54,12 @@ from .projects import (
     project_update,
 )
 from .reads import is_commented, label_names, labels_of, layer_rows, span_of, status_of
+from .relations import (
+    relation_create,
+    relation_delete,
+    relation_type_create,
+    relation_type_delete,
+)
 from .review import (
     comment_add,
     comments_import,
@@ -97,6 +104,10 @@ __all__ = [
     "BatchErrors",
     "LabelInUse",
     "bulk_insert",
+    "category_add",
+    "category_delete",
+    "category_errors",
+    "category_unreplace",
     "comment_add",
     "comments_import",
     "document_complete",
@@ -132,6 +143,10 @@ __all__ = [
     "predictions_store",
     "project_create",
     "project_update",
+    "relation_create",
+    "relation_delete",
+    "relation_type_create",
+    "relation_type_delete",
     "rule_set_create",
     "rule_set_delete",
     "shortcut_problem",

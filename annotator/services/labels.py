@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import history, palette
-from ..models import Label, LabelMerge, Project, Span, SpanEvent, label_name
+from ..models import Label, LabelKind, LabelMerge, Project, Span, SpanEvent, label_name
 
 # Keys the workspace takes for itself (``onKeydown`` in static/annotator/workspace.js, and
 # the suggestion keys of suggestions.js): a label on one of them would never be applied
@@ -35,6 +35,7 @@ NAME_MAX, DESCRIPTION_MAX = 100, 500  # the model's columns
 NAME_MISSING = "Give the label a name, e.g. WEAPONS."
 COLOR_SHAPE = "Give the colour as #rrggbb, e.g. #1d4ed8."
 KEY_SHAPE = "A shortcut is one key: a single letter, digit or sign."
+KIND_SHAPE = "A label's kind is span (it tags text) or document (it tags whole documents)."
 
 
 def label_values(
@@ -146,19 +147,26 @@ def label_create(
     color: str = "",
     shortcut: str = "",
     order: int | None = None,
+    kind: str | None = None,
 ) -> Label:
     """Add a label (at the end of the project's list unless ``order`` says where);
-    without a colour, it takes the next of the palette."""
+    without a colour, it takes the next of the palette. ``kind``: a span label, or a
+    document label (a category of whole documents)."""
     values = label_values(name=name, description=description, color=color, shortcut=shortcut)
     with transaction.atomic():
         # Two managers adding labels at once take their places one after the other.
         Project.objects.select_for_update().filter(pk=project.pk).first()
         if not values["color"]:
             values["color"] = label_color(project)
-        _check(label_errors(project, **values))
+        kind = kind or LabelKind.SPAN
+        errors = label_errors(project, **values)
+        if kind not in LabelKind.values:
+            errors["kind"] = [KIND_SHAPE]
+        _check(errors)
         label = Label(
             project=project,
             order=project.labels.next_order() if order is None else order,
+            kind=kind,
             **values,
         )
         _save(label)
@@ -173,19 +181,32 @@ def label_update(
     color: str | None = None,
     shortcut: str | None = None,
     order: int | None = None,
+    kind: str | None = None,
 ) -> Label:
-    """Change a label's name, description, colour, key or place (what is not given stays);
-    its spans keep it."""
+    """Change a label's name, description, colour, key, place or kind (what is not given
+    stays); its spans keep it. Its kind changes only while nothing uses it."""
     given = {"name": name, "description": description, "color": color, "shortcut": shortcut}
     values = label_values(
         **{f: getattr(label, f) if value is None else value for f, value in given.items()}
     )
     with transaction.atomic():
         Project.objects.select_for_update().filter(pk=label.project_id).first()
-        _check(label_errors(label.project, label=label, **values))
+        errors = label_errors(label.project, label=label, **values)
+        if kind is not None and kind != label.kind:
+            if kind not in LabelKind.values:
+                errors["kind"] = [KIND_SHAPE]
+            elif label.spans.exists() or label.categories.exists():
+                errors["kind"] = [
+                    f"The label {label.name} is in use: a label's kind changes only while no "
+                    "span or document uses it."
+                ]
+        _check(errors)
         for field, value in values.items():
             setattr(label, field, value)
         fields = list(values)
+        if kind is not None:
+            label.kind = kind
+            fields.append("kind")
         if order is not None:
             label.order = order
             fields.append("order")
@@ -215,6 +236,12 @@ def label_in_use(label: Label, used: int | None = None) -> str | None:
     if used is None:
         used = label.spans.count()
     if not used:
+        documents = label.categories.count()
+        if documents:
+            return (
+                f"{documents} document label{'s' if documents != 1 else ''} use the label "
+                f"{label.name}: remove them first."
+            )
         return None
     return (
         f"{used} span{'s' if used != 1 else ''} use the label {label.name}: relabel or "
@@ -262,6 +289,12 @@ def label_merge(*, label: Label, into: Label, actor) -> LabelMerge:
     """
     if into.project_id != label.project_id or into.pk == label.pk:
         raise ValidationError({"into": ["Choose another label of this project."]})
+    if into.kind != label.kind:
+        raise ValidationError({"into": ["Merge a label only into another label of its kind."]})
+    if label.categories.exists():
+        raise ValidationError(
+            {"into": [f"Documents use the label {label.name}: remove those first."]}
+        )
     with transaction.atomic():
         Project.objects.select_for_update().filter(pk=label.project_id).first()
         spans = list(Span.objects.filter(label=label).select_for_update().order_by("id"))

@@ -31,6 +31,7 @@ PROJECT_FIELDS = [
     "train_every",
     "order",
     "random_fraction",
+    "document_labels",
 ]
 
 

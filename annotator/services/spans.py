@@ -31,6 +31,7 @@ from ..models import (
     validate_span,
 )
 from .assignment import status_claim
+from .relation_rows import relations_of_spans_delete, relations_restore
 from .rows import spans_insert
 
 
@@ -119,6 +120,8 @@ def span_create(
             )
             sql.insert(span)
             history.record_created(span, actor_id=(actor or annotator).pk, reverts=reverts)
+            if reverts is not None:
+                relations_restore(cause=reverts, actor_id=(actor or annotator).pk)
             if status is not None:
                 _touch(status)
             if propagates:
@@ -174,7 +177,9 @@ def span_delete(*, span: Span, reverts: SpanEvent | None = None, actor=None) -> 
     is the creation this undoes."""
     with transaction.atomic():
         actor_id = actor.pk if actor else span.annotator_id
-        history.record_deleted(span, actor_id=actor_id, reverts=reverts)
+        event = history.record_deleted(span, actor_id=actor_id, reverts=reverts)
+        # Its relations go in the same step of the history, and come back with the span.
+        relations_of_spans_delete([span.pk], actor_id=actor_id, cause=event)
         sql.delete_span(span.pk)
 
 
@@ -256,6 +261,8 @@ def spans_create(
             action=SpanAction.RESTORED if reverts else SpanAction.CREATED,
             reverts=reverts,
         )
+        if reverts is not None:
+            relations_restore(cause=reverts, actor_id=(actor or annotator).pk)
         if not gold and ids:
             _touch(status)
     return _stored_spans(
@@ -279,7 +286,7 @@ def spans_delete(*, spans: Sequence[Span], reverts: SpanEvent, actor) -> None:
         return
     first = spans[0]
     with transaction.atomic():
-        history.record_batch(
+        events = history.record_batch(
             SpanAction.DELETED,
             [
                 (span.document_id, span.annotator_id, span.pk, span.start, span.end, span.label_id)
@@ -291,6 +298,7 @@ def spans_delete(*, spans: Sequence[Span], reverts: SpanEvent, actor) -> None:
             reverts=reverts,
         )
         ids = [span.pk for span in spans]
+        relations_of_spans_delete(ids, actor_id=actor.pk, cause=events[0])
         for batch in range(0, len(ids), 2000):  # within SQLite's limit on parameters
             chunk = ids[batch : batch + 2000]
             Comment.objects.filter(span__in=chunk).update(span=None)

@@ -11,6 +11,7 @@ from annotator.models import (
     Status,
     span_errors,
 )
+from annotator.relations import Relation
 from annotator.services import BatchErrors, span_create, span_delete, span_update, spans_create
 from tests.conftest import TRICKY_TEXT
 
@@ -193,7 +194,11 @@ def test_span_delete_knows_every_relation_to_a_span():
     relations = {
         (relation.related_model, relation.on_delete) for relation in Span._meta.related_objects
     }
-    assert relations == {(Rejection, models.CASCADE), (Comment, models.SET_NULL)}
+    assert relations == {
+        (Rejection, models.CASCADE),
+        (Comment, models.SET_NULL),
+        (Relation, models.CASCADE),  # from and to the span
+    }
 
 
 def test_a_list_of_spans_is_stored_entirely_or_not_at_all(project, document, weapons, people):

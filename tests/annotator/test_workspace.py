@@ -248,7 +248,8 @@ def test_workspace_queries_do_not_grow_with_spans(
     document = Document.objects.create(text="abcdefghij" * 300)
     project.documents.add(document)
     many_spans(project, document, people["alice"], weapons, count)
-    with django_assert_max_num_queries(14):
+    # 15: with the project's relation types (whether to draw the relations' panel).
+    with django_assert_max_num_queries(15):
         assert alice.get(workspace_url(project, document)).status_code == 200
     # Constant: session, user, project, document, labels; the layer lock (on a first tag
     # it claims a place: the member's role and the places taken are counted, then the

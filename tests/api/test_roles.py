@@ -12,9 +12,20 @@ import pytest
 from django.urls import reverse
 
 from annotator.api import urls as api
+from annotator.categories import Category
 from annotator.jobs import Job
-from annotator.models import DocumentStatus, Label, Membership, Project, Review, SearchTag, Span
+from annotator.models import (
+    DocumentStatus,
+    Label,
+    LabelKind,
+    Membership,
+    Project,
+    Review,
+    SearchTag,
+    Span,
+)
 from annotator.ner_models import NerModel
+from annotator.relations import Relation, RelationType
 from annotator.suggestions import RuleSet, Suggestion, SuggestionDecision
 from corpus.models import Document
 from tests.api.conftest import ROLES
@@ -66,6 +77,82 @@ def alice_span(w) -> dict:
 
 def gold_span(w) -> dict:
     return {"pk": w.spans["gold"].pk}
+
+
+def topic(w) -> Label:
+    """A document label of the project (made on first use)."""
+    label, _ = Label.objects.get_or_create(
+        project=w.project, name="TOPIC", defaults={"kind": LabelKind.DOCUMENT, "order": 30}
+    )
+    return label
+
+
+def categories(w) -> dict:
+    topic(w)
+    return spans(w)
+
+
+def alice_category(w) -> dict:
+    """Alice's category TOPIC on the document."""
+    category, _ = Category.objects.get_or_create(
+        project=w.project, document=w.document, label=topic(w), annotator=w.people["alice"]
+    )
+    return {"pk": category.pk}
+
+
+def relation_type(w) -> RelationType:
+    found, _ = RelationType.objects.get_or_create(project=w.project, name="SUPPLIES")
+    return found
+
+
+def relation_types(w) -> dict:
+    relation_type(w)
+    return project(w)
+
+
+def relation_type_detail(w) -> dict:
+    return {"project_pk": w.project.pk, "pk": relation_type(w).pk}
+
+
+def alice_hi(w) -> Span:
+    """Alice's PERSON span "Hi" (made on first use), to relate to her other span."""
+    found, _ = Span.objects.get_or_create(
+        project=w.project,
+        document=w.document,
+        annotator=w.people["alice"],
+        gold=False,
+        start=0,
+        end=2,
+        defaults={"label": w.project.labels.get(name="PERSON")},
+    )
+    return found
+
+
+def alice_relation(w) -> dict:
+    found, _ = Relation.objects.get_or_create(
+        project=w.project,
+        document=w.document,
+        type=relation_type(w),
+        source=alice_hi(w),
+        target=w.spans["alice"],
+        annotator=w.people["alice"],
+    )
+    return {"pk": found.pk}
+
+
+def gold_relation_body(w) -> dict:
+    """A SUPPLIES relation between a gold PERSON span "Hi" (made on first use) and the gold
+    span."""
+    hi, _ = Span.objects.get_or_create(
+        project=w.project,
+        document=w.document,
+        gold=True,
+        start=0,
+        end=2,
+        defaults={"label": w.project.labels.get(name="PERSON"), "annotator": w.people["reviewer"]},
+    )
+    relation_type(w)
+    return {"type": "SUPPLIES", "source": hi.pk, "target": w.spans["gold"].pk}
 
 
 def suggested(w) -> Suggestion:
@@ -188,6 +275,41 @@ CASES = [
         "span-detail", "PATCH", "401 404 404 404 200 200 200", gold_span, {"end": 40}, note="gold"
     ),
     Case("span-detail", "DELETE", "401 404 404 404 204 204 204", gold_span, note="gold"),
+    # Document labels given to documents: the same layers as spans.
+    Case("categories-list", "GET", EVERYONE, categories),
+    Case(
+        "categories-list", "GET", "401 404 200 403 200 200 200", categories, query="annotator=alice"
+    ),
+    Case("categories-list", "GET", "401 404 403 403 200 200 200", categories, query="layer=gold"),
+    Case("categories-list", "POST", "401 404 201 201 201 201 201", categories, {"label": "TOPIC"}),
+    Case(
+        "categories-list",
+        "POST",
+        "401 404 403 403 201 201 201",
+        categories,
+        {"label": "TOPIC"},
+        "layer=gold",
+    ),
+    Case("category-detail", "GET", "401 404 200 404 200 200 200", alice_category),
+    Case("category-detail", "DELETE", "401 404 204 404 403 403 403", alice_category),
+    # Relations: the same layers as spans; relation types: managers change them.
+    Case("relation-type-list", "GET", EVERYONE, relation_types),
+    Case("relation-type-list", "POST", "401 404 403 403 403 201 201", project, {"name": "MEETS"}),
+    Case("relation-type-detail", "GET", EVERYONE, relation_type_detail),
+    Case("relation-type-detail", "DELETE", "401 404 403 403 403 204 204", relation_type_detail),
+    Case("relations-list", "GET", EVERYONE, spans),
+    Case("relations-list", "GET", "401 404 403 403 200 200 200", spans, query="annotator=all"),
+    Case("relations-list", "GET", "401 404 403 403 200 200 200", spans, query="layer=gold"),
+    Case(
+        "relations-list",
+        "POST",
+        "401 404 403 403 201 201 201",
+        spans,
+        gold_relation_body,
+        "layer=gold",
+    ),
+    Case("relation-detail", "GET", "401 404 200 404 200 200 200", alice_relation),
+    Case("relation-detail", "DELETE", "401 404 204 404 403 403 403", alice_relation),
     Case(
         "token",
         "POST",
@@ -283,7 +405,8 @@ def test_every_endpoint_is_in_the_table():
 def snapshot() -> dict[str, list[dict]]:
     """Every stored row a request could touch."""
     models = [Project, Label, Membership, Document, Span, DocumentStatus]
-    models += [Suggestion, SuggestionDecision, RuleSet, Job, Review]
+    models += [Suggestion, SuggestionDecision, RuleSet, Job, Review, Category, Relation]
+    models += [RelationType]
     # The pipeline's bytes are left out: a stored value, not a changed one.
     rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
     rows["NerModel"] = list(NerModel.objects.order_by("pk").values(*NerModel.LISTED))
@@ -308,9 +431,11 @@ def test_role_gets_the_expected_status_and_nothing_else(case, role, world, clien
     url = reverse(f"api:{case.name}", kwargs=case.kwargs(world))
     if case.query:
         url += f"?{case.query}"
+    # A body that names rows of the world (span ids) is made from it, before the snapshot.
+    body = case.body(world) if callable(case.body) else case.body
     before = snapshot()
 
-    response = getattr(client_for(role), case.method.lower())(url, case.body, format="json")
+    response = getattr(client_for(role), case.method.lower())(url, body, format="json")
 
     expected = case.status_for(role)
     assert response.status_code == expected, response.content[:500]

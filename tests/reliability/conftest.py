@@ -11,8 +11,11 @@ from annotator.jobs import Job, JobKind
 from annotator.models import DocumentStatus, Project, SpanEvent
 from annotator.ner_models import NerModel
 from annotator.services import (
+    category_add,
     label_create,
     label_merge,
+    relation_create,
+    relation_type_create,
     span_create,
     span_delete,
     suggestions_add,
@@ -98,10 +101,38 @@ def site(project, document, people, weapons):
         "corpus/document": document,
         "django_tasks_database/dbtaskresult": DBTaskResult.objects.get(),
     }
+    # A document label, and alice giving it to the document (the categories routes).
+    topic = label_create(project=project, name="TOPIC", kind="document")
+    category = category_add(
+        project=project, document=document, annotator=people["alice"], label=topic
+    )
+    # A relation type, and alice relating a PERSON span of hers ("北朝鮮") to her span.
+    supplies = relation_type_create(project=project, name="SUPPLIES")
+    korea = TRICKY_TEXT.index("北朝鮮")
+    hi = span_create(
+        project=project,
+        document=document,
+        annotator=people["alice"],
+        label=person,
+        start=korea,
+        end=korea + 3,
+    )
+    relation = relation_create(
+        project=project,
+        document=document,
+        annotator=people["alice"],
+        relation_type=supplies,
+        source=hi,
+        target=alices,
+    )
     return {
         "project": project,
         "document": document,
         "span": alices,
+        "topic": topic,
+        "category": category,
+        "relation_type": supplies,
+        "relation": relation,
         "job": job,
         "person": person,
         "weapons": weapons,

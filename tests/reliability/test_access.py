@@ -91,6 +91,13 @@ EXPECT: dict[str, Row] = {
     "projects/<int:project_id>/documents/<int:document_id>/undo/": Row(
         "login     404      ok    ok    ok      ok      ok", "POST"
     ),
+    "projects/<int:project_id>/documents/<int:document_id>/categories/": Row(
+        MEMBERS.expect, "POST", {"label": "{topic}"}
+    ),
+    # Drawing a relation in the workspace (refused without its spans: back to the page);
+    # deleting alice's relation: as her span.
+    "projects/<int:project_id>/documents/<int:document_id>/relations/": Row(MEMBERS.expect, "POST"),
+    "projects/<int:project_id>/relations/<int:relation_id>/delete/": Row(ALICES_SPAN_WRITE, "POST"),
     "projects/<int:project_id>/documents/<int:document_id>/complete/": Row(MEMBERS.expect, "POST"),
     "projects/<int:project_id>/documents/<int:document_id>/reopen/": Row(MEMBERS.expect, "POST"),
     "projects/<int:project_id>/documents/<int:document_id>/review/": REVIEWERS,
@@ -145,6 +152,12 @@ EXPECT: dict[str, Row] = {
         MANAGERS.expect, "POST", {"delete-{weapons}-into": "{person}"}
     ),
     "projects/<int:project_id>/labels/merges/<int:merge_id>/undo/": Row(MANAGERS.expect, "POST"),
+    "projects/<int:project_id>/labels/relation-types/": Row(
+        MANAGERS.expect, "POST", {"rel-name": "MEETS", "rel-directed": "on"}
+    ),
+    "projects/<int:project_id>/labels/relation-types/<int:relation_type_id>/delete/": Row(
+        MANAGERS.expect, "POST"
+    ),
     "projects/<int:project_id>/members/": MANAGERS,
     "projects/<int:project_id>/members/suggest/": MANAGERS,
     "projects/<int:project_id>/members/<int:member_id>/": Row(
@@ -187,6 +200,18 @@ EXPECT: dict[str, Row] = {
     ),
     "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/spans/$": (API_MEMBERS),
     "api/^spans/(?P<pk>[0-9]+)/$": Row("401       404      ok    404   ok      ok      ok"),
+    # Document labels given to documents: the same layers as spans (alice's category).
+    "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/categories/$": (
+        API_MEMBERS
+    ),
+    "api/^categories/(?P<pk>[0-9]+)/$": Row("401       404      ok    404   ok      ok      ok"),
+    # Relations: the same layers as spans (alice's relation); types: members read them.
+    "api/^projects/(?P<project_pk>[0-9]+)/relation-types/$": API_MEMBERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/relation-types/(?P<pk>[0-9]+)/$": API_MEMBERS,
+    "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/relations/$": (
+        API_MEMBERS
+    ),
+    "api/^relations/(?P<pk>[0-9]+)/$": Row("401       404      ok    404   ok      ok      ok"),
     # Jobs: members of the job's project (and whoever started it); imports: managers.
     "api/^jobs/(?P<pk>[0-9]+)/$": API_MEMBERS,
     "api/^projects/(?P<project_pk>[0-9]+)/imports/$": Row(
@@ -343,6 +368,12 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             pk = document.pk
         elif route.startswith("api/^spans/"):
             pk = s["span"].pk
+        elif route.startswith("api/^categories/"):
+            pk = s["category"].pk
+        elif route.startswith("api/^relations/"):
+            pk = s["relation"].pk
+        elif "/relation-types/" in route:
+            pk = s["relation_type"].pk
         elif route.startswith("api/^jobs/"):
             pk = s["job"].pk
         elif route.startswith("api/^suggestions/"):
@@ -365,6 +396,8 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             "rule_set_id": s["rules"].pk,
             "model_id": s["model"].pk,
             "job_pk": s["job"].pk,
+            "relation_type_id": s["relation_type"].pk,
+            "relation_id": s["relation"].pk,
             "pk": pk,
             "username": "alice",
             "uidb64": "MQ",
@@ -381,6 +414,7 @@ def form(row: Row, s: dict) -> dict:
     filled = {
         "{document}": s["document"].pk,
         "{person}": s["person"].pk,
+        "{topic}": s["topic"].pk,
         "{free_start}": s["free"][0],
         "{free_end}": s["free"][1],
     }

@@ -201,6 +201,23 @@ function labelFor(key) {
   return workspace.querySelector(`.label-button[data-shortcut="${CSS.escape(key)}"]`);
 }
 
+// A document label's toggle answers with the bar alone (category_bar.py): the article, the
+// selection and the word cursor stay as they are.
+function categoryFor(key) {
+  return workspace.querySelector(`.category-toggle[data-shortcut="${CSS.escape(key)}"]`);
+}
+
+function toggleCategory(button) {
+  const bar = document.getElementById("categories");
+  setStatus("Saving…", "saving");
+  htmx.ajax("POST", bar.getAttribute("hx-post"), {
+    source: bar,
+    target: "#categories",
+    swap: "outerHTML",
+    values: { label: button.dataset.label },
+  });
+}
+
 function applyLabel(labelId) {
   const chosen = selectionInArticle();
   if (chosen) {
@@ -300,9 +317,13 @@ function onKeydown(event) {
   // A label's key comes first: one set before the suggestion keys were kept (n, a, x, A)
   // still tags.
   const label = event.key.length === 1 && labelFor(event.key);
+  const category = event.key.length === 1 && !label && categoryFor(event.key);
   if (label) {
     event.preventDefault();
     applyLabel(label.dataset.label);
+  } else if (category) {
+    event.preventDefault();
+    toggleCategory(category);
   } else if (suggestions.onKey(event.key)) {
     event.preventDefault();
   }
@@ -334,6 +355,13 @@ function toggleGuidelines() {
 }
 
 function onClick(event) {
+  const toggle = event.target.closest(".category-toggle");
+  if (toggle) {
+    // Sent here rather than by the form: a bar just swapped in may not be wired up yet.
+    event.preventDefault();
+    toggleCategory(toggle);
+    return;
+  }
   const labelButton = event.target.closest(".label-button");
   if (labelButton) {
     applyLabel(labelButton.dataset.label);
@@ -473,6 +501,12 @@ document.body.addEventListener("htmx:configRequest", (event) => {
   }
 });
 
+// The toggle that had the focus when its bar was sent for.
+let categoryFocus = null;
+document.body.addEventListener("htmx:beforeRequest", () => {
+  categoryFocus = document.activeElement?.closest?.(".category-toggle")?.dataset.label ?? null;
+});
+
 // On afterSwap, not afterSettle: htmx puts the focus back on #article as it swaps, so a key
 // pressed during the settle delay must already find the new article.
 let keep = null; // a refused selection, put back again once htmx has settled
@@ -487,6 +521,12 @@ document.body.addEventListener("htmx:afterSwap", (event) => {
     }
   } else if (event.target.id === "annotation") {
     refresh();
+  } else if (event.target.id === "categories") {
+    // A toggle pressed by Tab and Enter keeps the focus on the new bar's same toggle.
+    if (document.activeElement === document.body && categoryFocus) {
+      document.getElementById("categories")?.querySelector(`[data-label="${categoryFocus}"]`)?.focus();
+    }
+    return;
   } else {
     return;
   }

@@ -1,0 +1,132 @@
+"""Document labels given to documents (../shared/API.md, "Document labels"): a document's
+categories in one layer, adding one, and removing one by id."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.response import Response
+
+from .. import services
+from ..categories import Category
+from ..models import Membership
+from ..permissions import can_edit_layer, can_see_layer, visible_categories
+from .pagination import SpanPagination
+from .serializers import LabelField
+from .views import APIDefaults, DocumentScoped, _refused
+
+GOLD_ONLY = "The gold layer is for reviewers and managers."
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    """``{"id", "label", "annotator", "layer", "created_at"}``; ``label`` by name or id
+    (a document label of the project)."""
+
+    label = LabelField()
+    annotator = serializers.CharField(source="annotator.username", read_only=True)
+    layer = serializers.ChoiceField(choices=["annotator", "gold"], read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "label", "annotator", "layer", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "layer", enum=["annotator", "gold"], description="`gold`: reviewers and managers."
+        ),
+        OpenApiParameter(
+            "annotator",
+            description="Reviewers and managers: a member's username, or `all` (every "
+            "annotator's layer).",
+        ),
+    ]
+)
+class DocumentCategoryViewSet(
+    DocumentScoped, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """One document's document labels in one layer: mine by default. With the project's
+    ``document_labels`` set to ``single``, a new one replaces mine."""
+
+    serializer_class = CategorySerializer
+    pagination_class = SpanPagination
+
+    def _gold(self) -> bool:
+        layer = self.request.query_params.get("layer", "annotator")
+        if layer not in {"annotator", "gold"}:
+            raise ValidationError({"layer": ["Must be 'annotator' or 'gold'."]})
+        return layer == "gold"
+
+    def get_queryset(self):
+        user, project = self.request.user, self.project
+        categories = Category.objects.filter(project=project, document=self.document)
+        categories = categories.select_related("label", "annotator").order_by("id")
+        wanted = self.request.query_params.get("annotator") or user.username
+        if self._gold():
+            if not can_see_layer(user, project, annotator_id=None, gold=True):
+                raise PermissionDenied(GOLD_ONLY)
+            return categories.gold()
+        if wanted == user.username:
+            return categories.by(user)
+        if not can_see_layer(user, project, annotator_id=None, gold=False):
+            raise PermissionDenied("Annotators read only their own layer.")
+        categories = categories.filter(gold=False)
+        if wanted == "all":
+            return categories
+        member = Membership.objects.filter(project=project, user__username=wanted)
+        user_id = member.values_list("user_id", flat=True).first()
+        if user_id is None:
+            raise ValidationError({"annotator": [f"{wanted!r} is not in this project."]})
+        return categories.filter(annotator=user_id)
+
+    def create(self, request, *args, **kwargs):
+        user, project = request.user, self.project
+        gold = self._gold()
+        if not can_edit_layer(user, project, annotator_id=user.pk, gold=gold):
+            raise PermissionDenied(GOLD_ONLY)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            category = services.category_add(
+                project=project,
+                document=self.document,
+                annotator=user,
+                label=serializer.validated_data["label"],
+                gold=gold,
+            )
+        except DjangoValidationError as error:
+            raise _refused(error) from None
+        return Response(self.get_serializer(category).data, status=status.HTTP_201_CREATED)
+
+
+class CategoryViewSet(
+    APIDefaults, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """One document label given to a document, by id: read where the user may see its
+    layer, removed where they may change it (403 when only the first holds, 404 when
+    neither does)."""
+
+    serializer_class = CategorySerializer
+    http_method_names = ["get", "delete", "head", "options"]
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        categories = Category.objects.filter(visible_categories(self.request.user))
+        return categories.select_related("label", "annotator", "project")
+
+    def get_object(self) -> Category:
+        category = super().get_object()
+        if self.request.method not in SAFE_METHODS and not can_edit_layer(
+            self.request.user,
+            category.project,
+            annotator_id=category.annotator_id,
+            gold=category.gold,
+        ):
+            raise PermissionDenied("You may read this layer but not change it.")
+        return category
+
+    def perform_destroy(self, category: Category) -> None:
+        services.category_delete(category=category, actor=self.request.user)

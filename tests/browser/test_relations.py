@@ -1,0 +1,86 @@
+"""End to end, by keyboard only: an analyst relates two spans (choose the source, Relate,
+→ to the target, Enter, the type), a refused one says why, and a reviewer draws the same in
+gold."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from annotator.relations import Relation
+from annotator.services import relation_type_create, span_create
+from corpus.models import Document
+
+
+@pytest.fixture
+def two_spans(transactional_db, demo):
+    """SUPPLIES (a PERSON to WEAPONS); alice's and gold's PERSON "Kim" and WEAPONS spans."""
+    document = Document.objects.get(external_id="kim-putin-vladivostok")
+    labels = {label.name: label for label in demo.labels.all()}
+    relation_type_create(
+        project=demo,
+        name="SUPPLIES",
+        source_labels=[labels["PERSON"]],
+        target_labels=[labels["WEAPONS"]],
+    )
+    users = get_user_model().objects
+    text = document.text
+    for name, gold in (("alice", False), ("reviewer", True)):
+        for words, label in (("artillery shells", "WEAPONS"), ("Kim", "PERSON")):
+            start = text.index(words)
+            span_create(
+                project=demo,
+                document=document,
+                annotator=users.get(username=name),
+                label=labels[label],
+                start=start,
+                end=start + len(words),
+                gold=gold,
+            )
+    return document
+
+
+def relate(page, source_words: str) -> None:
+    """Choose the span whose row shows ``source_words`` by keyboard, then Relate, → Enter."""
+    page.locator(f"#spans .span-choose:has-text('{source_words}')").focus()
+    page.keyboard.press("Enter")  # chooses it
+    page.locator("#relate").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.id === 'article'")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.classList.contains('relation-type')")
+    page.keyboard.press("Enter")
+
+
+def test_relate_by_keyboard_and_review_into_gold(page, sign_in, demo, two_spans):
+    sizes = []
+    page.on("response", lambda r: sizes.append(len(r.body())) if "/relations/" in r.url else None)
+    sign_in("alice", "margin-alice")
+    page.goto(reverse("workspace", args=[demo.pk, two_spans.pk]))
+
+    relate(page, "Kim")
+    page.wait_for_selector("#relation-list .relation-row")
+    assert "PERSON “Kim” SUPPLIES → WEAPONS “artillery shells”" in page.inner_text("#relation-list")
+    assert "Related: PERSON SUPPLIES WEAPONS." in page.inner_text("#save-status")
+    relation = Relation.objects.get()
+    assert (relation.source.label.name, relation.target.label.name, relation.gold) == (
+        "PERSON",
+        "WEAPONS",
+        False,
+    )
+    # The other way round is refused, in words.
+    relate(page, "artillery shells")
+    page.wait_for_function(
+        "() => document.getElementById('save-status').textContent.includes('must be one of')"
+    )
+    assert Relation.objects.count() == 1
+    assert sizes and max(sizes) < 4096, sizes
+
+    page.context.clear_cookies()
+    sign_in("reviewer", "margin-reviewer")
+    page.goto(reverse("review", args=[demo.pk, two_spans.pk]))
+    relate(page, "Kim")
+    page.wait_for_selector("#relation-list .relation-row")
+    gold = Relation.objects.get(gold=True)
+    assert gold.annotator.username == "reviewer"
+    assert page.problems == [] or all("422" in problem for problem in page.problems)
