@@ -192,6 +192,12 @@ def reviewed(w) -> dict:
     return project(w)
 
 
+def reviewed_document(w) -> dict:
+    """The document, reviewed: its mark can be taken back."""
+    reviewed(w)
+    return spans(w)
+
+
 def ready_model(w) -> dict:
     made = NerModel.objects.create(project=w.project, version=1, status="ready", data=b"-")
     return {"project_pk": w.project.pk, "pk": made.pk}
@@ -346,6 +352,10 @@ CASES = [
     Case("rules-list", "GET", EVERYONE, project),
     Case("rules-list", "POST", "401 404 403 403 403 201 201", project, NEW_RULES),
     Case("rules-apply", "POST", "401 404 403 403 403 202 202", rule_set),
+    Case("rules-detail", "DELETE", "401 404 403 403 403 204 204", rule_set),
+    # Review: reviewers and managers mark a document's gold reviewed, or reopen it.
+    Case("document-reviewed", "POST", "401 404 403 403 204 204 204", spans),
+    Case("document-reviewed", "DELETE", "401 404 403 403 204 204 204", reviewed_document),
     # Models: reviewers and managers read them; managers train and run them.
     Case("models-list", "GET", "401 404 403 403 200 200 200", project),
     Case("models-list", "POST", "401 404 403 403 403 202 202", reviewed),
