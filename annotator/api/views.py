@@ -103,8 +103,12 @@ class APIDefaults:
     permission_classes = [IsAuthenticated]
 
     def initial(self, request, *args, **kwargs) -> None:
-        # A NUL in a lookup would reach the database (PostgreSQL refuses it with a 500).
-        if any("\x00" in str(value) for value in kwargs.values()):
+        # A NUL in a lookup would reach the database (PostgreSQL refuses it with a 500), and
+        # so would an id past 64 bits (SQLite's driver raises OverflowError): no such row.
+        if any(
+            "\x00" in str(value) or (str(value).isdigit() and int(value) > 2**63 - 1)
+            for value in kwargs.values()
+        ):
             raise NotFound()
         for name, value in request.query_params.items():
             if "\x00" in value:
