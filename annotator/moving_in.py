@@ -42,7 +42,7 @@ from corpus.importers import Record
 from . import services
 from .api.uploads import ImportRefused, records_upload
 from .categories import Category
-from .models import LabelKind, Project, Span
+from .models import DocumentLabels, LabelKind, Project, Span
 from .relations import Relation
 from .suggestions import Suggestion
 
@@ -215,7 +215,9 @@ def move_in(
             for note in record.extra.get("comments") or []
         ]
         summary.comments = services.comments_import(project=project, comments=comments)
-        summary.categories = _categories_store(project, documents, records, members, uploader)
+        summary.categories = _categories_store(
+            project, documents, records, members, uploader, summary
+        )
         summary.relations = _relations_store(
             project, documents, records, members, uploader, types, summary
         )
@@ -491,9 +493,13 @@ def _resolve_relations(record: Record, summary: Summary) -> None:
     record.extra["relations"] = resolved
 
 
-def _categories_store(project, documents, records, members, uploader) -> int:
+SINGLE_LEFT_OUT = "document label beyond the one a layer gives in this project"
+
+
+def _categories_store(project, documents, records, members, uploader, summary) -> int:
     """Each member's choices as categories of their layer, through the service, as the
-    uploader; those the layer already has are left out."""
+    uploader; those the layer already has are left out. In a project of one document label
+    a layer, a layer that has one keeps it (an import does not replace a person's choice)."""
     wanted = [
         (document, members[category["annotator"]], category["label"], record.where)
         for document, record in zip(documents, records, strict=True)
@@ -507,9 +513,14 @@ def _categories_store(project, documents, records, members, uploader) -> int:
             project=project, gold=False, document__in=[document for document, *_ in wanted]
         ).values_list("document_id", "annotator_id", "label__name")
     )
+    single = project.document_labels == DocumentLabels.SINGLE
+    labelled = {(document_id, annotator_id) for document_id, annotator_id, _ in have}
     added = 0
     for document, annotator, name, where in wanted:
         if (document.pk, annotator.pk, name) in have:
+            continue
+        if single and (document.pk, annotator.pk) in labelled:
+            summary.skipped[SINGLE_LEFT_OUT] += 1
             continue
         try:
             services.category_add(
@@ -524,6 +535,7 @@ def _categories_store(project, documents, records, members, uploader) -> int:
                 [f"{where}: document label {name!r}: {error.messages[0]}"]
             ) from None
         have.add((document.pk, annotator.pk, name))
+        labelled.add((document.pk, annotator.pk))
         added += 1
     return added
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError
 
 from annotator.categories import Category, CategoryEvent
-from annotator.models import LabelKind, Span
+from annotator.models import DocumentLabels, LabelKind, Span
 from annotator.relations import Relation, RelationEvent
 from annotator.suggestions import Suggestion
 
@@ -75,6 +75,23 @@ def test_choices_become_document_labels_and_relations_join_spans_in_the_layer(ne
     assert set(RelationEvent.objects.values_list("action", "actor__username")) == {
         ("created", "manager")
     }
+
+
+def test_a_layers_document_label_is_kept_in_a_project_of_one_a_document(newsroom, run, tmp_path):
+    newsroom.document_labels = DocumentLabels.SINGLE
+    newsroom.save()
+    tasks = json.loads(LS_SNAPSHOT.read_text(encoding="utf-8"))
+    tasks[0]["annotations"][0]["result"].append(
+        {"id": "c2", "type": "choices", "value": {"choices": ["economy"]}}
+    )
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    output = run(newsroom, path, create_labels=True)
+    assert list(Category.objects.values_list("label__name", flat=True)) == ["politics"]
+    assert (
+        "Not imported (Margin does not hold them): 1 cancelled annotation, "
+        "1 document label beyond the one a layer gives in this project." in output
+    )
 
 
 def test_a_predictions_choices_and_relations_are_counted_not_imported(newsroom, run, tmp_path):
