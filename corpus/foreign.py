@@ -275,14 +275,17 @@ class _Found:
     choices: list[str] = field(default_factory=list)
     relations: list[dict[str, Any]] = field(default_factory=list)
 
-    def relation(self, result: dict[str, Any]) -> None:
+    def relation(self, result: dict[str, Any]) -> int:
+        """Keep a relation result, one relation a type; how many it gave."""
         ends = [f"{self.scope}:{result.get('from_id')}", f"{self.scope}:{result.get('to_id')}"]
         if result.get("direction") == "left":
             ends.reverse()
         names = result.get("labels") or []
+        before = len(self.relations)
         for name in names if isinstance(names, list) else [names]:
             if isinstance(name, str) and name.strip():
                 self.relations.append({"from": ends[0], "to": ends[1], "type": name})
+        return len(self.relations) - before
 
 
 def _results(
@@ -308,7 +311,8 @@ def _results(
                     found.choices.append(name)
             continue
         if found is not None and kind == "relation":
-            found.relation(result)
+            if not found.relation(result):
+                skipped["relation without a type"] = skipped.get("relation without a type", 0) + 1
             continue
         if kind not in LS_SPAN_TYPES or not isinstance(value, dict) or "start" not in value:
             names = LS_SKIPPED_NAMES if found is None else {}
