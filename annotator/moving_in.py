@@ -17,9 +17,15 @@ placed in a project, nothing shifted, lost or doubled.
   boundaries, inside the text); when both or neither fit, the span is not imported and
   the summary shows both readings. Nothing is ever stored shifted.
 - **Labels**: the missing ones are created with the palette's colours when asked
-  (``create_labels``), or named once in the refusal.
-- What Margin does not hold yet (relations, document-level choices) is counted in the
-  summary, not silently dropped.
+  (``create_labels``; a Label Studio choice's as a document label), or named once in the
+  refusal; so are relation types (matched by name, whatever its case; created allowing any
+  labels).
+- **Document labels and relations**: a Label Studio annotation's choices become its
+  author's categories, and its relations (doccano's too) relations between the spans they
+  join, in the same layer; one whose span was left out (unclear offsets) is left out and
+  counted. Those already stored are not added again.
+- What Margin does not hold yet (a prediction's choices and relations: Margin suggests
+  spans only) is counted in the summary, not silently dropped.
 """
 
 import bisect
@@ -35,7 +41,9 @@ from corpus.importers import Record
 
 from . import services
 from .api.uploads import ImportRefused, records_upload
-from .models import Project, Span
+from .categories import Category
+from .models import DocumentLabels, LabelKind, Project, Span
+from .relations import Relation
 from .suggestions import Suggestion
 
 DOCCANO_SOURCE = "import:doccano"  # the source of doccano's spans made suggestions
@@ -51,7 +59,11 @@ class Summary:
     spans_utf16: int = 0  # of those read, the ones read as UTF-16 code units
     suggestions: int = 0
     comments: int = 0
+    categories: int = 0  # document labels added to layers
+    relations: int = 0  # added to layers
+    relations_left_out: int = 0  # a span they join was not imported
     labels_created: list[str] = field(default_factory=list)
+    relation_types_created: list[str] = field(default_factory=list)
     spans_refused: list[str] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
 
@@ -63,7 +75,11 @@ class Summary:
             "spans_utf16": self.spans_utf16,
             "suggestions": self.suggestions,
             "comments": self.comments,
+            "categories": self.categories,
+            "relations": self.relations,
+            "relations_left_out": self.relations_left_out,
             "labels_created": self.labels_created,
+            "relation_types_created": self.relation_types_created,
             "spans_refused": self.spans_refused,
             "skipped": dict(sorted(self.skipped.items())),
         }
@@ -76,6 +92,10 @@ def summary_lines(counts: dict[str, Any]) -> list[str]:
     parts = [_count(documents, "document"), _count(counts["spans"], "span")]
     if new != documents:
         parts[0] += f" ({new} new, {documents - new} already here)"
+    if counts.get("categories"):
+        parts.append(_count(counts["categories"], "document label"))
+    if counts.get("relations"):
+        parts.append(_count(counts["relations"], "relation"))
     if counts.get("suggestions"):
         parts.append(_count(counts["suggestions"], "suggestion"))
     if counts.get("comments"):
@@ -88,6 +108,13 @@ def summary_lines(counts: dict[str, Any]) -> list[str]:
         )
     if counts.get("labels_created"):
         lines.append(f"Labels created: {', '.join(counts['labels_created'])}.")
+    if counts.get("relation_types_created"):
+        lines.append(f"Relation types created: {', '.join(counts['relation_types_created'])}.")
+    if counts.get("relations_left_out"):
+        lines.append(
+            f"{_count(counts['relations_left_out'], 'relation')} not imported: a span "
+            "it joins was not imported."
+        )
     skipped = counts.get("skipped") or {}
     if any(skipped.values()):
         held = ", ".join(_count(number, name) for name, number in skipped.items() if number)
@@ -130,13 +157,20 @@ def move_in(
                 {k: v for k, v in item.items() if k != "text"} if isinstance(item, dict) else item
                 for item in record.fields["suggestions"]
             ]
+        _resolve_relations(record, summary)
     missing = _missing_labels(project, records)
+    types = {t.name.lower(): t for t in project.relation_types.all()}
+    missing_types: dict[str, str] = {}
+    for record in records:
+        for relation in record.extra.get("relations") or []:
+            if relation["type"].lower() not in types:
+                missing_types.setdefault(relation["type"].lower(), (relation["type"], record.where))
     records = _merged(records)
     for record in records:
         if record.extra.get("tool"):
             _once(record)
     if missing and not create_labels:
-        named = [f"{name!r} (first used at {where})" for name, where in missing.items()]
+        named = [f"{name!r} (first used at {where})" for name, (where, _) in missing.items()]
         problems.append(
             (
                 f"Unknown label {named[0]}"
@@ -146,17 +180,31 @@ def move_in(
             + f". Create {'them' if len(named) > 1 else 'it'} first, or import with "
             "--create-labels (on the Import page: “Create missing labels”)."
         )
+    if missing_types and not create_labels:
+        named = [f"{name!r} (first used at {where})" for name, where in missing_types.values()]
+        problems.append(
+            f"Unknown relation type{'s' if len(named) > 1 else ''} for this project: "
+            f"{', '.join(named)}. Create {'them' if len(named) > 1 else 'it'} first, or "
+            "import with --create-labels (on the Import page: “Create missing labels”)."
+        )
     if problems:
         raise ImportRefused(problems)
     summary.documents = len(records)
     with transaction.atomic():
-        for name in missing:
+        for name, (_, kind) in missing.items():
             try:
-                services.label_create(project=project, name=name)
+                services.label_create(project=project, name=name, kind=kind)
             except ValidationError as error:
                 message = f"The label {name!r} cannot be created: {error.messages[0]}"
                 raise ImportRefused([message]) from None
         summary.labels_created = list(missing)
+        for key, (name, _) in missing_types.items():
+            try:
+                types[key] = services.relation_type_create(project=project, name=name)
+            except ValidationError as error:
+                message = f"The relation type {name!r} cannot be created: {error.messages[0]}"
+                raise ImportRefused([message]) from None
+            summary.relation_types_created.append(name)
         before = _stored(project)
         documents = records_upload(
             project=project, records=records, uploader=uploader, progress=progress, again=True
@@ -167,6 +215,12 @@ def move_in(
             for note in record.extra.get("comments") or []
         ]
         summary.comments = services.comments_import(project=project, comments=comments)
+        summary.categories = _categories_store(
+            project, documents, records, members, uploader, summary
+        )
+        summary.relations = _relations_store(
+            project, documents, records, members, uploader, types, summary
+        )
         after = _stored(project)
     summary.new_documents = after[0] - before[0]
     summary.spans = after[1] - before[1]
@@ -216,6 +270,9 @@ def _name_people(
                     f"--label-studio-user {person['id']}=USERNAME."
                 )
         names = [note.get("author") for note in record.extra.get("comments") or []]
+        for category in record.extra.get("categories") or []:
+            if category["annotator"] in found:
+                category["annotator"] = found[category["annotator"]]
         for span in _items(record, "spans"):
             if isinstance(span, dict) and span.get("annotator") in found:
                 span["annotator"] = found[span["annotator"]]
@@ -347,6 +404,8 @@ def _merged(records: Sequence[Record]) -> list[Record]:
             more = _items(record, kind)
             if more:
                 first.fields[kind] = [*_items(first, kind), *more]
+        for kind in ("categories", "relations"):
+            first.extra[kind] = [*(first.extra.get(kind) or []), *(record.extra.get(kind) or [])]
         first.extra["comments"] = [
             *(first.extra.get("comments") or []),
             *(record.extra.get("comments") or []),
@@ -379,15 +438,160 @@ def _items(record: Record, kind: str) -> list:
     return items if isinstance(items, list) else []
 
 
-def _missing_labels(project: Project, records: Sequence[Record]) -> dict[str, str]:
+def _missing_labels(project: Project, records: Sequence[Record]) -> dict[str, tuple[str, str]]:
     """The label names the records use that the project lacks, in order of first use,
-    with where each is first used."""
+    with where each is first used and its kind (a choice's: a document label)."""
     known = set(project.labels.values_list("name", flat=True))
-    missing: dict[str, str] = {}
+    missing: dict[str, tuple[str, str]] = {}
     for record in records:
         for kind in ("spans", "suggestions"):
             for item in _items(record, kind):
                 label = item.get("label") if isinstance(item, dict) else None
                 if isinstance(label, str) and label.strip() and label not in known:
-                    missing.setdefault(label, record.where)
+                    missing.setdefault(label, (record.where, LabelKind.SPAN))
+        for category in record.extra.get("categories") or []:
+            if category["label"] not in known:
+                missing.setdefault(category["label"], (record.where, LabelKind.DOCUMENT))
     return missing
+
+
+# Document labels and relations --------------------------------------------------------
+
+
+def _span_key(span: dict[str, Any]) -> tuple:
+    """A span's place once stored: its layer (annotator's name, None for the uploader's;
+    gold), offsets and label."""
+    return (
+        span.get("annotator"),
+        bool(span.get("gold")),
+        span.get("start"),
+        span.get("end"),
+        span.get("label"),
+    )
+
+
+def _resolve_relations(record: Record, summary: Summary) -> None:
+    """Give each relation the places of the spans it joins (their offsets as read, before
+    the spans of several files are merged); one whose span was left out is counted."""
+    relations = record.extra.get("relations") or []
+    if not relations:
+        return
+    spans = {
+        span["ref"]: span
+        for span in _items(record, "spans")
+        if isinstance(span, dict) and span.get("ref") is not None
+    }
+    resolved = []
+    for relation in relations:
+        ends = spans.get(relation["from"]), spans.get(relation["to"])
+        if None in ends:
+            summary.relations_left_out += 1
+            continue
+        resolved.append(
+            {"type": relation["type"], "source": _span_key(ends[0]), "target": _span_key(ends[1])}
+        )
+    record.extra["relations"] = resolved
+
+
+SINGLE_LEFT_OUT = "document label beyond the one a layer gives in this project"
+
+
+def _categories_store(project, documents, records, members, uploader, summary) -> int:
+    """Each member's choices as categories of their layer, through the service, as the
+    uploader; those the layer already has are left out. In a project of one document label
+    a layer, a layer that has one keeps it (an import does not replace a person's choice)."""
+    wanted = [
+        (document, members[category["annotator"]], category["label"], record.where)
+        for document, record in zip(documents, records, strict=True)
+        for category in record.extra.get("categories") or []
+    ]
+    if not wanted:
+        return 0
+    labels = {label.name: label for label in project.labels.all()}
+    have = set(
+        Category.objects.filter(
+            project=project, gold=False, document__in=[document for document, *_ in wanted]
+        ).values_list("document_id", "annotator_id", "label__name")
+    )
+    single = project.document_labels == DocumentLabels.SINGLE
+    labelled = {(document_id, annotator_id) for document_id, annotator_id, _ in have}
+    added = 0
+    for document, annotator, name, where in wanted:
+        if (document.pk, annotator.pk, name) in have:
+            continue
+        if single and (document.pk, annotator.pk) in labelled:
+            summary.skipped[SINGLE_LEFT_OUT] += 1
+            continue
+        try:
+            services.category_add(
+                project=project,
+                document=document,
+                annotator=annotator,
+                label=labels.get(name),
+                actor=uploader,
+            )
+        except ValidationError as error:
+            raise ImportRefused(
+                [f"{where}: document label {name!r}: {error.messages[0]}"]
+            ) from None
+        have.add((document.pk, annotator.pk, name))
+        labelled.add((document.pk, annotator.pk))
+        added += 1
+    return added
+
+
+def _relations_store(project, documents, records, members, uploader, types, summary) -> int:
+    """Each relation between the stored spans it joins, in their layer, through the
+    service, as the uploader; those already stored are left out."""
+    wanted = [
+        (document, relation, record.where)
+        for document, record in zip(documents, records, strict=True)
+        for relation in record.extra.get("relations") or []
+    ]
+    if not wanted:
+        return 0
+    spans = {}
+    for span in Span.objects.filter(
+        project=project, document__in={document.pk for document, *_ in wanted}
+    ).select_related("label", "annotator"):
+        spans[
+            (span.document_id, span.gold, span.annotator_id, span.start, span.end, span.label.name)
+        ] = span
+    have = set(
+        Relation.objects.filter(
+            project=project, document__in={d.pk for d, *_ in wanted}
+        ).values_list("type_id", "source_id", "target_id")
+    )
+    added = 0
+    for document, relation, where in wanted:
+        ends = []
+        for name, gold, start, end, label in (relation["source"], relation["target"]):
+            annotator_id = None if gold else (members[name] if name else uploader).pk
+            ends.append(spans.get((document.pk, gold, annotator_id, start, end, label)))
+        if None in ends:
+            summary.relations_left_out += 1  # its span became a suggestion
+            continue
+        source, target = ends
+        relation_type = types[relation["type"].lower()]
+        same = {(relation_type.pk, source.pk, target.pk)}
+        if not relation_type.directed:
+            same.add((relation_type.pk, target.pk, source.pk))
+        if same & have:
+            continue
+        try:
+            services.relation_create(
+                project=project,
+                document=document,
+                annotator=uploader if source.gold else source.annotator,
+                relation_type=relation_type,
+                source=source,
+                target=target,
+                gold=source.gold,
+                actor=uploader,
+            )
+        except ValidationError as error:
+            message = "; ".join(error.messages)
+            raise ImportRefused([f"{where}: relation {relation['type']!r}: {message}"]) from None
+        have.add((relation_type.pk, source.pk, target.pk))
+        added += 1
+    return added

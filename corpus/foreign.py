@@ -8,7 +8,10 @@ annotator app decides how to read them), and whose ``extra`` carries the rest:
 - ``comments``: ``[{"author": name or None, "body": str}]``;
 - ``key``: the tool's own id of the document (``("doccano", 12)``), so that one user's
   file and another's land on the same document;
-- ``skipped``: what Margin cannot hold yet, counted (``{"relation": 3}``);
+- ``skipped``: what Margin cannot hold yet, counted (``{"cancelled annotation": 1}``);
+- ``categories``: document labels a person gave (``[{"label", "annotator"}]``);
+- ``relations``: ``[{"from", "to", "type"}]``, their ends the ``ref`` of the record's
+  spans (doccano's entity id, Label Studio's result id in its annotation);
 - ``users``: Label Studio's annotators as its export names them (``{"#1": {...}}``);
 - ``collaborative``: a doccano file of everyone's spans without attribution.
 
@@ -20,6 +23,7 @@ document (``id``, ``text``, its meta fields spread beside them, ``label`` as
 ``{id, comment}``.
 """
 
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -53,7 +57,8 @@ def from_doccano(where: str, value: dict[str, Any], owner: str | None = None) ->
     spans = [
         {"start": start, "end": end, "label": label}
         | ({"annotator": annotator} if annotator else {})
-        for start, end, label in _doccano_spans(where, value)
+        | ({"ref": str(ref)} if ref is not None else {})
+        for start, end, label, ref in _doccano_spans(where, value)
     ]
     meta = {key: item for key, item in value.items() if key not in DOCCANO_KEYS | DOCUMENT_KEYS}
     if value.get("id") is not None:
@@ -67,7 +72,7 @@ def from_doccano(where: str, value: dict[str, Any], owner: str | None = None) ->
         "comments": [
             {"author": annotator, "body": body} for body in _doccano_comments(where, value)
         ],
-        "skipped": {"relation": len(value.get("relations") or [])},
+        "relations": _doccano_relations(where, value),
         "collaborative": collaborative,
         "tool": "doccano",
     }
@@ -76,7 +81,29 @@ def from_doccano(where: str, value: dict[str, Any], owner: str | None = None) ->
     return Record(where=where, fields=fields, extra=extra)
 
 
-def _doccano_spans(where: str, value: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
+def _doccano_relations(where: str, value: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = value.get("relations") or []
+    if not isinstance(raw, list):
+        raise ParseError(where, "'relations' must be a list of {from_id, to_id, type}")
+    relations = []
+    for number, relation in enumerate(raw):
+        if not (
+            isinstance(relation, dict)
+            and {"from_id", "to_id"} <= set(relation)
+            and isinstance(relation.get("type"), str)
+        ):
+            raise ParseError(where, f"relation {number} must have from_id, to_id and type")
+        relations.append(
+            {
+                "from": str(relation["from_id"]),
+                "to": str(relation["to_id"]),
+                "type": relation["type"],
+            }
+        )
+    return relations
+
+
+def _doccano_spans(where: str, value: dict[str, Any]) -> list[tuple[Any, Any, Any, Any]]:
     if "entities" in value:
         entities = value["entities"]
         if not isinstance(entities, list):
@@ -89,7 +116,14 @@ def _doccano_spans(where: str, value: dict[str, Any]) -> list[tuple[Any, Any, An
                 raise ParseError(
                     where, f"entity {number} must have start_offset, end_offset and label"
                 )
-            spans.append((entity["start_offset"], entity["end_offset"], entity.get("label")))
+            spans.append(
+                (
+                    entity["start_offset"],
+                    entity["end_offset"],
+                    entity.get("label"),
+                    entity.get("id"),
+                )
+            )
         return spans
     raw_labels = value.get("label", value.get("labels"))
     if not isinstance(raw_labels, list):
@@ -98,7 +132,7 @@ def _doccano_spans(where: str, value: dict[str, Any]) -> list[tuple[Any, Any, An
     for number, entry in enumerate(raw_labels):
         if not (isinstance(entry, list) and len(entry) == 3):
             raise ParseError(where, f'label {number} must be [start, end, "LABEL"], got {entry!r}')
-        spans.append(tuple(entry))
+        spans.append((*entry, None))
     return spans
 
 
@@ -122,16 +156,18 @@ def _doccano_comments(where: str, value: dict[str, Any]) -> list[str]:
 # The ``type`` of a result Margin holds as a span (offsets into a plain text); others,
 # HyperTextLabels' XPath ranges among them, are counted as skipped.
 LS_SPAN_TYPES = {"labels"}
-# Counted in the summary by these names (singular: the summary counts them).
-LS_SKIPPED_NAMES = {"choices": "document choice", "relation": "relation"}
+# A prediction's choices and relations are counted by these names (singular: the summary
+# counts them): Margin suggests spans only.
+LS_SKIPPED_NAMES = {"choices": "suggested document choice", "relation": "suggested relation"}
 
 
 def from_label_studio(name: str, content: str) -> list[Record]:
     """Label Studio's JSON export: a list of tasks, each ``{id, data: {text}, annotations,
-    predictions}``. An annotation's spans go to the layer of its ``completed_by`` user
-    (named ``#<id>`` until the annotator app finds the Margin user); a prediction's
-    spans become suggestions of source ``model:<model_version>``. Cancelled annotations,
-    ``Choices``, ``Relation`` and other results are counted in ``skipped``."""
+    predictions}``. An annotation's spans, ``Choices`` (document labels) and ``Relation``
+    results go to the layer of its ``completed_by`` user (named ``#<id>`` until the
+    annotator app finds the Margin user); a prediction's spans become suggestions of
+    source ``model:<model_version>``. Cancelled annotations, a prediction's choices and
+    relations, and other results are counted in ``skipped``."""
     try:
         tasks = json_loads(content)
     except (ValueError, RecursionError, NotFinite) as error:
@@ -159,14 +195,19 @@ def _from_task(where: str, task: object) -> Record:
     skipped: dict[str, int] = {}
     users: dict[str, dict[str, Any]] = {}
     spans: list[dict[str, Any]] = []
-    for annotation in _list(where, task, "annotations"):
+    categories: list[dict[str, Any]] = []
+    relations: list[dict[str, Any]] = []
+    for number, annotation in enumerate(_list(where, task, "annotations")):
         if annotation.get("was_cancelled"):
             skipped["cancelled annotation"] = skipped.get("cancelled annotation", 0) + 1
             continue
         user = _ls_user(where, annotation)
         users[user["key"]] = user
-        for item in _results(where, annotation, skipped):
+        found = _Found(scope=str(number))
+        for item in _results(where, annotation, skipped, found):
             spans.append(item | {"annotator": user["key"]})
+        categories += [{"label": name, "annotator": user["key"]} for name in found.choices]
+        relations += found.relations
     suggestions: list[dict[str, Any]] = []
     predictions = task.get("predictions") or []
     if isinstance(predictions, list) and all(isinstance(item, int) for item in predictions):
@@ -194,6 +235,8 @@ def _from_task(where: str, task: object) -> Record:
     extra: dict[str, Any] = {
         "skipped": skipped,
         "users": users,
+        "categories": categories,
+        "relations": relations,
         "comments": [],
         "tool": "label-studio",
     }
@@ -223,11 +266,37 @@ def _ls_user(where: str, annotation: dict[str, Any]) -> dict[str, Any]:
     return {"key": f"#{by}", "id": by, "email": email}
 
 
+@dataclass
+class _Found:
+    """An annotation's choices and relations; ``scope`` makes its result ids the record's
+    own (two annotations of a task may use the same ids)."""
+
+    scope: str
+    choices: list[str] = field(default_factory=list)
+    relations: list[dict[str, Any]] = field(default_factory=list)
+
+    def relation(self, result: dict[str, Any]) -> int:
+        """Keep a relation result, one relation a type; how many it gave."""
+        ends = [f"{self.scope}:{result.get('from_id')}", f"{self.scope}:{result.get('to_id')}"]
+        if result.get("direction") == "left":
+            ends.reverse()
+        names = result.get("labels") or []
+        before = len(self.relations)
+        for name in names if isinstance(names, list) else [names]:
+            if isinstance(name, str) and name.strip():
+                self.relations.append({"from": ends[0], "to": ends[1], "type": name})
+        return len(self.relations) - before
+
+
 def _results(
-    where: str, annotation: dict[str, Any], skipped: dict[str, int]
+    where: str,
+    annotation: dict[str, Any],
+    skipped: dict[str, int],
+    found: _Found | None = None,
 ) -> list[dict[str, Any]]:
-    """An annotation's (or prediction's) span results as ``{start, end, label, text}``,
-    one a label; the rest counted by kind."""
+    """An annotation's (or prediction's) span results as ``{start, end, label, text, ref}``,
+    one a label; an annotation's choices and relations into ``found``; the rest counted by
+    kind."""
     results = annotation.get("result") or []
     if not isinstance(results, list):
         raise ParseError(where, "an annotation's 'result' must be a list")
@@ -235,8 +304,19 @@ def _results(
     for result in results:
         kind = str(result.get("type", "")).lower() if isinstance(result, dict) else ""
         value = result.get("value") if isinstance(result, dict) else None
+        if found is not None and kind == "choices" and isinstance(value, dict):
+            choices = value.get("choices") or []
+            for name in choices if isinstance(choices, list) else [choices]:
+                if isinstance(name, str) and name.strip():
+                    found.choices.append(name)
+            continue
+        if found is not None and kind == "relation":
+            if not found.relation(result):
+                skipped["relation without a type"] = skipped.get("relation without a type", 0) + 1
+            continue
         if kind not in LS_SPAN_TYPES or not isinstance(value, dict) or "start" not in value:
-            name = LS_SKIPPED_NAMES.get(kind, f"{kind or 'unknown'} result")
+            names = LS_SKIPPED_NAMES if found is None else {}
+            name = names.get(kind, f"{kind or 'unknown'} result")
             skipped[name] = skipped.get(name, 0) + 1
             continue
         labels = value.get("labels") or []
@@ -246,5 +326,7 @@ def _results(
                 span["text"] = value["text"]
             if result.get("score") is not None:
                 span["score"] = result["score"]
+            if found is not None and result.get("id") is not None:
+                span["ref"] = f"{found.scope}:{result['id']}"
             spans.append(span)
     return spans

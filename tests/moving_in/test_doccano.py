@@ -8,10 +8,12 @@ import zipfile
 import pytest
 from django.core.management import CommandError
 
+from annotator import services
 from annotator.exports.engine import Export
 from annotator.exports.options import options_parse
 from annotator.models import Comment, Membership, Span
 from annotator.palette import PALETTE
+from annotator.relations import Relation, RelationEvent, RelationType
 from annotator.suggestions import Suggestion
 
 from .conftest import COLLABORATIVE, MEANT, PER_USER, RELATIONS, lines_of, zip_of
@@ -138,11 +140,76 @@ def test_the_collaborative_file_goes_to_the_layer_the_command_names(newsroom, ru
     assert layer(newsroom, "admin") >= meant(newsroom, "admin")
 
 
-def test_the_relation_shape_keeps_its_entities_and_counts_its_relations(newsroom, run):
+def relations() -> set[tuple[str, str, str, str]]:
+    return {
+        (r.annotator.username, r.source.text, r.type.name, r.target.text)
+        for r in Relation.objects.select_related(
+            "annotator", "type", "source__document", "target__document"
+        )
+    }
+
+
+DOCCANO_RELATIONS = {
+    ("admin", "Vladimir Putin", "met", "Vladivostok"),
+    ("admin", "Angela Merkel", "met", "Emmanuel Macron"),
+    ("admin", "Lyon", "met", "Real Madrid"),
+    ("admin", "Oslo", "met", "Equinor"),
+}
+
+
+def test_the_relation_shape_keeps_its_entities_and_its_relations(newsroom, run):
     output = run(newsroom, RELATIONS, create_labels=True)
     assert layer(newsroom, "admin") == meant(newsroom, "admin")
-    assert "Not imported (Margin does not hold them): 4 relations." in output
+    assert output[0] == (
+        "Imported 6 documents, 11 spans, 4 relations and 1 comment into “Newsroom”."
+    )
+    assert "Relation types created: met." in output
+    assert relations() == DOCCANO_RELATIONS
+    # Created through the service, in the history, by the manager who imported.
+    assert set(RelationEvent.objects.values_list("action", "actor__username")) == {
+        ("created", "manager")
+    }
     assert Comment.objects.get().body == "Check: was Macron there?"
+
+
+def test_relations_imported_again_are_not_doubled(newsroom, run):
+    run(newsroom, RELATIONS, create_labels=True)
+    output = run(newsroom, RELATIONS)
+    assert output[0] == (
+        "Imported 6 documents (0 new, 6 already here) and 0 spans into “Newsroom”."
+    )
+    assert relations() == DOCCANO_RELATIONS and Relation.objects.count() == 4
+
+
+def test_an_unknown_relation_type_is_named_once_and_nothing_is_stored(newsroom, run, capsys):
+    for name in ("PER", "LOC", "ORG"):
+        services.label_create(project=newsroom, name=name)
+    with pytest.raises(CommandError, match="nothing was stored"):
+        run(newsroom, RELATIONS)
+    assert capsys.readouterr().err.splitlines() == [
+        f"Unknown relation type for this project: 'met' (first used at {RELATIONS}/admin.jsonl:1). "
+        "Create it first, or import with --create-labels (on the Import page: “Create "
+        "missing labels”)."
+    ]
+    assert not newsroom.documents.exists() and not RelationType.objects.exists()
+
+
+def test_a_relation_whose_span_is_left_out_is_left_out_and_counted(newsroom, run, tmp_path):
+    path = tmp_path / "admin.jsonl"
+    line = {
+        "id": 1,
+        "text": "🚀 (a) Oslo",
+        "entities": [
+            # As code points "a", as UTF-16 "(": both whole tokens, so left out.
+            {"id": 1, "label": "L", "start_offset": 3, "end_offset": 4},
+            {"id": 2, "label": "L", "start_offset": 6, "end_offset": 10},
+        ],
+        "relations": [{"id": 1, "from_id": 1, "to_id": 2, "type": "near"}],
+    }
+    path.write_text(json.dumps(line), encoding="utf-8")
+    output = run(newsroom, path, create_labels=True)
+    assert Span.objects.count() == 1 and not Relation.objects.exists()
+    assert "1 relation not imported: a span it joins was not imported." in output
 
 
 @pytest.mark.parametrize(

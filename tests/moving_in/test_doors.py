@@ -56,12 +56,12 @@ def test_the_api_imports_label_studios_export_with_create_labels(newsroom, trans
     job = Job.objects.get(pk=response.json()["job"])
     assert job.status == "done", job.error
     assert job.result["spans"] == 10 and job.result["suggestions"] == 3
-    assert job.result["spans_utf16"] == 3 and job.result["labels_created"] == ["PER", "LOC", "ORG"]
-    assert job.result["skipped"] == {
-        "cancelled annotation": 1,
-        "document choice": 1,
-        "relation": 1,
-    }
+    assert job.result["spans_utf16"] == 3
+    assert job.result["labels_created"] == ["PER", "LOC", "politics", "ORG"]
+    assert job.result["categories"] == 1 and job.result["relations"] == 1
+    assert job.result["relation_types_created"] == ["works_for"]
+    assert job.result["relations_left_out"] == 0
+    assert job.result["skipped"] == {"cancelled annotation": 1}
 
 
 def test_the_api_refuses_a_create_labels_that_is_not_a_boolean(newsroom):

@@ -2,10 +2,14 @@
 data/label_studio_make.py): annotations to their authors' layers, predictions to
 suggestions of source ``model:<version>``, what Margin does not hold yet counted."""
 
+import json
+
 import pytest
 from django.core.management import CommandError
 
-from annotator.models import Span
+from annotator.categories import Category, CategoryEvent
+from annotator.models import DocumentLabels, LabelKind, Span
+from annotator.relations import Relation, RelationEvent
 from annotator.suggestions import Suggestion
 
 from .conftest import LS_QUICK, LS_SNAPSHOT
@@ -36,12 +40,74 @@ def test_a_label_studio_export_gives_each_annotator_a_layer(newsroom, run):
     output = run(newsroom, LS_SNAPSHOT, create_labels=True)
     assert newsroom.documents.count() == 3
     assert layer("alice") == ALICE and layer("bob") == BOB
-    assert output[0] == "Imported 3 documents, 10 spans and 3 suggestions into “Newsroom”."
-    assert "3 spans read as UTF-16 code units" in output[1]
-    assert (
-        "Not imported (Margin does not hold them): "
-        "1 cancelled annotation, 1 document choice, 1 relation." in output
+    assert output[0] == (
+        "Imported 3 documents, 10 spans, 1 document label, 1 relation and 3 suggestions "
+        "into “Newsroom”."
     )
+    assert "3 spans read as UTF-16 code units" in output[1]
+    assert "Labels created: PER, LOC, politics, ORG." in output
+    assert "Relation types created: works_for." in output
+    assert "Not imported (Margin does not hold them): 1 cancelled annotation." in output
+
+
+def test_choices_become_document_labels_and_relations_join_spans_in_the_layer(newsroom, run):
+    run(newsroom, LS_SNAPSHOT, create_labels=True)
+    category = Category.objects.select_related("label", "annotator", "document").get()
+    assert (category.annotator.username, category.label.name, category.gold) == (
+        "alice",
+        "politics",
+        False,
+    )
+    assert category.label.kind == LabelKind.DOCUMENT
+    assert category.document.text.startswith("Angela Merkel")
+    relation = Relation.objects.select_related("annotator", "source", "target", "type").get()
+    assert (
+        relation.annotator.username,
+        relation.source.text,
+        relation.type.name,
+        relation.target.text,
+    ) == ("alice", "Angela Merkel", "works_for", "Paris")
+    assert relation.source.annotator == relation.annotator == relation.target.annotator
+    # Through the services, in the history, by the manager who imported.
+    assert set(CategoryEvent.objects.values_list("action", "actor__username")) == {
+        ("created", "manager")
+    }
+    assert set(RelationEvent.objects.values_list("action", "actor__username")) == {
+        ("created", "manager")
+    }
+
+
+def test_a_layers_document_label_is_kept_in_a_project_of_one_a_document(newsroom, run, tmp_path):
+    newsroom.document_labels = DocumentLabels.SINGLE
+    newsroom.save()
+    tasks = json.loads(LS_SNAPSHOT.read_text(encoding="utf-8"))
+    tasks[0]["annotations"][0]["result"].append(
+        {"id": "c2", "type": "choices", "value": {"choices": ["economy"]}}
+    )
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    output = run(newsroom, path, create_labels=True)
+    assert list(Category.objects.values_list("label__name", flat=True)) == ["politics"]
+    assert (
+        "Not imported (Margin does not hold them): 1 cancelled annotation, "
+        "1 document label beyond the one a layer gives in this project." in output
+    )
+
+
+def test_a_predictions_choices_and_relations_are_counted_not_imported(newsroom, run, tmp_path):
+    tasks = json.loads(LS_SNAPSHOT.read_text(encoding="utf-8"))
+    tasks[0]["predictions"][0]["result"] += [
+        {"id": "q1", "type": "choices", "value": {"choices": ["politics"]}},
+        {"from_id": "p1", "to_id": "p2", "type": "relation", "labels": ["works_for"]},
+    ]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    output = run(newsroom, path, create_labels=True)
+    assert (
+        "Not imported (Margin does not hold them): 1 cancelled annotation, "
+        "1 suggested document choice, 1 suggested relation." in output
+    )
+    assert Category.objects.count() == 1 and Relation.objects.count() == 1  # alice's
 
 
 def test_predictions_become_suggestions_of_their_model(newsroom, run):
@@ -70,6 +136,7 @@ def test_importing_again_adds_nothing(newsroom, run):
         "Imported 3 documents (0 new, 3 already here) and 0 spans into “Newsroom”."
     )
     assert Span.objects.count() == 10 and Suggestion.objects.count() == 3
+    assert Category.objects.count() == 1 and Relation.objects.count() == 1
 
 
 def test_users_named_by_id_only_are_asked_for(newsroom, run, capsys):
