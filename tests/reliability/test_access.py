@@ -255,6 +255,17 @@ EXPECT: dict[str, Row] = {
     "api/^projects/(?P<project_pk>[0-9]+)/search/tag/(?P<job_pk>[0-9]+)/undo/$": Row(
         "401       404      404   404   404     404     404", "POST"
     ),
+    # POST only; an empty body lists nothing: a 400 naming q (tests/search/test_edit.py).
+    "api/^projects/(?P<project_pk>[0-9]+)/search/relabel/$": Row(
+        "401       404      400   400   400     400     400", "POST"
+    ),
+    "api/^projects/(?P<project_pk>[0-9]+)/search/delete/$": Row(
+        "401       404      400   400   400     400     400", "POST"
+    ),
+    # No such edit of theirs (the site has none): 404 for everyone signed in.
+    "api/^projects/(?P<project_pk>[0-9]+)/search/edit/(?P<job_pk>[0-9]+)/undo/$": Row(
+        "401       404      404   404   404     404     404", "POST"
+    ),
     "api/^projects/(?P<project_pk>[0-9]+)/consistency/$": API_REVIEWERS,
     "api/auth/token/": Row("405       405      405   405   405     405     405"),
     "api/schema/": ANYONE,
