@@ -74,6 +74,15 @@ EXPECT: dict[str, Row] = {
     "projects/<int:project_id>/search/tag/": Row(
         MEMBERS.expect, "POST", {"q": "artillery", "label": "WEAPONS"}
     ),
+    # Relabelling or deleting the listed spans is a member's (without the confirmation box,
+    # nothing starts: back to the page); an edit's part and its undo are its author's alone.
+    "projects/<int:project_id>/search/edit/": Row(MEMBERS.expect, "POST", {"label": "WEAPONS"}),
+    "projects/<int:project_id>/search/edit/<int:job_id>/": Row(
+        "login     404      404   404   404     404     404"
+    ),
+    "projects/<int:project_id>/search/edit/<int:job_id>/undo/": Row(
+        "login     404      404   404   404     404     404", "POST"
+    ),
     "projects/<int:project_id>/search/tag/<int:job_id>/": Row(
         "login     404      404   404   404     404     404"
     ),
