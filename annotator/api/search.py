@@ -136,8 +136,8 @@ class SearchEditSerializer(serializers.Serializer):
     label = serializers.CharField(required=False, help_text="A label's name.")
     layer = serializers.CharField(required=False, help_text="`mine`, `gold` or `user:<me>`.")
     annotator = serializers.CharField(required=False)
-    status = serializers.ChoiceField(choices=Status.values, required=False)
-    disputed = serializers.ChoiceField(choices=["0", "1"], required=False)
+    status = serializers.CharField(required=False, help_text="My status of the document.")
+    disputed = serializers.CharField(required=False, help_text="`1`: where annotators disagree.")
     source = serializers.CharField(required=False, help_text="A span's origin.")
 
 
