@@ -31,6 +31,7 @@ class JobKind(models.TextChoices):
     TRAIN = "train", "Model trained"
     SUGGEST = "suggest", "Model suggestions"
     SEARCH_TAG = "search_tag", "Search hits tagged"
+    SEARCH_EDIT = "search_edit", "Listed spans relabelled or deleted"
 
 
 class JobStatus(models.TextChoices):

@@ -794,7 +794,7 @@ from .ner_models import DocumentConfidence, NerModel  # noqa: E402, F401
 from .relations import Relation, RelationEvent, RelationType  # noqa: E402, F401
 
 # What a search's "tag every hit" stored, to undo it in one step.
-from .search_tags import SearchTag  # noqa: E402, F401
+from .search_tags import SearchEdit, SearchTag  # noqa: E402, F401
 
 # Suggestions and rule sets too (DESIGN.md, "Suggestions are not annotations").
 from .suggestions import RuleSet, Suggestion, SuggestionDecision  # noqa: E402, F401

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from corpus.models import Document
 from corpus.search import (
@@ -33,8 +33,8 @@ from corpus.search import (
 )
 
 from .models import DocumentStatus, Label, Membership, Project, Span, Status
-from .permissions import REFUSED, Action, can
-from .search_tags import SEARCH_PREFIX, SearchTag, TagInto
+from .permissions import REFUSED, Action, can, can_edit_layer
+from .search_tags import SEARCH_PREFIX, SearchEdit, SearchTag, TagInto
 from .suggestions import SOURCE_MAX, Suggestion
 
 CONTEXT = 40
@@ -389,6 +389,67 @@ def search_tag_of(project: Project, user, job_id: int):
     """The user's own tag of the project started by job ``job_id``, or None."""
     return (
         SearchTag.objects.select_related("project", "user", "job")
+        .filter(project=project, job=job_id, user=user.pk)
+        .first()
+    )
+
+
+def search_edit_check(
+    project: Project, user, data: Mapping[str, Any], *, relabel: bool
+) -> tuple[Search, dict[str, str], Label | None]:
+    """What a "relabel (or delete) every listed span" asks, checked: a search that lists
+    spans (a label or layer, no phrase, not the suggestions), its filters, and the target
+    label. ``PermissionDenied`` when it names a layer the user may not edit."""
+    if not isinstance(data, Mapping):
+        raise ValidationError("Send a JSON object of the search's filters.")
+    filters = {key: str(data[key]) for key in FILTERS if data.get(key) not in (None, "")}
+    search = search_parse(project, user, filters)
+    errors: dict[str, list[str]] = {}
+    if search.q is not None:
+        errors["q"] = ["Relabel and delete act on listed spans: give a label or layer, no q."]
+    if search.suggestions:
+        errors["layer"] = ["Suggestions are accepted or rejected, not relabelled or deleted."]
+    others = search.annotator is not None and search.annotator.pk != user.pk
+    gold_refused = search.layer == "gold" and not can_edit_layer(
+        user, project, annotator_id=None, gold=True
+    )
+    if others or gold_refused:
+        raise PermissionDenied("You may not edit that layer.")
+    if not editable_layers(search):
+        raise PermissionDenied(REFUSED[Action.ANNOTATE])
+    label = None
+    if relabel:
+        key = str(data.get("to") or "")
+        labels = project.labels.all()
+        label = labels.filter(name__iexact=key).first() if key else None
+        if label is None:
+            names = ", ".join(labels.values_list("name", flat=True))
+            errors["to"] = [f"Unknown label {key!r}: this project's labels are {names}."]
+    if errors:
+        raise ValidationError(errors)
+    return search, filters, label
+
+
+def editable_layers(search: Search) -> Q | None:
+    """A filter on Span for the layers of the search the user may write into (their own;
+    gold for reviewers and managers; never another annotator's), or None."""
+    user, project = search.user, search.project
+    parts = []
+    if search.layer != "gold" and can_edit_layer(user, project, annotator_id=user.pk, gold=False):
+        parts.append(Q(gold=False, annotator=user.pk))
+    if search.layer in {None, "gold"} and can_edit_layer(
+        user, project, annotator_id=None, gold=True
+    ):
+        parts.append(Q(gold=True))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else parts[0] | parts[1]
+
+
+def search_edit_of(project: Project, user, job_id: int):
+    """The user's own relabel or delete of the project started by job ``job_id``, or None."""
+    return (
+        SearchEdit.objects.select_related("project", "user", "job")
         .filter(project=project, job=job_id, user=user.pk)
         .first()
     )

@@ -44,3 +44,37 @@ class SearchTag(models.Model):
     @property
     def source(self) -> str:
         return SEARCH_PREFIX + self.q
+
+
+class EditKind(models.TextChoices):
+    RELABEL = "relabel", "Relabelled"
+    DELETE = "delete", "Deleted"
+
+
+class SearchEdit(models.Model):
+    """One "relabel (or delete) every listed span" job and the history events it wrote,
+    so that undoing it reverts them all in one step (API.md, "Search")."""
+
+    project = models.ForeignKey(
+        "annotator.Project", on_delete=models.CASCADE, related_name="search_edits"
+    )
+    job = models.OneToOneField(
+        "annotator.Job", on_delete=models.CASCADE, related_name="search_edit"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=EditKind.choices)
+    # The search's parameters as given, parsed again by the worker: what it lists then is
+    # what is edited.
+    filters = models.JSONField(default=dict)
+    # The target label by id and name (a relabel), for the same reason as ``SearchTag``'s.
+    label_pk = models.BigIntegerField(null=True, blank=True)
+    label_name = models.CharField(max_length=100, blank=True)
+    events = models.JSONField(default=list, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.filters} {self.label_name}".strip()

@@ -23,6 +23,17 @@ urlpatterns = [
     path("projects/<int:project_id>/assign/", views.assign, name="assign"),
     path("projects/<int:project_id>/search/", search_views.search, name="search"),
     path("projects/<int:project_id>/search/tag/", search_views.search_tag, name="search_tag"),
+    path("projects/<int:project_id>/search/edit/", search_views.search_edit, name="search_edit"),
+    path(
+        "projects/<int:project_id>/search/edit/<int:job_id>/",
+        search_views.search_edit_job,
+        name="search_edit_job",
+    ),
+    path(
+        "projects/<int:project_id>/search/edit/<int:job_id>/undo/",
+        search_views.search_edit_undone,
+        name="search_edit_undo",
+    ),
     path(
         "projects/<int:project_id>/search/tag/<int:job_id>/",
         search_views.search_tag_job,

@@ -11,9 +11,17 @@ from corpus.search import PHRASE_MAX
 
 from ..consistency import conflicts, consistency_layer, with_documents
 from ..models import Status
-from ..search import hits, search_parse, search_tag_check, search_tag_of
+from ..search import (
+    hits,
+    search_edit_check,
+    search_edit_of,
+    search_parse,
+    search_tag_check,
+    search_tag_of,
+)
+from ..search_edits import search_edit_later, search_edit_undo
 from ..search_jobs import search_tag_later, search_tag_undo
-from ..search_tags import TagInto
+from ..search_tags import EditKind, TagInto
 from .pagination import Pagination
 from .views import ProjectScoped, _refused
 
@@ -120,6 +128,79 @@ class SearchTagUndoView(ProjectScoped, APIView):
             raise NotFound()
         try:
             return Response(search_tag_undo(tag=tag, user=request.user))
+        except DjangoValidationError as error:
+            raise _refused(error) from None
+
+
+class SearchEditSerializer(serializers.Serializer):
+    label = serializers.CharField(required=False, help_text="A label's name.")
+    layer = serializers.CharField(required=False, help_text="`mine`, `gold` or `user:<me>`.")
+    annotator = serializers.CharField(required=False)
+    status = serializers.CharField(required=False, help_text="My status of the document.")
+    disputed = serializers.CharField(required=False, help_text="`1`: where annotators disagree.")
+    source = serializers.CharField(required=False, help_text="A span's origin.")
+
+
+class SearchRelabelSerializer(SearchEditSerializer):
+    to = serializers.CharField(help_text="The label's name the listed spans get.")
+
+
+EDIT_JOB = inline_serializer("SearchEditJob", {"job": serializers.IntegerField()})
+
+
+class SearchDeleteView(ProjectScoped, APIView):
+    """Delete every span the search (a label or layer, no phrase) lists, in the layers I
+    may edit: a background job, undone in one step."""
+
+    kind = EditKind.DELETE
+
+    @extend_schema(request=SearchEditSerializer, responses={202: EDIT_JOB})
+    def post(self, request, *args, **kwargs):
+        # The filters are read from the body as given, so that an unknown ``q`` is refused.
+        relabel = self.kind == EditKind.RELABEL
+        try:
+            _, filters, label = search_edit_check(
+                self.project, request.user, request.data, relabel=relabel
+            )
+        except DjangoValidationError as error:
+            raise _refused(error) from None
+        job = search_edit_later(
+            project=self.project, user=request.user, kind=self.kind, filters=filters, label=label
+        )
+        return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)
+
+
+class SearchRelabelView(SearchDeleteView):
+    """Relabel every span the search (a label or layer, no phrase) lists, in the layers I
+    may edit, into ``to``: a background job, undone in one step. A span the new label would
+    make a duplicate is skipped and counted."""
+
+    kind = EditKind.RELABEL
+
+    @extend_schema(request=SearchRelabelSerializer, responses={202: EDIT_JOB})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class SearchEditUndoView(ProjectScoped, APIView):
+    """Undo a search's relabel or deletion (named by its job) in one step:
+    ``{"restored", "kept"}``."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "SearchEditUndone",
+                {"restored": serializers.IntegerField(), "kept": serializers.IntegerField()},
+            )
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        edit = search_edit_of(self.project, request.user, self.kwargs["job_pk"])
+        if edit is None:
+            raise NotFound()
+        try:
+            return Response(search_edit_undo(edit=edit, user=request.user))
         except DjangoValidationError as error:
             raise _refused(error) from None
 

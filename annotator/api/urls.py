@@ -10,7 +10,15 @@ from .jobs import ImportView, JobViewSet
 from .ner import NerModelViewSet
 from .relations import DocumentRelationViewSet, RelationTypeViewSet, RelationViewSet
 from .review import ReviewedView
-from .search import ConsistencyView, SearchTagUndoView, SearchTagView, SearchView
+from .search import (
+    ConsistencyView,
+    SearchDeleteView,
+    SearchEditUndoView,
+    SearchRelabelView,
+    SearchTagUndoView,
+    SearchTagView,
+    SearchView,
+)
 from .suggestions import (
     DocumentSuggestionsAcceptView,
     DocumentSuggestionsView,
@@ -102,6 +110,13 @@ search = [
         rf"^{PROJECT}/search/tag/(?P<job_pk>[0-9]+)/undo/$",
         SearchTagUndoView.as_view(),
         name="search-tag-undo",
+    ),
+    re_path(rf"^{PROJECT}/search/relabel/$", SearchRelabelView.as_view(), name="search-relabel"),
+    re_path(rf"^{PROJECT}/search/delete/$", SearchDeleteView.as_view(), name="search-delete"),
+    re_path(
+        rf"^{PROJECT}/search/edit/(?P<job_pk>[0-9]+)/undo/$",
+        SearchEditUndoView.as_view(),
+        name="search-edit-undo",
     ),
     re_path(rf"^{PROJECT}/consistency/$", ConsistencyView.as_view(), name="consistency"),
 ]

@@ -278,12 +278,12 @@ def spans_create(
     )
 
 
-def spans_delete(*, spans: Sequence[Span], reverts: SpanEvent, actor) -> None:
+def spans_delete(*, spans: Sequence[Span], reverts: SpanEvent | None, actor) -> list[SpanEvent]:
     """Remove the spans of a batch from their layer, as ``actor``, recorded as one batch
-    event that ``reverts`` the batch's creation (an undo); the layer is locked by the
-    caller."""
+    event (one a layer of a document) that ``reverts`` the batch's creation (an undo), or
+    none; the layer is locked by the caller. The events written."""
     if not spans:
-        return
+        return []
     first = spans[0]
     with transaction.atomic():
         events = history.record_batch(
@@ -304,6 +304,7 @@ def spans_delete(*, spans: Sequence[Span], reverts: SpanEvent, actor) -> None:
             Comment.objects.filter(span__in=chunk).update(span=None)
             Rejection.objects.filter(span__in=chunk).delete()
             Span.objects.filter(pk__in=chunk).delete()
+    return events
 
 
 def _batch_restore(event: SpanEvent, *, actor) -> list[Span]:

@@ -21,6 +21,7 @@ from annotator.models import (
     Membership,
     Project,
     Review,
+    SearchEdit,
     SearchTag,
     Span,
 )
@@ -227,7 +228,19 @@ def alices_tag(w) -> dict:
     return {"project_pk": w.project.pk, "job_pk": job.pk}
 
 
+def alices_edit(w) -> dict:
+    """A finished relabel of alice's that changed nothing: hers to undo."""
+    job = Job.objects.create(
+        project=w.project, kind="search_edit", status="done", created_by=w.people["alice"]
+    )
+    SearchEdit.objects.create(
+        project=w.project, job=job, user=w.people["alice"], kind="delete", filters={}
+    )
+    return {"project_pk": w.project.pk, "job_pk": job.pk}
+
+
 TAG = {"q": "artillery", "label": "SPARE"}
+RELABEL = {"label": "PERSON", "to": "SPARE"}
 NEW_SPAN = {"start": 0, "end": 2, "label": "PERSON"}
 #              anonymous outsider alice bob reviewer manager root
 EVERYONE = "       401      404    200   200   200     200   200"
@@ -386,6 +399,45 @@ CASES = [
         alices_tag,
         note="the walk's job is no tag: 404",
     ),
+    Case(
+        "search-relabel",
+        "POST",
+        "401 404 202 202 202 202 202",
+        project,
+        RELABEL,
+        note="the walk posts no body: 400",
+    ),
+    Case(
+        "search-delete",
+        "POST",
+        "401 404 202 202 202 202 202",
+        project,
+        {"label": "PERSON"},
+        note="the walk posts no body: 400",
+    ),
+    Case(
+        "search-delete",
+        "POST",
+        "401 404 403 403 202 202 202",
+        project,
+        {"layer": "gold"},
+        note="gold",
+    ),
+    Case(
+        "search-relabel",
+        "POST",
+        "401 404 202 403 403 403 403",
+        project,
+        {"layer": "user:alice", "to": "SPARE"},
+        note="alice's layer, by anyone else",
+    ),
+    Case(
+        "search-edit-undo",
+        "POST",
+        "401 404 200 404 404 404 404",
+        alices_edit,
+        note="the walk's job is no edit: 404",
+    ),
     Case("consistency", "GET", "401 404 403 403 200 200 200", project),
     Case("schema", "GET", "200 200 200 200 200 200 200"),
     Case("docs", "GET", "200 200 200 200 200 200 200"),
@@ -416,7 +468,7 @@ def snapshot() -> dict[str, list[dict]]:
     """Every stored row a request could touch."""
     models = [Project, Label, Membership, Document, Span, DocumentStatus]
     models += [Suggestion, SuggestionDecision, RuleSet, Job, Review, Category, Relation]
-    models += [RelationType]
+    models += [RelationType, SearchEdit]
     # The pipeline's bytes are left out: a stored value, not a changed one.
     rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
     rows["NerModel"] = list(NerModel.objects.order_by("pk").values(*NerModel.LISTED))

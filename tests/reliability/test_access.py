@@ -74,6 +74,15 @@ EXPECT: dict[str, Row] = {
     "projects/<int:project_id>/search/tag/": Row(
         MEMBERS.expect, "POST", {"q": "artillery", "label": "WEAPONS"}
     ),
+    # Relabelling or deleting the listed spans is a member's (without the confirmation box,
+    # nothing starts: back to the page); an edit's part and its undo are its author's alone.
+    "projects/<int:project_id>/search/edit/": Row(MEMBERS.expect, "POST", {"label": "WEAPONS"}),
+    "projects/<int:project_id>/search/edit/<int:job_id>/": Row(
+        "login     404      404   404   404     404     404"
+    ),
+    "projects/<int:project_id>/search/edit/<int:job_id>/undo/": Row(
+        "login     404      404   404   404     404     404", "POST"
+    ),
     "projects/<int:project_id>/search/tag/<int:job_id>/": Row(
         "login     404      404   404   404     404     404"
     ),
@@ -253,6 +262,17 @@ EXPECT: dict[str, Row] = {
     ),
     # No such tag of theirs (the site has none): 404 for everyone signed in.
     "api/^projects/(?P<project_pk>[0-9]+)/search/tag/(?P<job_pk>[0-9]+)/undo/$": Row(
+        "401       404      404   404   404     404     404", "POST"
+    ),
+    # POST only; an empty body lists nothing: a 400 naming q (tests/search/test_edit.py).
+    "api/^projects/(?P<project_pk>[0-9]+)/search/relabel/$": Row(
+        "401       404      400   400   400     400     400", "POST"
+    ),
+    "api/^projects/(?P<project_pk>[0-9]+)/search/delete/$": Row(
+        "401       404      400   400   400     400     400", "POST"
+    ),
+    # No such edit of theirs (the site has none): 404 for everyone signed in.
+    "api/^projects/(?P<project_pk>[0-9]+)/search/edit/(?P<job_pk>[0-9]+)/undo/$": Row(
         "401       404      404   404   404     404     404", "POST"
     ),
     "api/^projects/(?P<project_pk>[0-9]+)/consistency/$": API_REVIEWERS,

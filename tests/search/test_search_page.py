@@ -101,3 +101,78 @@ def test_tagging_is_offered_only_when_the_page_lists_every_hit_of_the_phrase(cli
     for query in ["?q=kinzhal&label=WEAPONS", "?q=kinzhal&status=new", "?label=WEAPONS"]:
         assert 'id="tag-all"' not in page(client, corpus, query).content.decode(), query
     assert 'id="tag-all"' in page(client, corpus, "?q=kinzhal").content.decode()
+
+
+def test_changing_the_listed_spans_is_offered_for_spans_i_may_edit(client, corpus):
+    client.force_login(corpus.people["alice"])
+    html = page(client, corpus, "?label=WEAPONS").content.decode()
+    # alice's own WEAPONS span only: bob's is not hers to change.
+    assert 'id="edit-all"' in html and "Delete all 1" in html and "Relabel all 1" in html
+    assert 'id="edit-confirm"' in html and "required" in html
+    for query in ["?q=kinzhal", "?q=kinzhal&label=WEAPONS", "?layer=suggestions"]:
+        assert 'id="edit-all"' not in page(client, corpus, query).content.decode(), query
+    client.force_login(corpus.people["reviewer"])
+    assert "Delete all 1" in page(client, corpus, "?label=WEAPONS").content.decode()  # gold
+    assert 'id="edit-all"' not in page(client, corpus, "?layer=user:alice").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_relabel_the_listed_spans_and_undo_from_the_page(client, corpus):
+    from annotator.models import Span
+
+    client.force_login(corpus.people["alice"])
+    url = f"/projects/{corpus.project.pk}/search/edit/"
+    # Without the confirmation box, nothing starts.
+    refused = client.post(url, {"label": "WEAPONS", "kind": "relabel", "to": "PERSON"})
+    assert refused.status_code == 302 and "edit=" not in refused["Location"]
+    answer = client.post(
+        url, {"label": "WEAPONS", "kind": "relabel", "to": "PERSON", "confirm": "1"}
+    )
+    assert answer.status_code == 302
+    job = int(answer["Location"].rsplit("edit=", 1)[1])
+    assert "Waiting for a worker" in client.get(answer["Location"]).content.decode()
+    run_worker()
+    part = client.get(
+        f"/projects/{corpus.project.pk}/search/edit/{job}/", headers={"HX-Request": "true"}
+    )
+    assert part.status_code == 286 and "Relabelled 1 of 1 span." in part.content.decode()
+    assert Span.objects.get(pk=corpus.spans["alice"].pk).label.name == "PERSON"
+    undone = client.post(f"/projects/{corpus.project.pk}/search/edit/{job}/undo/", follow=True)
+    assert "Undone: 1 span." in undone.content.decode()
+    assert Span.objects.get(pk=corpus.spans["alice"].pk).label.name == "WEAPONS"
+
+
+def test_deleting_another_layer_from_the_page_is_refused(client, corpus):
+    from annotator.jobs import Job
+
+    client.force_login(corpus.people["reviewer"])
+    answer = client.post(
+        f"/projects/{corpus.project.pk}/search/edit/",
+        {"layer": "user:alice", "kind": "delete", "confirm": "1"},
+        follow=True,
+    )
+    assert "Nothing changed" in answer.content.decode() and not Job.objects.exists()
+
+
+@pytest.mark.parametrize("documents", [2, 40])
+def test_the_span_list_with_its_edit_form_costs_the_same_for_more_spans(
+    client, corpus, django_assert_max_num_queries, documents
+):
+    from annotator.services import span_create
+    from corpus.models import Document
+
+    for n in range(documents):
+        more = Document.objects.create(title=f"More {n}", text=f"{n} Kinzhal.", external_id=f"{n}")
+        corpus.project.documents.add(more)
+        span_create(
+            project=corpus.project,
+            document=more,
+            annotator=corpus.people["alice"],
+            label=corpus.labels["WEAPONS"],
+            start=len(str(n)) + 1,
+            end=len(str(n)) + 8,
+        )
+    client.force_login(corpus.people["alice"])
+    with django_assert_max_num_queries(14):
+        answer = page(client, corpus, "?label=WEAPONS")
+    assert f"Delete all {documents + 1}" in answer.content.decode()
