@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from .. import services
@@ -14,7 +13,7 @@ from ..models import Membership
 from ..permissions import can_edit_layer, can_see_layer, visible_categories
 from .pagination import SpanPagination
 from .serializers import LabelField
-from .views import APIDefaults, DocumentScoped, _refused
+from .views import APIDefaults, DocumentScoped, LayerRow, _refused
 
 GOLD_ONLY = "The gold layer is for reviewers and managers."
 
@@ -103,7 +102,11 @@ class DocumentCategoryViewSet(
 
 
 class CategoryViewSet(
-    APIDefaults, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+    LayerRow,
+    APIDefaults,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     """One document label given to a document, by id: read where the user may see its
     layer, removed where they may change it (403 when only the first holds, 404 when
@@ -116,17 +119,6 @@ class CategoryViewSet(
     def get_queryset(self):
         categories = Category.objects.filter(visible_categories(self.request.user))
         return categories.select_related("label", "annotator", "project")
-
-    def get_object(self) -> Category:
-        category = super().get_object()
-        if self.request.method not in SAFE_METHODS and not can_edit_layer(
-            self.request.user,
-            category.project,
-            annotator_id=category.annotator_id,
-            gold=category.gold,
-        ):
-            raise PermissionDenied("You may read this layer but not change it.")
-        return category
 
     def perform_destroy(self, category: Category) -> None:
         services.category_delete(category=category, actor=self.request.user)

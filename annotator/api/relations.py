@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from .. import services
@@ -19,7 +19,7 @@ from ..permissions import (
 )
 from ..relations import Relation, RelationType
 from .pagination import SpanPagination
-from .views import APIDefaults, Conflict, DocumentScoped, ProjectScoped, _refused
+from .views import APIDefaults, Conflict, DocumentScoped, LayerRow, ProjectScoped, _refused
 
 GOLD_ONLY = "The gold layer is for reviewers and managers."
 
@@ -196,7 +196,11 @@ class DocumentRelationViewSet(
 
 
 class RelationViewSet(
-    APIDefaults, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+    LayerRow,
+    APIDefaults,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     """One relation by id: read where the user may see its layer, deleted where they may
     change it (403 when only the first holds, 404 when neither does)."""
@@ -208,17 +212,6 @@ class RelationViewSet(
     def get_queryset(self):
         relations = Relation.objects.filter(visible_relations(self.request.user))
         return relations.select_related("type", "annotator", "project")
-
-    def get_object(self) -> Relation:
-        relation = super().get_object()
-        if self.request.method not in SAFE_METHODS and not can_edit_layer(
-            self.request.user,
-            relation.project,
-            annotator_id=relation.annotator_id,
-            gold=relation.gold,
-        ):
-            raise PermissionDenied("You may read this layer but not change it.")
-        return relation
 
     def perform_destroy(self, relation: Relation) -> None:
         services.relation_delete(relation=relation, actor=self.request.user)

@@ -612,7 +612,22 @@ class DocumentSpanViewSet(
         return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 
+class LayerRow:
+    """A row of a layer (a span, a document label, a relation) by id: read where the user
+    may see its layer (the view's queryset), changed only where they may change it: 403
+    when only the first holds, 404 when neither does."""
+
+    def get_object(self):
+        row = super().get_object()
+        if self.request.method not in SAFE_METHODS and not can_edit_layer(
+            self.request.user, row.project, annotator_id=row.annotator_id, gold=row.gold
+        ):
+            raise PermissionDenied("You may read this layer but not change it.")
+        return row
+
+
 class SpanViewSet(
+    LayerRow,
     APIDefaults,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -631,13 +646,8 @@ class SpanViewSet(
         return spans.select_related("label", "annotator", "document", "project")
 
     def get_object(self) -> Span:
-        span = super().get_object()
-        if self.request.method not in SAFE_METHODS and not can_edit_layer(
-            self.request.user, span.project, annotator_id=span.annotator_id, gold=span.gold
-        ):
-            raise PermissionDenied("You may read this span's layer but not change it.")
-        self.span = span
-        return span
+        self.span = super().get_object()
+        return self.span
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
