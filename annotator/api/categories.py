@@ -13,7 +13,7 @@ from ..models import Membership
 from ..permissions import can_edit_layer, can_see_layer, visible_categories
 from .pagination import SpanPagination
 from .serializers import LabelField
-from .views import APIDefaults, DocumentScoped, LayerRow, _refused
+from .views import APIDefaults, DocumentScoped, LayerRow, _refused, gold_asked
 
 GOLD_ONLY = "The gold layer is for reviewers and managers."
 
@@ -53,18 +53,12 @@ class DocumentCategoryViewSet(
     serializer_class = CategorySerializer
     pagination_class = SpanPagination
 
-    def _gold(self) -> bool:
-        layer = self.request.query_params.get("layer", "annotator")
-        if layer not in {"annotator", "gold"}:
-            raise ValidationError({"layer": ["Must be 'annotator' or 'gold'."]})
-        return layer == "gold"
-
     def get_queryset(self):
         user, project = self.request.user, self.project
         categories = Category.objects.filter(project=project, document=self.document)
         categories = categories.select_related("label", "annotator").order_by("id")
         wanted = self.request.query_params.get("annotator") or user.username
-        if self._gold():
+        if gold_asked(self.request):
             if not can_see_layer(user, project, annotator_id=None, gold=True):
                 raise PermissionDenied(GOLD_ONLY)
             return categories.gold()
@@ -83,7 +77,7 @@ class DocumentCategoryViewSet(
 
     def create(self, request, *args, **kwargs):
         user, project = request.user, self.project
-        gold = self._gold()
+        gold = gold_asked(self.request)
         if not can_edit_layer(user, project, annotator_id=user.pk, gold=gold):
             raise PermissionDenied(GOLD_ONLY)
         serializer = self.get_serializer(data=request.data)

@@ -19,7 +19,15 @@ from ..permissions import (
 )
 from ..relations import Relation, RelationType
 from .pagination import SpanPagination
-from .views import APIDefaults, Conflict, DocumentScoped, LayerRow, ProjectScoped, _refused
+from .views import (
+    APIDefaults,
+    Conflict,
+    DocumentScoped,
+    LayerRow,
+    ProjectScoped,
+    _refused,
+    gold_asked,
+)
 
 GOLD_ONLY = "The gold layer is for reviewers and managers."
 
@@ -133,18 +141,12 @@ class DocumentRelationViewSet(
     serializer_class = RelationSerializer
     pagination_class = SpanPagination
 
-    def _gold(self) -> bool:
-        layer = self.request.query_params.get("layer", "annotator")
-        if layer not in {"annotator", "gold"}:
-            raise ValidationError({"layer": ["Must be 'annotator' or 'gold'."]})
-        return layer == "gold"
-
     def get_queryset(self):
         user, project = self.request.user, self.project
         relations = Relation.objects.filter(project=project, document=self.document)
         relations = relations.select_related("type", "annotator").order_by("id")
         wanted = self.request.query_params.get("annotator") or user.username
-        if self._gold():
+        if gold_asked(self.request):
             if not can_see_layer(user, project, annotator_id=None, gold=True):
                 raise PermissionDenied(GOLD_ONLY)
             return relations.filter(gold=True)
@@ -163,7 +165,7 @@ class DocumentRelationViewSet(
 
     def create(self, request, *args, **kwargs):
         user, project, document = request.user, self.project, self.document
-        gold = self._gold()
+        gold = gold_asked(self.request)
         if not can_edit_layer(user, project, annotator_id=user.pk, gold=gold):
             raise PermissionDenied(GOLD_ONLY)
         serializer = self.get_serializer(data=request.data)

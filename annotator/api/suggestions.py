@@ -35,19 +35,12 @@ from ..suggestions import RULE_NAME_MAX, RuleSet, Suggestion
 from .pagination import SpanPagination
 from .parsers import JSONBodyParser
 from .serializers import SpanSerializer
-from .views import APIDefaults, DocumentScoped, ProjectScoped, _refused
+from .views import APIDefaults, DocumentScoped, ProjectScoped, _refused, gold_asked
 
 GOLD_ONLY = "The gold layer is for reviewers and managers."
 LAYER = OpenApiParameter(
     "layer", enum=["annotator", "gold"], description="`gold`: reviewers and managers."
 )
-
-
-def _gold(request) -> bool:
-    layer = request.query_params.get("layer", "annotator")
-    if layer not in {"annotator", "gold"}:
-        raise ValidationError({"layer": ["Must be 'annotator' or 'gold'."]})
-    return layer == "gold"
 
 
 SUGGESTION_SHAPE = inline_serializer(
@@ -82,7 +75,7 @@ class DocumentSuggestionsView(DocumentScoped, APIView):
     def get(self, request, *args, **kwargs):
         project, document, user = self.project, self.document, request.user
         every = request.query_params.get("all") not in (None, "", "0")
-        gold = _gold(request)
+        gold = gold_asked(request)
         if gold and not can_see_decisions(user, project):
             raise PermissionDenied(GOLD_ONLY)
         if every:
@@ -152,7 +145,7 @@ class DocumentSuggestionsAcceptView(DocumentScoped, APIView):
     )
     def post(self, request, *args, **kwargs):
         project, document, user = self.project, self.document, request.user
-        gold = _gold(request)
+        gold = gold_asked(request)
         if not can_decide(user, project, gold=gold):
             raise PermissionDenied(GOLD_ONLY)
         body = BulkAcceptSerializer(data=request.data)
@@ -189,7 +182,7 @@ class SuggestionDecisionView(APIDefaults, APIView):
 
     def post(self, request, *args, **kwargs):
         suggestion = self._suggestion()
-        gold = _gold(request)
+        gold = gold_asked(request)
         if not can_decide(request.user, suggestion.project, gold=gold):
             raise PermissionDenied(GOLD_ONLY)
         try:

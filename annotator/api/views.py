@@ -116,6 +116,14 @@ class APIDefaults:
         super().initial(request, *args, **kwargs)
 
 
+def gold_asked(request) -> bool:
+    """Whether ``?layer=`` asks for gold (else the user's own layer); 400 for other values."""
+    layer = request.query_params.get("layer", "annotator")
+    if layer not in {"annotator", "gold"}:
+        raise ValidationError({"layer": ["Must be 'annotator' or 'gold'."]})
+    return layer == "gold"
+
+
 class ProjectScoped(APIDefaults):
     """Views under ``/projects/{project_pk}/``."""
 
@@ -505,10 +513,7 @@ class DocumentSpanViewSet(
         return context
 
     def _gold(self) -> bool:
-        layer = self.request.query_params.get("layer", "annotator")
-        if layer not in {"annotator", "gold"}:
-            raise ValidationError({"layer": ["Must be 'annotator' or 'gold'."]})
-        return layer == "gold"
+        return gold_asked(self.request)
 
     def list(self, request, *args, **kwargs):
         # Rows, not model instances: see SpanListSerializer.
