@@ -285,20 +285,33 @@ def has_comments(span_id: int) -> bool:
         return cursor.fetchone() is not None
 
 
-def delete_span(span_id: int) -> None:
+def delete_span(span_id: int) -> tuple[bool, bool]:
     """Delete a span as Django's collector would: its rejection goes with it, comments on it
     stay, unlinked. Three statements, without the collector's bookkeeping: 530 µs against
     ``QuerySet.delete()``'s 2,967 (PostgreSQL), 141 against 2,656 (SQLite); a test holds
     this list to the models' relations. Its relations go with it (recorded first by
-    ``services.relations_of_spans_delete``)."""
+    ``services.relations_of_spans_delete``).
+
+    Returns whether comments were on it (now unlinked) and whether it was a suggestion's
+    acceptance (the suggestion is pending again): what the answer must redraw. Read from
+    the statements' own counts and one indexed lookup, these replaced three ``exists()``
+    and the pending set's aggregate on every deletion (a workspace delete: 16.8 → see
+    docs/performance.md, "Load")."""
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM annotator_suggestiondecision WHERE span_id = %s AND accepted LIMIT 1",
+            [span_id],
+        )
+        reoffered = cursor.fetchone() is not None
         cursor.execute("DELETE FROM annotator_rejection WHERE span_id = %s", [span_id])
         cursor.execute(
             "DELETE FROM annotator_relation WHERE source_id = %s OR target_id = %s",
             [span_id, span_id],
         )
         cursor.execute("UPDATE annotator_comment SET span_id = NULL WHERE span_id = %s", [span_id])
+        commented = cursor.rowcount > 0
         cursor.execute("DELETE FROM annotator_span WHERE id = %s", [span_id])
+    return commented, reoffered
 
 
 def delete_undecided_suggestions(

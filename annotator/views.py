@@ -648,33 +648,6 @@ def _editable_span(request, project: Project, span_id: int) -> Span:
     return span
 
 
-def _span_changed(
-    request,
-    project: Project,
-    span: Span,
-    change: patches.Change,
-    notice: str,
-    commented: bool,
-    names=None,
-    relations_changed: bool = False,
-):
-    """After the user changed ``span``: as ``_patched``, with the comments' list too when
-    someone ``commented`` on the span (a comment shows its label and offsets), and the
-    relations when a deletion took some."""
-    return _patched(
-        request,
-        project,
-        span.document,
-        change,
-        gold=span.gold,
-        notice=notice,
-        names=names,
-        can_undo=True,
-        comments_changed=commented,
-        relations_changed=relations_changed,
-    )
-
-
 @require_POST
 @project_view(Action.ANNOTATE)
 def span_relabel(request, project: Project, span_id: int):
@@ -694,25 +667,36 @@ def span_relabel(request, project: Project, span_id: int):
         )
     notice = f"Relabelled as {label.name}: “{_quote(span.text)}”."
     change = patches.Change(before=(before,), after=(span,))
-    commented = services.is_commented(span)
-    return _span_changed(request, project, span, change, notice, commented, names=names)
+    # A comment names the span's label: the comments' list changes with it.
+    return _patched(
+        request,
+        project,
+        span.document,
+        change,
+        gold=span.gold,
+        notice=notice,
+        names=names,
+        can_undo=True,
+        comments_changed=services.is_commented(span),
+    )
 
 
 @require_POST
 @project_view(Action.ANNOTATE)
 def span_remove(request, project: Project, span_id: int):
     span = _editable_span(request, project, span_id)
-    # Asked first: the deletion unlinks the comments.
-    commented = services.is_commented(span)
-    related = (
-        Relation.objects.filter(source=span).exists()
-        or Relation.objects.filter(target=span).exists()
-    )
-    services.span_delete(span=span, actor=request.user)
-    notice = f"Deleted “{_quote(span.text)}”."
-    change = patches.Change(before=(span,))
-    return _span_changed(
-        request, project, span, change, notice, commented, relations_changed=related
+    deletion = services.span_delete(span=span, actor=request.user)
+    return _patched(
+        request,
+        project,
+        span.document,
+        patches.Change(before=(span,)),
+        gold=span.gold,
+        notice=f"Deleted “{_quote(span.text)}”.",
+        can_undo=True,
+        comments_changed=deletion.commented,
+        relations_changed=bool(deletion.relations),
+        suggestions_changed=deletion.reoffered,
     )
 
 

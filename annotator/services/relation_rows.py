@@ -3,6 +3,8 @@ span writers (``spans``), which the relation writers (``relations``) themselves 
 
 from collections.abc import Sequence
 
+from django.db.models import Q
+
 from ..models import Span, SpanEvent
 from ..relations import Relation, RelationAction, RelationEvent
 
@@ -23,21 +25,21 @@ def _event(relation: Relation, action: str, actor_id: int, cause: SpanEvent | No
     )
 
 
-def relations_of_spans_delete(span_ids: Sequence[int], *, actor_id: int, cause) -> None:
+def relations_of_spans_delete(span_ids: Sequence[int], *, actor_id: int, cause) -> int:
     """Record the deletion of every relation touching these spans, as part of ``cause``
     (the spans' deletion, one step of the history); the spans' deletion then takes them
-    (``on_delete=CASCADE``). Called inside the deleting transaction."""
+    (``on_delete=CASCADE``). Called inside the deleting transaction; how many."""
+    recorded = 0
     for first in range(0, len(span_ids), 1000):  # within SQLite's limit on parameters
         chunk = span_ids[first : first + 1000]
-        touching = Relation.objects.filter(source__in=chunk) | Relation.objects.filter(
-            target__in=chunk
-        )
+        touching = Relation.objects.filter(Q(source__in=chunk) | Q(target__in=chunk))
         events = [
-            _event(relation, RelationAction.DELETED, actor_id, cause)
-            for relation in touching.distinct()
+            _event(relation, RelationAction.DELETED, actor_id, cause) for relation in touching
         ]
         if events:
             RelationEvent.objects.bulk_create(events)
+        recorded += len(events)
+    return recorded
 
 
 def relations_restore(*, cause: SpanEvent, actor_id: int) -> int:

@@ -2,6 +2,7 @@
 validated by ``models.spans_errors`` and recorded in the history, under the layer's lock."""
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -172,15 +173,25 @@ def span_update(
     return span
 
 
-def span_delete(*, span: Span, reverts: SpanEvent | None = None, actor=None) -> None:
+@dataclass(frozen=True)
+class Deletion:
+    """What a span's deletion took with it, which a page showing the layer redraws."""
+
+    commented: bool  # comments were on it (they stay, unlinked, and no longer name it)
+    relations: int  # relations that joined it, gone with it
+    reoffered: bool  # it was a suggestion's acceptance: the suggestion is pending again
+
+
+def span_delete(*, span: Span, reverts: SpanEvent | None = None, actor=None) -> Deletion:
     """Remove a span from its layer, as ``actor`` (its annotator unless named); ``reverts``
     is the creation this undoes."""
     with transaction.atomic():
         actor_id = actor.pk if actor else span.annotator_id
         event = history.record_deleted(span, actor_id=actor_id, reverts=reverts)
         # Its relations go in the same step of the history, and come back with the span.
-        relations_of_spans_delete([span.pk], actor_id=actor_id, cause=event)
-        sql.delete_span(span.pk)
+        relations = relations_of_spans_delete([span.pk], actor_id=actor_id, cause=event)
+        commented, reoffered = sql.delete_span(span.pk)
+    return Deletion(commented=commented, relations=relations, reoffered=reoffered)
 
 
 def span_restore(*, event: SpanEvent, user) -> Span:

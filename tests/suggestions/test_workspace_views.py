@@ -254,3 +254,36 @@ def test_queries_do_not_grow_with_suggestions(client, arms, django_assert_max_nu
         response = alice.post(url, form, **HX)
     assert response.status_code == 200
     assert Span.objects.filter(document=document).count() == count - 1
+
+
+def test_deleting_an_accepted_suggestions_span_offers_it_again_and_a_hand_made_one_does_not(
+    client, offered
+):
+    """A deletion answers with the pending set's state only when the span was an
+    acceptance (the suggestion is pending again): a hand-made span's does not ask for it."""
+    project, document, people = offered.project, offered.document, offered.people
+    suggestion = offered.suggestions[0]
+    alice = login(client, people["alice"])
+    layer = page_layer(alice, project, document)
+    assert accept(alice, project, suggestion, layer).status_code == 200
+    accepted = Span.objects.get(document=document, source=suggestion.source)
+    text = document.text
+    at = text.index("Russia")
+    response = alice.post(
+        reverse("span_add", args=[project.pk, document.pk]),
+        {"start": at, "end": at + 6, "label": offered.labels["LOCATION"].pk},
+        **HX,
+    )
+    assert response.status_code == 200
+    by_hand = Span.objects.get(document=document, start=at)
+
+    def delete(span):
+        url = reverse("span_remove", args=[project.pk, span.pk])
+        return alice.post(url, {"layer": page_layer(alice, project, document)}, **HX)
+
+    response = delete(by_hand)
+    assert response.status_code == 200 and "data-state=" not in response.text
+    response = delete(accepted)
+    everything = [s.pk for s in offered.suggestions]
+    assert f'data-state="{len(everything)}.{sum(everything)}"' in response.text
+    assert sorted(ids(island(alice, project, document))) == sorted(everything)
