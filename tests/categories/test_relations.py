@@ -290,29 +290,28 @@ def test_doccano_uses_its_relation_shape(related):
         assert entities[relation["to_id"]]["label"] == "WEAPONS"
 
 
-def test_brat_writes_r_lines_that_name_its_t_lines(related):
+@pytest.mark.parametrize("annotator", ["alice", "bob"])
+def test_brat_r_lines_load_in_a_brat_reader_as_the_layers_relations(related, annotator, tmp_path):
+    """pybrat, a standoff parser, reads each layer's export back: its entities cover their
+    text, and its relations are the layer's, type and end labels included."""
     import io
     import zipfile
 
-    archive = zipfile.ZipFile(io.BytesIO(_export(related, format="brat", layer="user:alice")))
-    conf = archive.read("annotation.conf").decode()
+    from pybrat.parser import BratParser
+
+    export = _export(related, format="brat", layer=f"user:{annotator}")
+    with zipfile.ZipFile(io.BytesIO(export)) as archive:
+        conf = archive.read("annotation.conf").decode()
+        archive.extractall(tmp_path)
     assert "SUPPLIES\tArg1:PERSON, Arg2:WEAPONS" in conf
-    ann = archive.read(f"doc-{related.document.pk}.ann").decode().splitlines()
-    text = archive.read(f"doc-{related.document.pk}.txt").decode()
-    # A standoff reader: T lines by id, R lines between them.
-    entities = {}
-    relations = []
-    for row in ann:
-        kind, rest = row.split("\t", 1)
-        if kind.startswith("T"):
-            label_and_offsets, covered = rest.split("\t")
-            label, start, end = label_and_offsets.split(" ")
-            assert text[int(start) : int(end)] == covered
-            entities[kind] = label
-        elif kind.startswith("R"):
-            name, arg1, arg2 = rest.split(" ")
-            relations.append(
-                (name, entities[arg1.removeprefix("Arg1:")], entities[arg2.removeprefix("Arg2:")])
-            )
-    assert relations == [("SUPPLIES", "PERSON", "WEAPONS")]
-    assert len(relations) == Relation.objects.filter(annotator=related.people["alice"]).count()
+    (example,) = [e for e in BratParser().parse(tmp_path) if e.id == f"doc-{related.document.pk}"]
+    for entity in example.entities:
+        assert example.text[entity.start : entity.end] == entity.mention
+    stored = Relation.objects.filter(annotator=related.people[annotator])
+    assert sorted(
+        (r.type, r.arg1.type, r.arg1.start, r.arg2.type, r.arg2.start) for r in example.relations
+    ) == sorted(
+        (r.type.name, r.source.label.name, r.source.start, r.target.label.name, r.target.start)
+        for r in stored
+    )
+    assert len(example.relations) == stored.count() == 1
