@@ -11,7 +11,7 @@ from django.core.management import CommandError
 from annotator import services
 from annotator.exports.engine import Export
 from annotator.exports.options import options_parse
-from annotator.models import Comment, Membership, Span
+from annotator.models import Comment, Membership, Project, Span
 from annotator.palette import PALETTE
 from annotator.relations import Relation, RelationEvent, RelationType
 from annotator.suggestions import Suggestion
@@ -140,12 +140,11 @@ def test_the_collaborative_file_goes_to_the_layer_the_command_names(newsroom, ru
     assert layer(newsroom, "admin") >= meant(newsroom, "admin")
 
 
-def relations() -> set[tuple[str, str, str, str]]:
+def relations(project=None) -> set[tuple[str, str, str, str]]:
+    stored = Relation.objects.filter(project=project) if project else Relation.objects.all()
     return {
         (r.annotator.username, r.source.text, r.type.name, r.target.text)
-        for r in Relation.objects.select_related(
-            "annotator", "type", "source__document", "target__document"
-        )
+        for r in stored.select_related("annotator", "type", "source__document", "target__document")
     }
 
 
@@ -261,3 +260,26 @@ def test_comments_of_someone_who_is_not_a_member_are_refused_too(newsroom, run, 
     with pytest.raises(CommandError, match="nothing was stored"):
         run(newsroom, path)
     assert not Comment.objects.exists() and not newsroom.documents.exists()
+
+
+def test_margins_doccano_relations_load_back_into_another_project(newsroom, run, tmp_path):
+    """doccano's relation shape as Margin writes it is read back by the importer of doccano's
+    own files: the same spans and relations in the admin's layer of a second project."""
+    run(newsroom, RELATIONS, create_labels=True)
+    manager = newsroom.memberships.get(user__username="manager").user
+    options = options_parse(
+        {"format": "doccano", "layer": "user:admin"}, project=newsroom, user=manager
+    )
+    exported = b"".join(Export(project=newsroom, options=options).stream())
+    archive = tmp_path / "margin-doccano.zip"
+    with zipfile.ZipFile(archive, "w") as target:
+        target.writestr("admin.jsonl", exported)
+    second = Project.objects.create(name="Newsroom again", annotators_per_document=3)
+    for membership in newsroom.memberships.all():
+        Membership.objects.create(project=second, user=membership.user, role=membership.role)
+
+    run(second, archive, create_labels=True)
+
+    assert layer(second, "admin") == layer(newsroom, "admin")
+    assert Relation.objects.filter(project=second).count() == 4
+    assert relations(second) == relations(newsroom) == DOCCANO_RELATIONS
