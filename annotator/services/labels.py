@@ -28,6 +28,7 @@ WORKSPACE_KEYS = {
     "a": "accepts the suggestion",
     "x": "rejects the suggestion",
     "A": "accepts every suggestion of its source",
+    "r": "starts a relation from the chosen span",
 }
 
 

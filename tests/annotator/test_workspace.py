@@ -405,3 +405,16 @@ def test_the_workspace_says_which_document_of_how_many(alice, project, document,
     body = alice.get(workspace_url(project, later)).content.decode()
     assert "Document 2 of 2" in body
     assert "Document 1 of 2" in alice.get(workspace_url(project, document)).content.decode()
+
+
+def test_a_project_without_labels_points_its_manager_to_the_labels_page(
+    client, project, document, people
+):
+    project.labels.all().delete()
+    labels_url = reverse("manage_labels", args=[project.pk])
+    client.force_login(people["manager"])
+    page = client.get(workspace_url(project, document)).content.decode()
+    assert f'add them on its <a href="{labels_url}">Labels</a> page' in page
+    client.force_login(people["alice"])
+    page = client.get(workspace_url(project, document)).content.decode()
+    assert "a manager adds them on its Labels page" in page and labels_url not in page

@@ -39,12 +39,16 @@ def two_spans(transactional_db, demo):
     return document
 
 
-def relate(page, source_words: str) -> None:
-    """Choose the span whose row shows ``source_words`` by keyboard, then Relate, → Enter."""
+def relate(page, source_words: str, *, by_button: bool = False) -> None:
+    """Choose the span whose row shows ``source_words`` by keyboard, then Relate (its key r,
+    or its button), → Enter."""
     page.locator(f"#spans .span-choose:has-text('{source_words}')").focus()
     page.keyboard.press("Enter")  # chooses it
-    page.locator("#relate").focus()
-    page.keyboard.press("Enter")
+    if by_button:
+        page.locator("#relate").focus()
+        page.keyboard.press("Enter")
+    else:
+        page.keyboard.press("r")
     page.wait_for_function("() => document.activeElement.id === 'article'")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
@@ -79,7 +83,7 @@ def test_relate_by_keyboard_and_review_into_gold(page, sign_in, demo, two_spans)
     page.context.clear_cookies()
     sign_in("reviewer", "margin-reviewer")
     page.goto(reverse("review", args=[demo.pk, two_spans.pk]))
-    relate(page, "Kim")
+    relate(page, "Kim", by_button=True)
     page.wait_for_selector("#relation-list .relation-row")
     gold = Relation.objects.get(gold=True)
     assert gold.annotator.username == "reviewer"

@@ -47,6 +47,10 @@ BAD_VALUES = [
     ),
     ({"shortcut": "?"}, {"shortcut": ["The workspace already uses ?: it opens the guidelines."]}),
     (
+        {"shortcut": "r"},
+        {"shortcut": ["The workspace already uses r: it starts a relation from the chosen span."]},
+    ),
+    (
         {"shortcut": " "},
         {"shortcut": ["A shortcut must be a visible key, not a space or a control character."]},
     ),

@@ -314,8 +314,8 @@ function onKeydown(event) {
       event.preventDefault();
       return;
   }
-  // A label's key comes first: one set before the suggestion keys were kept (n, a, x, A)
-  // still tags.
+  // A label's key comes first: one set before the suggestion and relation keys were kept
+  // (n, a, x, A, r) still tags.
   const label = event.key.length === 1 && labelFor(event.key);
   const category = event.key.length === 1 && !label && categoryFor(event.key);
   if (label) {
@@ -325,6 +325,10 @@ function onKeydown(event) {
     event.preventDefault();
     toggleCategory(category);
   } else if (suggestions.onKey(event.key)) {
+    event.preventDefault();
+  } else if (event.key === "r" && document.getElementById("relate")) {
+    // relations.js draws the relation from the chosen span (or says to choose one).
+    document.getElementById("relate").click();
     event.preventDefault();
   }
 }
