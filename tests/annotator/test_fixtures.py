@@ -1,7 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from annotator.models import Label, Membership, Project, Role
+from annotator.models import Label, LabelKind, Membership, Project, Role
+from annotator.relations import RelationType
 from annotator.services import span_create
 from corpus.models import Document
 from tests.conftest import SEEDS
@@ -46,12 +47,33 @@ def test_seed_text_keeps_no_break_spaces_and_curly_quotes(demo):
 
 
 def test_demo_project_has_the_label_set_with_shortcuts_one_to_eight(demo):
-    labels = list(demo.labels.order_by("order"))
+    labels = list(demo.labels.filter(kind=LabelKind.SPAN).order_by("order"))
     assert [label.name for label in labels] == LABELS
     assert [label.shortcut for label in labels] == [str(i) for i in range(1, 9)]
     assert all(label.description for label in labels)
-    assert len({label.color for label in labels}) == 8
+    assert len({label.color for label in demo.labels.all()}) == 10
     assert demo.guidelines and demo.documents.count() == 2
+
+
+def test_demo_project_shows_document_labels_and_relation_types(demo):
+    """A new user meets every kind of annotation in the demo: document labels on keys 9
+    and 0, and who SUPPLIES what to whom."""
+    documents = demo.labels.filter(kind=LabelKind.DOCUMENT).order_by("order")
+    assert [(label.name, label.shortcut) for label in documents] == [
+        ("ARMS_DEAL", "9"),
+        ("SUMMIT", "0"),
+    ]
+    supplies = RelationType.objects.get(project=demo, name="SUPPLIES")
+    assert {label.name for label in supplies.source_labels.all()} == {
+        "PERSON",
+        "ORGANIZATION",
+        "LOCATION",
+    }
+    assert {label.name for label in supplies.target_labels.all()} == {
+        "WEAPONS",
+        "TECHNOLOGY_TRANSFER",
+    }
+    assert not RelationType.objects.get(project=demo, name="MEETS").directed
 
 
 def test_label_colours_are_readable_on_white(demo):
@@ -91,6 +113,7 @@ def test_demo_command_twice_changes_nothing(demo):
         Document.objects.count(),
         Label.objects.count(),
         Membership.objects.count(),
+        RelationType.objects.count(),
     )
     call_command("demo", verbosity=0)
     assert (
@@ -100,8 +123,9 @@ def test_demo_command_twice_changes_nothing(demo):
             Document.objects.count(),
             Label.objects.count(),
             Membership.objects.count(),
+            RelationType.objects.count(),
         )
-        == (1, 2, 8, 4)
+        == (1, 2, 10, 4, 2)
     )
     roles = dict(Membership.objects.values_list("user__username", "role"))
     assert roles == {

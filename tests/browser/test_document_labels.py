@@ -2,25 +2,11 @@
 key (and another by Tab and Enter, then undoes it), a reviewer sees who gave it and sets
 it in gold with the same key."""
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from annotator.categories import Category
-from annotator.models import Label, LabelKind
 from corpus.models import Document
-
-
-@pytest.fixture
-def kinds(transactional_db, demo):
-    """Two document labels beside the demo's span labels (keys 1–8): TRANSFER (t) and
-    SUMMIT (s)."""
-    return {
-        name: Label.objects.create(
-            project=demo, name=name, kind=LabelKind.DOCUMENT, shortcut=key, order=50 + n
-        )
-        for n, (name, key) in enumerate([("TRANSFER", "t"), ("SUMMIT", "s")])
-    }
 
 
 def toggle(page, name: str):
@@ -36,7 +22,9 @@ def pressed(page, name: str, value: str) -> None:
     )
 
 
-def test_tag_a_document_label_by_key_and_review_it_into_gold(page, sign_in, demo, kinds):
+def test_tag_a_document_label_by_key_and_review_it_into_gold(page, sign_in, demo):
+    """The demo's document labels beside its span labels (keys 1–8): ARMS_DEAL (9) and
+    SUMMIT (0)."""
     document = Document.objects.get(external_id="kim-putin-vladivostok")
     users = get_user_model().objects
     sizes = []
@@ -54,9 +42,9 @@ def test_tag_a_document_label_by_key_and_review_it_into_gold(page, sign_in, demo
         page.locator("#article").bounding_box(),
     )
     assert bar["y"] + bar["height"] <= article["y"]
-    page.keyboard.press("t")
-    pressed(page, "TRANSFER", "true")
-    assert "Document label TRANSFER given." in page.inner_text("#save-status")
+    page.keyboard.press("9")
+    pressed(page, "ARMS_DEAL", "true")
+    assert "Document label ARMS_DEAL given." in page.inner_text("#save-status")
     assert page.evaluate("document.activeElement.id") == "article"
 
     # Reachable by Tab too: focused, Enter presses it, and the focus stays on it.
@@ -70,18 +58,18 @@ def test_tag_a_document_label_by_key_and_review_it_into_gold(page, sign_in, demo
     assert "SUMMIT is removed" in page.inner_text("#save-status")
     alice = users.get(username="alice")
     mine = Category.objects.filter(document=document, annotator=alice, gold=False)
-    assert list(mine.values_list("label__name", flat=True)) == ["TRANSFER"]
+    assert list(mine.values_list("label__name", flat=True)) == ["ARMS_DEAL"]
     assert sizes and max(sizes) < 4096, sizes
 
     page.context.clear_cookies()
     sign_in("reviewer", "margin-reviewer")
     page.goto(reverse("review", args=[demo.pk, document.pk]))
-    assert "alice" in toggle(page, "TRANSFER").inner_text()
+    assert "alice" in toggle(page, "ARMS_DEAL").inner_text()
     assert "no analyst" in toggle(page, "SUMMIT").inner_text()
     page.locator("#article").focus()
-    page.keyboard.press("t")
-    pressed(page, "TRANSFER", "true")
+    page.keyboard.press("9")
+    pressed(page, "ARMS_DEAL", "true")
     gold = Category.objects.get(document=document, gold=True)
-    assert (gold.label.name, gold.annotator.username) == ("TRANSFER", "reviewer")
+    assert (gold.label.name, gold.annotator.username) == ("ARMS_DEAL", "reviewer")
     assert max(sizes) < 4096, sizes
     assert page.problems == []

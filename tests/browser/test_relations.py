@@ -7,21 +7,16 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from annotator.relations import Relation
-from annotator.services import relation_type_create, span_create
+from annotator.services import span_create
 from corpus.models import Document
 
 
 @pytest.fixture
 def two_spans(transactional_db, demo):
-    """SUPPLIES (a PERSON to WEAPONS); alice's and gold's PERSON "Kim" and WEAPONS spans."""
+    """The demo's SUPPLIES (a PERSON, ORGANIZATION or LOCATION to WEAPONS or
+    TECHNOLOGY_TRANSFER); alice's and gold's PERSON "Kim" and WEAPONS spans."""
     document = Document.objects.get(external_id="kim-putin-vladivostok")
     labels = {label.name: label for label in demo.labels.all()}
-    relation_type_create(
-        project=demo,
-        name="SUPPLIES",
-        source_labels=[labels["PERSON"]],
-        target_labels=[labels["WEAPONS"]],
-    )
     users = get_user_model().objects
     text = document.text
     for name, gold in (("alice", False), ("reviewer", True)):
@@ -39,9 +34,9 @@ def two_spans(transactional_db, demo):
     return document
 
 
-def relate(page, source_words: str, *, by_button: bool = False) -> None:
+def relate(page, source_words: str, *, by_button: bool = False, type_name="SUPPLIES") -> None:
     """Choose the span whose row shows ``source_words`` by keyboard, then Relate (its key r,
-    or its button), → Enter."""
+    or its button), → Enter, and the type."""
     page.locator(f"#spans .span-choose:has-text('{source_words}')").focus()
     page.keyboard.press("Enter")  # chooses it
     if by_button:
@@ -53,6 +48,10 @@ def relate(page, source_words: str, *, by_button: bool = False) -> None:
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.activeElement.classList.contains('relation-type')")
+    for _ in range(5):  # Tab through the picker to the type
+        if page.evaluate("document.activeElement.textContent") == type_name:
+            break
+        page.keyboard.press("Tab")
     page.keyboard.press("Enter")
 
 

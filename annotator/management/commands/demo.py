@@ -3,10 +3,18 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from annotator.models import Membership, Project, Role
+from annotator.models import Label, Membership, Project, Role
+from annotator.relations import RelationType
+from annotator.services import relation_type_create
 
 DEMO_PROJECT = "Kim–Putin arms talks"
 # Development passwords only: the command prints them, and says so.
+# Who supplies what: the relation the project's analysts draw (PERSON "Putin" SUPPLIES
+# WEAPONS "artillery shells"), and two leaders meeting.
+DEMO_RELATION_TYPES = [
+    ("SUPPLIES", ["PERSON", "ORGANIZATION", "LOCATION"], ["WEAPONS", "TECHNOLOGY_TRANSFER"], True),
+    ("MEETS", ["PERSON"], ["PERSON"], False),
+]
 DEMO_USERS = [
     ("manager", "margin-manager", Role.MANAGER),
     ("reviewer", "margin-reviewer", Role.REVIEWER),
@@ -32,6 +40,7 @@ class Command(BaseCommand):
     def handle(self, *args, superuser: bool, **options):
         call_command("loaddata", "articles", "project", verbosity=0)
         project = Project.objects.get(name=DEMO_PROJECT)
+        self.relation_types(project)
         users = get_user_model().objects
         rows = []
         for username, password, role in DEMO_USERS:
@@ -52,9 +61,23 @@ class Command(BaseCommand):
             rows.append(("admin", "margin-admin" if created else "(unchanged)", "superuser"))
 
         self.stdout.write(
-            f"Demo project “{project.name}” with {project.documents.count()} articles and "
-            f"{project.labels.count()} labels.\nDemo users (development passwords — never "
+            f"Demo project “{project.name}” with {project.documents.count()} articles, "
+            f"{project.labels.count()} labels and {project.relation_types.count()} relation "
+            "types.\nDemo users (development passwords — never "
             "use them on a server others can reach):"
         )
         for username, password, role in rows:
             self.stdout.write(f"  {username:<10} {password:<18} {role}")
+
+    def relation_types(self, project: Project) -> None:
+        labels = {label.name: label for label in Label.objects.filter(project=project)}
+        have = set(RelationType.objects.filter(project=project).values_list("name", flat=True))
+        for name, sources, targets, directed in DEMO_RELATION_TYPES:
+            if name not in have:
+                relation_type_create(
+                    project=project,
+                    name=name,
+                    source_labels=[labels[label] for label in sources],
+                    target_labels=[labels[label] for label in targets],
+                    directed=directed,
+                )
