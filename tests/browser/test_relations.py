@@ -65,6 +65,15 @@ def test_relate_by_keyboard_and_review_into_gold(page, sign_in, demo, two_spans)
     page.wait_for_selector("#relation-list .relation-row")
     assert "PERSON “Kim” SUPPLIES → WEAPONS “artillery shells”" in page.inner_text("#relation-list")
     assert "Related: PERSON SUPPLIES WEAPONS." in page.inner_text("#save-status")
+    # Its row, hovered, lights both ends in the text and in the span list.
+    page.hover("#relation-list .relation-row")
+    relation_row = page.locator("#relation-list .relation-row")
+    ends = [relation_row.get_attribute("data-source"), relation_row.get_attribute("data-target")]
+    for end in ends:
+        assert page.locator(f'#article [data-spans~="{end}"].relation-end').count() >= 1
+        assert page.locator(f'#spans .span-row[data-span="{end}"].relation-end').count() == 1
+    page.hover("#article")
+    assert page.locator(".relation-end").count() == 0
     relation = Relation.objects.get()
     assert (relation.source.label.name, relation.target.label.name, relation.gold) == (
         "PERSON",

@@ -137,3 +137,24 @@ document.body.addEventListener("htmx:afterSwap", (event) => {
   if (event.target.id !== "relations") return;
   if (document.activeElement === document.body) document.getElementById("article")?.focus({ preventScroll: true });
 });
+
+// A relation's row, hovered or focused (its delete button takes the focus), lights both its
+// ends, in the text and in the span list: on a long article the list stays readable where
+// arcs would cross.
+let lit = null;
+
+function light(row) {
+  if (row === lit) return;
+  lit = row;
+  for (const el of document.querySelectorAll(".relation-end")) el.classList.remove("relation-end");
+  if (!row) return;
+  for (const id of [row.dataset.source, row.dataset.target]) {
+    for (const el of document.querySelectorAll(`#article [data-spans~="${id}"], #spans .span-row[data-span="${id}"]`)) {
+      el.classList.add("relation-end");
+    }
+  }
+}
+
+for (const type of ["mouseover", "focusin"]) {
+  document.addEventListener(type, (event) => light(event.target.closest?.("#relation-list .relation-row") ?? null));
+}
