@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from annotator.models import Comment, DocumentStatus, Span, Status
-from annotator.services import span_create
+from annotator.services import category_add, relation_create, span_create
 from corpus.models import Document
 from tests.browser.article import select_stretch
 from tests.conftest import TRICKY_TEXT
@@ -108,7 +108,9 @@ def test_tag_artillery_shells_with_the_mouse_and_find_it_after_reload(page, sign
 
 
 def save_screenshot(page, project, document, analyst) -> None:
-    """The README's picture: the seed article with a few tags of each kind."""
+    """The README's picture: the seed article with a few tags of each kind, a document
+    label and a relation."""
+    spans = {}
     for words, label in [
         ("Kim Jong-Un", "PERSON"),
         ("Russia", "LOCATION"),
@@ -117,7 +119,7 @@ def save_screenshot(page, project, document, analyst) -> None:
         ("meet", "DIPLOMACY"),
     ]:
         start = document.text.index(words)
-        span_create(
+        spans[words] = span_create(
             project=project,
             document=document,
             annotator=analyst,
@@ -125,6 +127,14 @@ def save_screenshot(page, project, document, analyst) -> None:
             start=start,
             end=start + len(words),
         )
+    layer = {"project": project, "document": document, "annotator": analyst}
+    category_add(**layer, label=project.labels.get(name="SUMMIT"))
+    relation_create(
+        **layer,
+        relation_type=project.relation_types.get(name="SUPPLIES"),
+        source=spans["Russia"],
+        target=spans["supply of weapons"],
+    )
     page.reload()
     page.wait_for_selector("#article .hl")
     page.evaluate("window.scrollTo(0, 0)")
