@@ -68,6 +68,11 @@ urlpatterns = [
         name="relation_remove",
     ),
     path(
+        "projects/<int:project_id>/relations/<int:relation_id>/accept/",
+        views.relation_accept,
+        name="relation_accept",
+    ),
+    path(
         "projects/<int:project_id>/documents/<int:document_id>/categories/",
         views.category_toggle,
         name="category_toggle",

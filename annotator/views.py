@@ -27,6 +27,7 @@ from . import (
     homes,
     patches,
     relation_panel,
+    relation_review,
     services,
     suggestion_panel,
 )
@@ -345,6 +346,7 @@ def _annotation(
         comparison = curation.compare(project, document)
         context |= _candidate_page(project, document, comparison, request)
         context["bands"] = _bands(comparison)
+        context |= relation_review.analysts(project, document)
     return context
 
 
@@ -785,6 +787,36 @@ def relation_remove(request, project: Project, relation_id: int):
     )
 
 
+@require_POST
+@project_view(Action.REVIEW)
+def relation_accept(request, project: Project, relation_id: int):
+    """Copy an analyst's relation into gold, its spans first where gold lacks them."""
+    relation = (
+        Relation.objects.filter(project=project, pk=relation_id, gold=False)
+        .select_related("document", "type", "source", "target")
+        .first()
+    )
+    if relation is None:
+        raise Http404("No such relation.")
+    relation.project = project  # the one already read, with the user's role on it
+    try:
+        services.relation_accept(relation=relation, reviewer=request.user)
+    except ValidationError as error:
+        return _changed(
+            request, project, relation.document, gold=True, refused=_message(error), status=422
+        )
+    notice = f"Accepted the {relation.type.name} relation into gold."
+    return _changed(
+        request,
+        project,
+        relation.document,
+        gold=True,
+        notice=notice,
+        can_undo=True,
+        relations_changed=True,
+    )
+
+
 def _relations_changed(request, project, document, *, gold: bool, notice="", refused=""):
     """After a change to the relations: the panel, and the status line out of band; 422
     for a refusal. Without htmx, back to the page."""
@@ -959,10 +991,7 @@ def gold_accept(request, project: Project, document_id: int):
             project=project, document=document, reviewer=request.user, keys=keys
         )
     except BatchErrors as refused:
-        problems = "; ".join(
-            m for fields in refused.errors.values() for ms in fields.values() for m in ms
-        )
-        return _refuse(request, project, document, problems, gold=True)
+        return _refuse(request, project, document, "; ".join(refused.problems()), gold=True)
     notice = f"Accepted {len(accepted)} span{'s' if len(accepted) != 1 else ''} into gold."
     change = patches.Change(after=tuple(accepted))
     return _patched(request, project, document, change, gold=True, notice=notice, can_undo=True)

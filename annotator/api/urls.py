@@ -9,7 +9,7 @@ from .categories import CategoryViewSet, DocumentCategoryViewSet
 from .jobs import ImportView, JobViewSet
 from .ner import NerModelViewSet
 from .relations import DocumentRelationViewSet, RelationTypeViewSet, RelationViewSet
-from .review import ReviewedView
+from .review import RelationAcceptView, ReviewedView
 from .search import (
     ConsistencyView,
     SearchDeleteView,
@@ -101,7 +101,12 @@ suggestions = [
     ),
 ]
 
-review = [re_path(rf"^{DOCUMENT}/reviewed/$", ReviewedView.as_view(), name="document-reviewed")]
+review = [
+    re_path(rf"^{DOCUMENT}/reviewed/$", ReviewedView.as_view(), name="document-reviewed"),
+    re_path(
+        r"^relations/(?P<pk>[0-9]+)/accept/$", RelationAcceptView.as_view(), name="relation-accept"
+    ),
+]
 # Search (annotator/api/search.py).
 search = [
     re_path(rf"^{PROJECT}/search/$", SearchView.as_view(), name="search"),

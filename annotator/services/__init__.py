@@ -66,6 +66,7 @@ from .review import (
     document_mark_reviewed,
     document_reopen_review,
     gold_accept,
+    relation_accept,
     span_reject,
 )
 from .rows import bulk_insert
@@ -143,6 +144,7 @@ __all__ = [
     "predictions_store",
     "project_create",
     "project_update",
+    "relation_accept",
     "relation_create",
     "relation_delete",
     "relation_type_create",

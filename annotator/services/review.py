@@ -2,13 +2,16 @@
 
 from collections.abc import Sequence
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from corpus.models import Document
 
 from ..models import Comment, Project, Rejection, Review, Span
+from ..relations import Relation
 from .ner import train_if_due
-from .spans import spans_create
+from .relations import relation_create
+from .spans import BatchErrors, spans_create
 
 Key = tuple[int, int, int]  # (start, end, label_id), as ``curation.compare`` names them
 
@@ -89,3 +92,32 @@ def document_mark_reviewed(*, project: Project, document: Document, reviewer) ->
 def document_reopen_review(*, project: Project, document: Document) -> None:
     """Take the 'reviewed' mark back."""
     Review.objects.filter(project=project, document=document).delete()
+
+
+def relation_accept(*, relation: Relation, reviewer) -> Relation:
+    """Copy an analyst's relation into gold, as ``reviewer``: its two spans first, where gold
+    does not have them yet (the same offsets and label), then the relation between gold's
+    spans; all or nothing, refused in words (a span that would overlap gold's, a relation
+    gold already has)."""
+    if relation.gold:
+        raise ValidationError({"non_field_errors": ["This relation is already gold's."]})
+    ends = [relation.source, relation.target]
+    with transaction.atomic():
+        keys = [(span.start, span.end, span.label_id) for span in ends]
+        try:
+            gold_accept(
+                project=relation.project, document=relation.document, reviewer=reviewer, keys=keys
+            )
+        except BatchErrors as refused:
+            raise ValidationError({"non_field_errors": refused.problems()}) from refused
+        gold = Span.objects.filter(project=relation.project, document=relation.document, gold=True)
+        source, target = (gold.get(start=s, end=e, label_id=label) for s, e, label in keys)
+        return relation_create(
+            project=relation.project,
+            document=relation.document,
+            annotator=reviewer,
+            relation_type=relation.type,
+            source=source,
+            target=target,
+            gold=True,
+        )

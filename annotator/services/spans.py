@@ -43,6 +43,10 @@ class BatchErrors(ValidationError):
         super().__init__("The list was refused; nothing was stored.")
         self.errors = errors
 
+    def problems(self) -> list[str]:
+        """Every message, item by item, for a page that shows them in one line."""
+        return [m for fields in self.errors.values() for ms in fields.values() for m in ms]
+
 
 def lock_layer(project: Project, document: Document, user_id: int, *, gold: bool = False):
     """Serialise the writes into one layer, so that each is checked for overlap against

@@ -329,6 +329,7 @@ CASES = [
     ),
     Case("relation-detail", "GET", "401 404 200 404 200 200 200", alice_relation),
     Case("relation-detail", "DELETE", "401 404 204 404 403 403 403", alice_relation),
+    Case("relation-accept", "POST", "401 404 403 404 201 201 201", alice_relation),
     Case(
         "token",
         "POST",

@@ -1,6 +1,6 @@
-"""End to end, by keyboard only: an analyst relates two spans (choose the source, Relate,
-→ to the target, Enter, the type), a refused one says why, and a reviewer draws the same in
-gold."""
+"""End to end, by keyboard only: an analyst relates two spans (choose the source, r or
+Relate, → to the target, Enter, the type), a refused one says why, and a reviewer accepts
+the analyst's relation into gold from the review page."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -81,7 +81,7 @@ def test_relate_by_keyboard_and_review_into_gold(page, sign_in, demo, two_spans)
         False,
     )
     # The other way round is refused, in words.
-    relate(page, "artillery shells")
+    relate(page, "artillery shells", by_button=True)
     page.wait_for_function(
         "() => document.getElementById('save-status').textContent.includes('must be one of')"
     )
@@ -91,8 +91,20 @@ def test_relate_by_keyboard_and_review_into_gold(page, sign_in, demo, two_spans)
     page.context.clear_cookies()
     sign_in("reviewer", "margin-reviewer")
     page.goto(reverse("review", args=[demo.pk, two_spans.pk]))
-    relate(page, "Kim", by_button=True)
+    # alice's relation, listed under the analysts' layers, accepted into gold by keyboard.
+    assert "alice" in page.inner_text(".analyst-relations")
+    page.locator(".accept-relation").focus()
+    page.keyboard.press("Enter")
     page.wait_for_selector("#relation-list .relation-row")
+    assert "Accepted the SUPPLIES relation into gold." in page.inner_text("#save-status")
+    assert "In gold" in page.inner_text(".analyst-relations")
     gold = Relation.objects.get(gold=True)
     assert gold.annotator.username == "reviewer"
+    assert (gold.source.text, gold.target.text) == ("Kim", "artillery shells")
+    # Drawn again in gold by keyboard: refused, gold has it.
+    relate(page, "Kim")
+    page.wait_for_function(
+        "() => document.getElementById('save-status').textContent.includes('already exists')"
+    )
+    assert Relation.objects.filter(gold=True).count() == 1
     assert page.problems == [] or all("422" in problem for problem in page.problems)

@@ -107,6 +107,8 @@ EXPECT: dict[str, Row] = {
     # deleting alice's relation: as her span.
     "projects/<int:project_id>/documents/<int:document_id>/relations/": Row(MEMBERS.expect, "POST"),
     "projects/<int:project_id>/relations/<int:relation_id>/delete/": Row(ALICES_SPAN_WRITE, "POST"),
+    # Accepting alice's relation into gold (with its spans): reviewers and managers.
+    "projects/<int:project_id>/relations/<int:relation_id>/accept/": Row(REVIEWERS.expect, "POST"),
     "projects/<int:project_id>/documents/<int:document_id>/complete/": Row(MEMBERS.expect, "POST"),
     "projects/<int:project_id>/documents/<int:document_id>/reopen/": Row(MEMBERS.expect, "POST"),
     "projects/<int:project_id>/documents/<int:document_id>/review/": REVIEWERS,
@@ -238,6 +240,10 @@ EXPECT: dict[str, Row] = {
     "api/^projects/(?P<project_pk>[0-9]+)/suggestions/stats/$": API_REVIEWERS,
     "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/reviewed/$": Row(
         API_REVIEWERS.expect, "POST"
+    ),
+    # alice's relation into gold: bob may not see it, alice may not accept it.
+    "api/^relations/(?P<pk>[0-9]+)/accept/$": Row(
+        "401       404      403   404   ok      ok      ok", "POST"
     ),
     "api/^projects/(?P<project_pk>[0-9]+)/rules/$": API_MEMBERS,
     # A rule set is read in the list; its own URL only deletes (managers).
