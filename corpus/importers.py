@@ -28,7 +28,7 @@ ZIP_MAX_MEMBER_BYTES = 50 * 1024 * 1024
 ZIP_MAX_TOTAL_BYTES = 200 * 1024 * 1024
 NATIVE_FIELDS = {
     *("text", "title", "external_id", "meta", "spans", "suggestions", "source"),
-    *("categories", "relations"),
+    *("categories", "relations", "suggested_categories", "suggested_relations"),
 }
 
 

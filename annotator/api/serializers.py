@@ -303,6 +303,39 @@ class ImportedRelationsField(serializers.ListField):
     rules, and named by number when refused."""
 
 
+class ImportedCategorySuggestionSerializer(serializers.Serializer):
+    """A suggested document label in a document upload (a name alone: ``{"label"}``)."""
+
+    label = serializers.CharField(help_text="The document label's name (or its id).")
+    source = serializers.CharField(required=False, help_text="Where it comes from: `import`.")
+    score = serializers.FloatField(required=False, allow_null=True)
+
+
+@extend_schema_field(ImportedCategorySuggestionSerializer(many=True))
+class ImportedCategorySuggestionsField(serializers.ListField):
+    """Suggested document labels, for everyone to accept or reject."""
+
+
+class ImportedRelationSuggestionSerializer(serializers.Serializer):
+    """A suggested relation between two of the item's ``suggestions``, by their ``id``."""
+
+    type = serializers.CharField(help_text="The relation type's name (or its id).")
+    # ``from`` is a keyword: the field is declared below under its JSON name.
+    to = serializers.CharField(help_text="The ``id`` the item gives its target suggestion.")
+    source = serializers.CharField(required=False, help_text="Where it comes from: `import`.")
+    score = serializers.FloatField(required=False, allow_null=True)
+
+
+ImportedRelationSuggestionSerializer._declared_fields["from"] = serializers.CharField(
+    help_text="The ``id`` the item gives its source suggestion."
+)
+
+
+@extend_schema_field(ImportedRelationSuggestionSerializer(many=True))
+class ImportedRelationSuggestionsField(serializers.ListField):
+    """Suggested relations between the item's suggestions, for everyone to decide."""
+
+
 class TextField(serializers.CharField):
     """A string as given: no whitespace trimmed, no number turned into text."""
 
@@ -389,6 +422,19 @@ class DocumentInputSerializer(serializers.Serializer):
         error_messages={"not_a_list": "Must be a list of {{type, source, target}} objects."},
     )
 
+    suggested_categories = ImportedCategorySuggestionsField(
+        required=False,
+        allow_null=True,
+        error_messages={"not_a_list": "Must be a list of {{label, source?, score?}} objects."},
+    )
+    suggested_relations = ImportedRelationSuggestionsField(
+        required=False,
+        allow_null=True,
+        error_messages={
+            "not_a_list": "Must be a list of {{type, from, to, source?, score?}} objects."
+        },
+    )
+
     def to_internal_value(self, data: object) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise serializers.ValidationError(
@@ -409,6 +455,8 @@ class DocumentInputSerializer(serializers.Serializer):
             ("suggestions", []),
             ("categories", []),
             ("relations", []),
+            ("suggested_categories", []),
+            ("suggested_relations", []),
             ("source", ""),
         ]:
             if validated.get(name) is None:

@@ -113,7 +113,7 @@ def _documents_import(
 
     type_of = (
         uploaded.relation_types(project)
-        if any(item.get("relations") for item in items)
+        if any(item.get("relations") or item.get("suggested_relations") for item in items)
         else lambda raw: None
     )
     usernames_by_id = {user.pk: name for name, user in users.items()}
@@ -182,7 +182,22 @@ def _documents_import(
             span_item["quoted"] = raw.get("text")
             planned.spans.append(_PlannedSpan(number, annotator_id, raw_label, span_item, gold))
         planned.suggestions = _suggestions_planned(
-            item_suggestions, labels, labels_by_id, planned.suggestion_messages
+            item_suggestions,
+            labels,
+            labels_by_id,
+            planned.suggestion_messages,
+            planned.suggestion_ids,
+        )
+        planned.read_suggestions = {one["number"]: one for one in planned.suggestions}
+        planned.suggested_categories = uploaded.suggested_categories_planned(
+            project, item.get("suggested_categories") or [], label_of, planned.extra_messages
+        )
+        planned.suggested_relations = uploaded.suggested_relations_planned(
+            item.get("suggested_relations") or [],
+            planned.suggestion_ids,
+            planned.read_suggestions,
+            type_of,
+            planned.extra_messages,
         )
         planned.read_spans = {span.number: span for span in planned.spans}
         planned.categories = uploaded.categories_planned(
@@ -218,6 +233,7 @@ def _documents_import(
     categorized = uploaded.categories_stored(
         project, [p.document.pk for p in plan if p.reused and p.categories]
     )
+    uploaded.suggested_check(project, plan, again=again)
     for planned in plan:
         if again and planned.reused:
             _stored_left_out(planned, stored, suggested, categorized)
@@ -245,6 +261,10 @@ def _documents_import(
             ("suggestions", "suggestion", planned.suggestion_messages),
             ("categories", "category", planned.category_messages),
             ("relations", "relation", planned.relation_messages),
+            *(
+                (field, noun, planned.extra_messages.get(field))
+                for field, noun in uploaded.SUGGESTED_FIELDS.items()
+            ),
         ):
             if found:
                 errors.setdefault(str(planned.index), {})[field] = [
@@ -283,13 +303,19 @@ def _documents_import(
         project, [(p.document.pk, c) for p in plan for c in p.categories], uploader.pk
     )
     uploaded.relations_insert(project, _relation_rows(project, plan, span_pks), uploader.pk)
-    Suggestion.objects.bulk_create(
+    placed = [(p, item.pop("number")) for p in plan for item in p.suggestions]
+    made = Suggestion.objects.bulk_create(
         [
             Suggestion(project=project, document=p.document, **item)
             for p in plan
             for item in p.suggestions
         ],
         batch_size=2000,
+    )
+    uploaded.suggested_insert(
+        project,
+        plan,
+        {(p.index, number): one.pk for (p, number), one in zip(placed, made, strict=True)},
     )
     # A reused document's layers have their status already (``_layers_lock``).
     _statuses_in_progress(
@@ -346,6 +372,12 @@ class _Planned:
     suggestion_messages: dict[int, list[str]] = dataclasses.field(default_factory=dict)
     # The ids its spans give themselves (for its relations), → the span's number.
     span_ids: dict[object, int] = dataclasses.field(default_factory=dict)
+    suggestion_ids: dict[object, int] = dataclasses.field(default_factory=dict)
+    read_suggestions: dict[int, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Suggested document labels and relations, and their problems by field and number.
+    suggested_categories: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    suggested_relations: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    extra_messages: dict[str, dict[int, list[str]]] = dataclasses.field(default_factory=dict)
     # Every span read, by number, before an upload ``again`` leaves out those stored.
     read_spans: dict[int, "_PlannedSpan"] = dataclasses.field(default_factory=dict)
     categories: list[uploaded.PlannedCategory] = dataclasses.field(default_factory=list)
@@ -418,18 +450,26 @@ def _suggestions_planned(
     labels: Mapping[str, Any],
     labels_by_id: Mapping[int, Any],
     messages: dict[int, list[str]],
+    ids: dict[object, int],
 ) -> list[dict[str, Any]]:
     """An item's suggestions with their labels looked up (``import`` their source when
-    none is given); a message for each that is not an object."""
+    none is given); a message for each that is not an object. ``ids`` gets the ids they
+    give themselves (for the item's suggested relations), → their numbers."""
     items = []
     for number, raw in enumerate(raw_items):
         if not isinstance(raw, Mapping):
             messages[number] = ["expected an object with start, end, label."]
             continue
-        unknown = set(raw) - {"start", "end", "label", "source", "score"}
+        unknown = set(raw) - {"id", "start", "end", "label", "source", "score"}
         if unknown:
             messages[number] = [f"unknown field(s) {', '.join(sorted(map(str, unknown)))}."]
             continue
+        problem = _span_id_problem(raw.get("id"), ids)
+        if problem:
+            messages[number] = [problem.replace("span ", "suggestion ")]
+            continue
+        if raw.get("id") is not None:
+            ids[raw["id"]] = number
         raw_label = raw.get("label")
         label = _label_of(raw_label, labels, labels_by_id)
         items.append(
@@ -504,7 +544,7 @@ def _suggestions_check(project: Project, planned: "_Planned", stored: set[tuple]
                 for message in messages
             ]
     planned.suggestions = [
-        {name: item[name] for name in ("start", "end", "label", "source", "score")}
+        {name: item[name] for name in ("start", "end", "label", "source", "score", "number")}
         for item in items
     ]
 

@@ -5,15 +5,18 @@ then stored by ``documents_import`` in its transaction, with their history.
 
 The shapes are those of the native ``jsonl`` export, so that an export loads back."""
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from django.db.models import Q
 
 from ..categories import Category, CategoryAction, CategoryEvent
+from ..label_suggestions import CategorySuggestion, RelationSuggestion
 from ..models import Label, Project, Span
 from ..relations import Relation, RelationAction, RelationEvent, RelationType
-from .categories import layer_categories_errors
+from ..suggestions import IMPORT_SOURCE, Suggestion, source_problem
+from .categories import category_errors, layer_categories_errors
 from .relations import relation_end_problem
 from .rows import bulk_insert
 
@@ -320,3 +323,218 @@ def stored_span_ids(project: Project, wanted: Sequence[tuple]) -> dict[tuple, in
         pk, document, annotator, gold, *extent = row
         found[(document, 0 if gold else annotator, gold, *extent)] = pk
     return found
+
+
+# Suggested document labels and relations --------------------------------------------
+
+# An item's fields for them, and the noun its messages name each by.
+SUGGESTED_FIELDS = {
+    "suggested_categories": "suggested category",
+    "suggested_relations": "suggested relation",
+}
+
+
+def _provenance_problems(raw: Mapping) -> tuple[str, list[str]]:
+    """The source (``import`` when none is given) and what is wrong with it and the score."""
+    source = IMPORT_SOURCE if raw.get("source") is None else raw.get("source")
+    problems = []
+    problem = source_problem(source)
+    if problem:
+        problems.append(f"source: {problem}")
+    score = raw.get("score")
+    if score is not None and (
+        isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score)
+    ):
+        problems.append("score: Must be a number (or null).")
+    return source, problems
+
+
+def suggested_categories_planned(
+    project: Project,
+    raw_items: Sequence[object],
+    label_of: Callable[[object], Label | None],
+    messages: dict[str, dict[int, list[str]]],
+) -> list[dict[str, Any]]:
+    """An item's suggested document labels ({label, source?, score?}, or a name alone),
+    checked as a category's label is; one source suggests a label once."""
+    found = messages.setdefault("suggested_categories", {})
+    planned, seen = [], set()
+    for number, raw in enumerate(raw_items):
+        if isinstance(raw, str):
+            raw = {"label": raw}
+        if not isinstance(raw, Mapping):
+            found[number] = ["expected a label's name or an object with a label."]
+            continue
+        problem = unknown_fields(raw, {"label", "source", "score"})
+        if problem:
+            found[number] = [problem]
+            continue
+        label = label_of(raw.get("label"))
+        source, problems = _provenance_problems(raw)
+        if label is None:
+            problems.insert(0, f"label: Unknown label {raw.get('label')!r} for this project.")
+        else:
+            problems[:0] = [f"label: {m}" for m in category_errors(project, label).get("label", [])]
+        if not problems and (source, label.pk) in seen:
+            problems.append("This source suggests this document label twice.")
+        if problems:
+            found[number] = problems
+            continue
+        seen.add((source, label.pk))
+        planned.append(
+            {"number": number, "label": label, "source": source, "score": raw.get("score")}
+        )
+    return planned
+
+
+def suggested_relations_planned(
+    raw_items: Sequence[object],
+    suggestion_ids: Mapping[object, int],
+    suggestions: Mapping[int, Mapping[str, Any]],
+    type_of: Callable[[object], RelationType | None],
+    messages: dict[str, dict[int, list[str]]],
+) -> list[dict[str, Any]]:
+    """An item's suggested relations ({type, from, to, source?, score?}), ``from`` and
+    ``to`` the ids its suggestions give themselves, checked by the relation rules (a known
+    type, not to itself, the labels the type allows); one source suggests one once."""
+    found = messages.setdefault("suggested_relations", {})
+    planned, seen = [], set()
+    for number, raw in enumerate(raw_items):
+        if not isinstance(raw, Mapping):
+            found[number] = ["expected an object with type, from and to."]
+            continue
+        problem = unknown_fields(raw, {"type", "from", "to", "source", "score"})
+        if problem:
+            found[number] = [problem]
+            continue
+        source, problems = _provenance_problems(raw)
+        relation_type = type_of(raw.get("type"))
+        if relation_type is None:
+            problems.append(
+                f"type: Unknown relation type {raw.get('type')!r}: it is not one of this project's."
+            )
+        ends = {}
+        for field in ("from", "to"):
+            given = raw.get(field)
+            key = given if isinstance(given, str | int) and not isinstance(given, bool) else None
+            if key is None or key not in suggestion_ids:
+                problems.append(f"{field}: No suggestion of this document has the id {given!r}.")
+            elif suggestion_ids[key] in suggestions:
+                ends[field] = suggestions[suggestion_ids[key]]
+        if problems or len(ends) < 2:
+            if problems:
+                found[number] = problems
+            continue
+        if ends["from"]["number"] == ends["to"]["number"]:
+            found[number] = ["to: A span cannot be related to itself: choose another target."]
+            continue
+        for field, end, allowed in (
+            ("from", ends["from"], relation_type.source_labels.all()),
+            ("to", ends["to"], relation_type.target_labels.all()),
+        ):
+            name = "source" if field == "from" else "target"
+            label = end["label"]
+            problem = label and relation_end_problem(relation_type, name, label, list(allowed))
+            if problem:
+                problems.append(f"{field}: {problem}")
+        key = (source, relation_type.pk, ends["from"]["number"], ends["to"]["number"])
+        if not problems and key in seen:
+            problems.append("This source suggests this relation twice.")
+        if problems:
+            found[number] = problems
+            continue
+        seen.add(key)
+        planned.append(
+            {
+                "number": number,
+                "type": relation_type,
+                "from": ends["from"]["number"],
+                "to": ends["to"]["number"],
+                "source": source,
+                "score": raw.get("score"),
+            }
+        )
+    return planned
+
+
+def suggested_check(project: Project, plan: Sequence[Any], *, again: bool) -> None:
+    """Against what reused documents hold: a suggested document label its source already
+    suggests is refused (left out with ``again``). One query, none without any."""
+    reused = [p for p in plan if p.reused and p.suggested_categories]
+    if not reused:
+        return
+    stored = set(
+        CategorySuggestion.objects.filter(
+            project=project, document__in=[p.document.pk for p in reused]
+        ).values_list("document_id", "source", "label_id")
+    )
+    for planned in reused:
+        kept = []
+        for item in planned.suggested_categories:
+            if (planned.document.pk, item["source"], item["label"].pk) not in stored:
+                kept.append(item)
+            elif not again:
+                planned.extra_messages["suggested_categories"][item["number"]] = [
+                    "This source already suggests this document label."
+                ]
+        planned.suggested_categories = kept
+
+
+def suggested_insert(project: Project, plan: Sequence[Any], made: Mapping[tuple, int]) -> None:
+    """Store the plan's suggested document labels and relations; ``made``: the ids of the
+    suggestions just stored by (item index, number). An end left out of an upload ``again``
+    (stored already) is found by its place; a relation its source suggested already is
+    left out."""
+    CategorySuggestion.objects.bulk_create(
+        [
+            CategorySuggestion(
+                project=project,
+                document=p.document,
+                label=item["label"],
+                source=item["source"],
+                score=item["score"],
+            )
+            for p in plan
+            for item in p.suggested_categories
+        ],
+        batch_size=2000,
+    )
+    if not any(p.suggested_relations for p in plan):
+        return
+    stored = {}
+    if any(
+        (p.index, n) not in made
+        for p in plan
+        for r in p.suggested_relations
+        for n in (r["from"], r["to"])
+    ):
+        for pk, *key in Suggestion.objects.filter(
+            project=project, document__in=[p.document.pk for p in plan if p.reused]
+        ).values_list("pk", "document_id", "source", "start", "end", "label_id"):
+            stored[tuple(key)] = pk
+
+    def pk_of(planned, number: int) -> int | None:
+        if (planned.index, number) in made:
+            return made[planned.index, number]
+        one = planned.read_suggestions[number]
+        return stored.get(
+            (planned.document.pk, one["source"], one["start"], one["end"], one["label"].pk)
+        )
+
+    RelationSuggestion.objects.bulk_create(
+        [
+            RelationSuggestion(
+                project=project,
+                document=p.document,
+                type=item["type"],
+                from_suggestion_id=pk_of(p, item["from"]),
+                to_suggestion_id=pk_of(p, item["to"]),
+                source=item["source"],
+                score=item["score"],
+            )
+            for p in plan
+            for item in p.suggested_relations
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,  # suggested again by its source (an upload ``again``)
+    )

@@ -236,6 +236,17 @@ EXPECT: dict[str, Row] = {
     "api/^suggestions/(?P<pk>[0-9]+)/accept/$": Row(API_MEMBERS.expect, "POST"),
     "api/^suggestions/(?P<pk>[0-9]+)/reject/$": Row(API_MEMBERS.expect, "POST"),
     "api/^projects/(?P<project_pk>[0-9]+)/suggestions/stats/$": API_REVIEWERS,
+    # Suggested document labels and relations: as span suggestions.
+    **{
+        f"api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/{kind}-"
+        "suggestions/$": API_MEMBERS
+        for kind in ("category", "relation")
+    },
+    **{
+        f"api/^{kind}-suggestions/(?P<pk>[0-9]+)/{verb}/$": Row(API_MEMBERS.expect, "POST")
+        for kind in ("category", "relation")
+        for verb in ("accept", "reject")
+    },
     "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/reviewed/$": Row(
         API_REVIEWERS.expect, "POST"
     ),
@@ -398,6 +409,10 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             pk = s["job"].pk
         elif route.startswith("api/^suggestions/"):
             pk = s["suggestion"].pk
+        elif route.startswith("api/^category-suggestions/"):
+            pk = s["category_suggestion"].pk
+        elif route.startswith("api/^relation-suggestions/"):
+            pk = s["relation_suggestion"].pk
         elif "/rules/" in route:
             pk = s["rules"].pk
         elif "/models/" in route:
