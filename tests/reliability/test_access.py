@@ -136,6 +136,14 @@ EXPECT: dict[str, Row] = {
         MEMBERS.expect, "POST"
     ),
     "projects/<int:project_id>/documents/<int:document_id>/suggestions/": MEMBERS,
+    # Suggested document labels and relations: as span suggestions.
+    **{
+        f"projects/<int:project_id>/{kind}-suggestions/<int:suggestion_id>/{verb}/": Row(
+            MEMBERS.expect, "POST"
+        )
+        for kind in ("category", "relation")
+        for verb in ("accept", "reject")
+    },
     "projects/<int:project_id>/documents/<int:document_id>/suggestions/accept/": Row(
         MEMBERS.expect, "POST", {"source": "import"}
     ),
@@ -438,6 +446,9 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             "uidb64": "MQ",
             "token": "set-password",
         }
+        for kind in ("category", "relation"):
+            if f"{kind}-suggestions/" in route:
+                values["suggestion_id"] = values["pk"] = s[f"{kind}_suggestion"].pk
     if ids is not None:
         values = {key: ids if isinstance(value, int) else value for key, value in values.items()}
     path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), route)

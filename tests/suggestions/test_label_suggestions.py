@@ -317,3 +317,44 @@ def test_the_suggestions_export_carries_them(suggested):
         "Kim",
         "Kinzhal",
     )
+
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def page(typed) -> str:
+    return f"/projects/{typed.project.pk}/documents/{typed.document.pk}/"
+
+
+def test_the_workspace_shows_them_and_decides_them(
+    suggested, client, django_assert_max_num_queries
+):
+    client.force_login(suggested.people["alice"])
+    with django_assert_max_num_queries(60):
+        html = client.get(page(suggested)).content.decode()
+    assert html.count('class="category-suggestion') == 2
+    assert 'id="relation-suggestions"' in html
+    assert "Kim” <strong>SUPPLIES</strong> → WEAPONS “Kinzhal”" in html
+
+    url = f"/projects/{suggested.project.pk}/category-suggestions/{suggested.transfer.pk}/accept/"
+    answer = client.post(url, **HX)
+    assert answer.status_code == 200
+    assert answer["HX-Retarget"] == "#categories"
+    bar = answer.content.decode()
+    assert bar.count('class="category-suggestion') == 1
+    assert 'aria-pressed="true" data-label="{}"'.format(suggested.labels["TRANSFER"].pk) in bar
+
+    url = f"/projects/{suggested.project.pk}/relation-suggestions/{suggested.relation.pk}/accept/"
+    answer = client.post(url, **HX)
+    assert answer.status_code == 200 and answer["HX-Refresh"] == "true"
+    assert Relation.objects.filter(annotator__username="alice").count() == 1
+
+    # Another project's member: 404; a decision for gold by an annotator: 403.
+    client.force_login(suggested.people["outsider"])
+    assert client.post(url, **HX).status_code == 404
+    client.force_login(suggested.people["bob"])
+    reject = url.replace("accept", "reject")
+    assert client.post(f"{reject}?layer=gold", **HX).status_code == 403
+    answer = client.post(reject, **HX)
+    assert answer.status_code == 200 and answer["HX-Retarget"] == "#relations"
+    assert 'id="relation-suggestions"' not in answer.content.decode()
