@@ -5,7 +5,6 @@ panel, its accept draws the page afresh (its ends may have become spans of the a
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
