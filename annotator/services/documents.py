@@ -50,7 +50,10 @@ def _documents_import(
     ``text``, ``title``, ``external_id`` (None for none), ``meta``, ``source`` and
     ``spans`` — a list of ``{start, end, label}`` where label is a name or an id, with an
     optional ``annotator`` username (managers only) for other people's work, or ``gold``
-    true (reviewers and managers) for the gold layer. A document of
+    true (reviewers and managers) for the gold layer; ``categories`` (document labels) go
+    into layers the same way, and ``relations`` join spans by the ``id`` the item gives
+    them; ``suggested_categories`` and ``suggested_relations`` (between the item's
+    suggestions, by their ``id``) are suggestions (``uploaded``). A document of
     the project whose ``external_id`` is stored with the same text is reused, not
     duplicated. With ``again`` (a file imported again, or another person's file of the same
     documents), a document of the project with identical text is reused too (one stored
@@ -92,17 +95,18 @@ def _documents_import(
     uploader_reviews = can_review(uploader, project)
 
     def layer_of(raw: Mapping[str, Any], what: str) -> tuple[int, bool] | str:
-        """The layer a span or category names: (annotator id, gold), or why it may not."""
+        """The layer a span or category (``what``) names: (annotator id, gold), or why it
+        may not."""
         name = raw.get("annotator")
         gold = raw.get("gold", False)
         if not isinstance(gold, bool) or (gold and name is not None):
-            return f"gold must be true or false, and gold {what} name no annotator."
+            return f"gold must be true or false, and a gold {what} names no annotator."
         if gold and not uploader_reviews:
             return "only reviewers and managers may import into gold."
         if name is None or name == uploader.username:
             return uploader.pk, gold
         if not uploader_is_manager:
-            return f"only a manager may import {what} for another annotator."
+            return f"only a manager may import {what}s for another annotator."
         annotator = users.get(name) if isinstance(name, str) else None
         if annotator is None:
             return f"annotator {name!r} is not a member of this project."
@@ -168,9 +172,9 @@ def _documents_import(
                 continue
             if raw.get("id") is not None:
                 planned.span_ids[raw["id"]] = number
-            layer = layer_of(raw, "spans")
+            layer = layer_of(raw, "span")
             if isinstance(layer, str):
-                planned.messages[number] = [layer.replace("gold spans name", "a gold span names")]
+                planned.messages[number] = [layer]
                 continue
             annotator_id, gold = layer
             raw_label = raw.get("label")

@@ -69,7 +69,7 @@ def categories_planned(
             messages[number] = ["expected a label's name or an object with a label."]
             continue
         problem = unknown_fields(raw, CATEGORY_FIELDS)
-        layer = problem or layer_of(raw, "document labels")
+        layer = problem or layer_of(raw, "document label")
         if isinstance(layer, str):
             messages[number] = [layer]
             continue
