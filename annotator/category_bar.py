@@ -15,6 +15,8 @@ from corpus.models import Document
 
 from .categories import Category
 from .models import Label, LabelKind, Project
+from .permissions import can_decide
+from .services.label_suggestions import category_suggestions_pending
 
 
 def document_labels(labels: list[Label]) -> list[Label]:
@@ -44,4 +46,29 @@ def bar(request, project: Project, document: Document, labels: list[Label], *, g
         {"label": label, "on": label.pk in mine, "by": ", ".join(given.get(label.pk, []))}
         for label in kinds
     ]
+    context["category_suggestions"] = suggested(request, project, document, gold=gold)
     return context
+
+
+def suggested(request, project: Project, document: Document, *, gold: bool) -> list[dict]:
+    """The suggested document labels pending for the layer, as dashed chips beside the
+    toggles, each with the URLs that accept and reject it (one query; none for whoever may
+    not decide for this layer)."""
+    if not can_decide(request.user, project, gold=gold):
+        return []
+    layer = "?layer=gold" if gold else ""
+    rows = category_suggestions_pending(project, document, request.user, gold=gold)
+    return [
+        {
+            "id": pk,
+            "label": label,
+            "label_id": label_id,
+            "source": source,
+            "score": score,
+            "accept": reverse("category_suggestion_accept", args=[project.pk, pk]) + layer,
+            "reject": reverse("category_suggestion_reject", args=[project.pk, pk]) + layer,
+        }
+        for pk, label_id, label, source, score in rows.values_list(
+            "pk", "label_id", "label__name", "source", "score"
+        )
+    ]

@@ -787,6 +787,14 @@ class SpanEvent(models.Model):
 from .categories import Category, CategoryEvent  # noqa: E402, F401
 from .jobs import Job, JobFile  # noqa: E402, F401
 
+# Suggested document labels and relations, and the decisions on them.
+from .label_suggestions import (  # noqa: E402, F401
+    CategorySuggestion,
+    CategorySuggestionDecision,
+    RelationSuggestion,
+    RelationSuggestionDecision,
+)
+
 # Models trained on the project's gold, and their confidence on each document.
 from .ner_models import DocumentConfidence, NerModel  # noqa: E402, F401
 

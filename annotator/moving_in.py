@@ -24,8 +24,10 @@ placed in a project, nothing shifted, lost or doubled.
   author's categories, and its relations (doccano's too) relations between the spans they
   join, in the same layer; one whose span was left out (unclear offsets) is left out and
   counted. Those already stored are not added again.
-- What Margin does not hold yet (a prediction's choices and relations: Margin suggests
-  spans only) is counted in the summary, not silently dropped.
+- A Label Studio prediction's spans become suggestions, its choices suggested document
+  labels and its relations suggested relations between its spans' suggestions (one whose
+  span was left out is counted, not imported).
+- What Margin does not hold is counted in the summary, not silently dropped.
 """
 
 import bisect
@@ -162,13 +164,16 @@ def move_in(
     types = {t.name.lower(): t for t in project.relation_types.all()}
     missing_types: dict[str, str] = {}
     for record in records:
-        for relation in record.extra.get("relations") or []:
-            if relation["type"].lower() not in types:
-                missing_types.setdefault(relation["type"].lower(), (relation["type"], record.where))
+        suggested = [r for r in _items(record, "suggested_relations") if isinstance(r, dict)]
+        for relation in [*(record.extra.get("relations") or []), *suggested]:
+            name = relation.get("type")
+            if isinstance(name, str) and name.lower() not in types:
+                missing_types.setdefault(name.lower(), (name, record.where))
     records = _merged(records)
     for record in records:
         if record.extra.get("tool"):
             _once(record)
+            _suggested_relations_kept(record, summary)
     if missing and not create_labels:
         named = [f"{name!r} (first used at {where})" for name, (where, _) in missing.items()]
         problems.append(
@@ -205,6 +210,12 @@ def move_in(
                 message = f"The relation type {name!r} cannot be created: {error.messages[0]}"
                 raise ImportRefused([message]) from None
             summary.relation_types_created.append(name)
+        for record in records:
+            # The project's own spelling of each type (matched whatever its case).
+            for relation in _items(record, "suggested_relations"):
+                if isinstance(relation, dict) and isinstance(relation.get("type"), str):
+                    found = types.get(relation["type"].lower())
+                    relation["type"] = found.name if found else relation["type"]
         before = _stored(project)
         documents = records_upload(
             project=project, records=records, uploader=uploader, progress=progress, again=True
@@ -400,7 +411,7 @@ def _merged(records: Sequence[Record]) -> list[Record]:
             merged[key] = record
             out.append(record)
             continue
-        for kind in ("spans", "suggestions"):
+        for kind in ("spans", "suggestions", "suggested_categories", "suggested_relations"):
             more = _items(record, kind)
             if more:
                 first.fields[kind] = [*_items(first, kind), *more]
@@ -420,13 +431,18 @@ def _once(record: Record) -> None:
         items = record.fields.get(kind)
         if not isinstance(items, list):
             continue
-        seen, kept = set(), []
+        seen: dict[tuple, Any] = {}
+        kept = []
         for item in items:
             if isinstance(item, dict):
                 same = tuple(repr(item.get(name)) for name in ("start", "end", "label", key))
                 if same in seen:
+                    if kind == "suggestions" and item.get("id") is not None:
+                        # Its suggested relations name the one kept instead.
+                        alias = record.extra.setdefault("suggestion_alias", {})
+                        alias[item["id"]] = seen[same]
                     continue
-                seen.add(same)
+                seen[same] = item.get("id")
             kept.append(item)
         record.fields[kind] = kept
 
@@ -449,10 +465,35 @@ def _missing_labels(project: Project, records: Sequence[Record]) -> dict[str, tu
                 label = item.get("label") if isinstance(item, dict) else None
                 if isinstance(label, str) and label.strip() and label not in known:
                     missing.setdefault(label, (record.where, LabelKind.SPAN))
-        for category in record.extra.get("categories") or []:
-            if category["label"] not in known:
-                missing.setdefault(category["label"], (record.where, LabelKind.DOCUMENT))
+        suggested = [c for c in _items(record, "suggested_categories") if isinstance(c, dict)]
+        for category in [*(record.extra.get("categories") or []), *suggested]:
+            label = category.get("label")
+            if isinstance(label, str) and label.strip() and label not in known:
+                missing.setdefault(label, (record.where, LabelKind.DOCUMENT))
     return missing
+
+
+def _suggested_relations_kept(record: Record, summary: Summary) -> None:
+    """Leave out the suggested relations one of whose ends is no suggestion any more (its
+    offsets fit neither reading of the text), counting them as skipped; an end that was
+    the duplicate of another suggestion (``_once``) names the one kept."""
+    relations = _items(record, "suggested_relations")
+    if not relations:
+        return
+    ids = {item.get("id") for item in _items(record, "suggestions") if isinstance(item, dict)}
+    alias = record.extra.get("suggestion_alias") or {}
+    kept = []
+    for relation in relations:
+        if isinstance(relation, dict):
+            relation = relation | {
+                end: alias.get(relation.get(end), relation.get(end)) for end in ("from", "to")
+            }
+            if relation["from"] not in ids or relation["to"] not in ids:
+                name = "suggested relation whose suggestion was not imported"
+                summary.skipped[name] = summary.skipped.get(name, 0) + 1
+                continue
+        kept.append(relation)
+    record.fields["suggested_relations"] = kept
 
 
 # Document labels and relations --------------------------------------------------------

@@ -9,8 +9,10 @@ from django.urls import reverse
 from corpus.models import Document
 
 from .models import Project
+from .permissions import can_decide
 from .relations import Relation, RelationType
 from .rendering import trimmed
+from .services.label_suggestions import relation_suggestions_pending
 
 
 def _quoted(text: str, start: int, end: int, limit: int = 30) -> str:
@@ -48,4 +50,31 @@ def panel(request, project: Project, document: Document, *, gold: bool) -> dict:
             }
             for relation in relations
         ],
+        "relation_suggestions": suggested(request, project, document, gold=gold),
     }
+
+
+def suggested(request, project: Project, document: Document, *, gold: bool) -> list[dict]:
+    """The suggested relations pending for the layer, listed under its relations with the
+    URLs that accept and reject each (one query; none for whoever may not decide)."""
+    if not can_decide(request.user, project, gold=gold):
+        return []
+    layer = "?layer=gold" if gold else ""
+    rows = relation_suggestions_pending(project, document, request.user, gold=gold)
+    rows = rows.select_related("type", "from_suggestion__label", "to_suggestion__label")
+    text = document.text
+    return [
+        {
+            "id": suggestion.pk,
+            "type": suggestion.type.name,
+            "source": suggestion.source,
+            "from": f"{ends[0].label.name} “{_quoted(text, ends[0].start, ends[0].end)}”",
+            "to": f"{ends[1].label.name} “{_quoted(text, ends[1].start, ends[1].end)}”",
+            "accept": reverse("relation_suggestion_accept", args=[project.pk, suggestion.pk])
+            + layer,
+            "reject": reverse("relation_suggestion_reject", args=[project.pk, suggestion.pk])
+            + layer,
+        }
+        for suggestion in rows
+        for ends in [(suggestion.from_suggestion, suggestion.to_suggestion)]
+    ]

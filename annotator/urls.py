@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (
     import_views,
+    label_suggestion_views,
     manager_views,
     model_views,
     rule_views,
@@ -131,6 +132,16 @@ urlpatterns = [
         "projects/<int:project_id>/documents/<int:document_id>/history/",
         views.history,
         name="history",
+    ),
+    # Deciding suggested document labels and relations (label_suggestion_views).
+    *(
+        path(
+            f"projects/<int:project_id>/{kind}-suggestions/<int:suggestion_id>/{verb}/",
+            getattr(label_suggestion_views, f"{kind}_suggestion_{verb}"),
+            name=f"{kind}_suggestion_{verb}",
+        )
+        for kind in ("category", "relation")
+        for verb in ("accept", "reject")
     ),
     # Deciding suggestions in the workspace (suggestion_views).
     path(

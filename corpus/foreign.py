@@ -156,9 +156,6 @@ def _doccano_comments(where: str, value: dict[str, Any]) -> list[str]:
 # The ``type`` of a result Margin holds as a span (offsets into a plain text); others,
 # HyperTextLabels' XPath ranges among them, are counted as skipped.
 LS_SPAN_TYPES = {"labels"}
-# A prediction's choices and relations are counted by these names (singular: the summary
-# counts them): Margin suggests spans only.
-LS_SKIPPED_NAMES = {"choices": "suggested document choice", "relation": "suggested relation"}
 
 
 def from_label_studio(name: str, content: str) -> list[Record]:
@@ -166,8 +163,10 @@ def from_label_studio(name: str, content: str) -> list[Record]:
     predictions}``. An annotation's spans, ``Choices`` (document labels) and ``Relation``
     results go to the layer of its ``completed_by`` user (named ``#<id>`` until the
     annotator app finds the Margin user); a prediction's spans become suggestions of
-    source ``model:<model_version>``. Cancelled annotations, a prediction's choices and
-    relations, and other results are counted in ``skipped``."""
+    source ``model:<model_version>``, its choices suggested document labels and its
+    relations suggested relations between them (``suggested_categories``,
+    ``suggested_relations``). Cancelled annotations and other results are counted in
+    ``skipped``."""
     try:
         tasks = json_loads(content)
     except (ValueError, RecursionError, NotFinite) as error:
@@ -217,19 +216,39 @@ def _from_task(where: str, task: object) -> Record:
         predictions = []
     else:
         predictions = _list(where, task, "predictions")
-    for prediction in predictions:
+    suggested_categories: list[dict[str, Any]] = []
+    suggested_relations: list[dict[str, Any]] = []
+    for number, prediction in enumerate(predictions):
         version = str(prediction.get("model_version") or "").strip() or "unknown"
-        for item in _results(where, prediction, skipped):
+        source = f"model:{version}"
+        # Its choices and relations are suggested too: ``p<n>`` scopes its result ids.
+        found = _Found(scope=f"p{number}")
+        for item in _results(where, prediction, skipped, found):
             score = item.pop("score", None)
             if score is None:
                 score = prediction.get("score")
-            suggestions.append(item | {"source": f"model:{version}", "score": score})
+            ref = item.pop("ref", None)
+            suggestions.append(
+                item | {"source": source, "score": score} | ({} if ref is None else {"id": ref})
+            )
+        suggested_categories += [
+            {"label": name, "source": source, "score": prediction.get("score")}
+            for name in found.choices
+        ]
+        suggested_relations += [
+            {"type": r["type"], "from": r["from"], "to": r["to"], "source": source}
+            for r in found.relations
+        ]
     meta = {key: item for key, item in data.items() if item is not text}
     if isinstance(task.get("meta"), dict):
         meta |= task["meta"]
     if task.get("id") is not None:
         meta["label_studio_id"] = task["id"]
     fields: dict[str, Any] = {"text": text, "spans": spans, "suggestions": suggestions}
+    if suggested_categories:
+        fields["suggested_categories"] = suggested_categories
+    if suggested_relations:
+        fields["suggested_relations"] = suggested_relations
     if meta:
         fields["meta"] = meta
     extra: dict[str, Any] = {
@@ -315,8 +334,7 @@ def _results(
                 skipped["relation without a type"] = skipped.get("relation without a type", 0) + 1
             continue
         if kind not in LS_SPAN_TYPES or not isinstance(value, dict) or "start" not in value:
-            names = LS_SKIPPED_NAMES if found is None else {}
-            name = names.get(kind, f"{kind or 'unknown'} result")
+            name = f"{kind or 'unknown'} result"
             skipped[name] = skipped.get(name, 0) + 1
             continue
         labels = value.get("labels") or []

@@ -26,7 +26,10 @@ ZIP_SUFFIXES = {".zip"}
 ZIP_MAX_MEMBERS = 1_000
 ZIP_MAX_MEMBER_BYTES = 50 * 1024 * 1024
 ZIP_MAX_TOTAL_BYTES = 200 * 1024 * 1024
-NATIVE_FIELDS = {"text", "title", "external_id", "meta", "spans", "suggestions", "source"}
+NATIVE_FIELDS = {
+    *("text", "title", "external_id", "meta", "spans", "suggestions", "source"),
+    *("categories", "relations", "suggested_categories", "suggested_relations"),
+}
 
 
 def read_text(name: str, data: bytes) -> Record:

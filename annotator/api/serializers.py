@@ -270,6 +270,72 @@ class ImportedSuggestionsField(serializers.ListField):
     service as a span is, and named by its number in the list when refused."""
 
 
+class ImportedCategorySerializer(serializers.Serializer):
+    """A document label in a document upload (a plain string is ``{"label": name}``)."""
+
+    label = serializers.CharField(help_text="The document label's name (or its id).")
+    annotator = serializers.CharField(
+        required=False, help_text="Managers: the member whose layer it goes into."
+    )
+    gold = serializers.BooleanField(required=False, help_text="Reviewers and managers: gold.")
+
+
+@extend_schema_field(ImportedCategorySerializer(many=True))
+class ImportedCategoriesField(serializers.ListField):
+    """Document labels, checked by the service as the categories API checks them (kind,
+    once a layer, ``single``), and named by number when refused."""
+
+
+class ImportedRelationSerializer(serializers.Serializer):
+    """A relation in a document upload between two of its spans, named by their ``id``."""
+
+    type = serializers.CharField(help_text="The relation type's name (or its id).")
+    source = serializers.CharField(help_text="The ``id`` the item gives its source span.")
+    target = serializers.CharField(help_text="The ``id`` the item gives its target span.")
+    annotator = serializers.CharField(
+        required=False, help_text="As a native export writes it: its spans' annotator."
+    )
+
+
+@extend_schema_field(ImportedRelationSerializer(many=True))
+class ImportedRelationsField(serializers.ListField):
+    """Relations between the item's spans (both in one layer), checked by the relation
+    rules, and named by number when refused."""
+
+
+class ImportedCategorySuggestionSerializer(serializers.Serializer):
+    """A suggested document label in a document upload (a name alone: ``{"label"}``)."""
+
+    label = serializers.CharField(help_text="The document label's name (or its id).")
+    source = serializers.CharField(required=False, help_text="Where it comes from: `import`.")
+    score = serializers.FloatField(required=False, allow_null=True)
+
+
+@extend_schema_field(ImportedCategorySuggestionSerializer(many=True))
+class ImportedCategorySuggestionsField(serializers.ListField):
+    """Suggested document labels, for everyone to accept or reject."""
+
+
+class ImportedRelationSuggestionSerializer(serializers.Serializer):
+    """A suggested relation between two of the item's ``suggestions``, by their ``id``."""
+
+    type = serializers.CharField(help_text="The relation type's name (or its id).")
+    # ``from`` is a keyword: the field is declared below under its JSON name.
+    to = serializers.CharField(help_text="The ``id`` the item gives its target suggestion.")
+    source = serializers.CharField(required=False, help_text="Where it comes from: `import`.")
+    score = serializers.FloatField(required=False, allow_null=True)
+
+
+ImportedRelationSuggestionSerializer._declared_fields["from"] = serializers.CharField(
+    help_text="The ``id`` the item gives its source suggestion."
+)
+
+
+@extend_schema_field(ImportedRelationSuggestionSerializer(many=True))
+class ImportedRelationSuggestionsField(serializers.ListField):
+    """Suggested relations between the item's suggestions, for everyone to decide."""
+
+
 class TextField(serializers.CharField):
     """A string as given: no whitespace trimmed, no number turned into text."""
 
@@ -345,6 +411,30 @@ class DocumentInputSerializer(serializers.Serializer):
         },
     )
 
+    categories = ImportedCategoriesField(
+        required=False,
+        allow_null=True,
+        error_messages={"not_a_list": "Must be a list of document labels ({{label}} or names)."},
+    )
+    relations = ImportedRelationsField(
+        required=False,
+        allow_null=True,
+        error_messages={"not_a_list": "Must be a list of {{type, source, target}} objects."},
+    )
+
+    suggested_categories = ImportedCategorySuggestionsField(
+        required=False,
+        allow_null=True,
+        error_messages={"not_a_list": "Must be a list of {{label, source?, score?}} objects."},
+    )
+    suggested_relations = ImportedRelationSuggestionsField(
+        required=False,
+        allow_null=True,
+        error_messages={
+            "not_a_list": "Must be a list of {{type, from, to, source?, score?}} objects."
+        },
+    )
+
     def to_internal_value(self, data: object) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise serializers.ValidationError(
@@ -363,6 +453,10 @@ class DocumentInputSerializer(serializers.Serializer):
             ("meta", {}),
             ("spans", []),
             ("suggestions", []),
+            ("categories", []),
+            ("relations", []),
+            ("suggested_categories", []),
+            ("suggested_relations", []),
             ("source", ""),
         ]:
             if validated.get(name) is None:

@@ -7,6 +7,14 @@ from rest_framework.routers import SimpleRouter
 
 from .categories import CategoryViewSet, DocumentCategoryViewSet
 from .jobs import ImportView, JobViewSet
+from .label_suggestions import (
+    CategorySuggestionAcceptView,
+    CategorySuggestionRejectView,
+    DocumentCategorySuggestionsView,
+    DocumentRelationSuggestionsView,
+    RelationSuggestionAcceptView,
+    RelationSuggestionRejectView,
+)
 from .ner import NerModelViewSet
 from .relations import DocumentRelationViewSet, RelationTypeViewSet, RelationViewSet
 from .review import RelationAcceptView, ReviewedView
@@ -100,6 +108,28 @@ suggestions = [
         rf"^{PROJECT}/suggestions/stats/$", SuggestionStatsView.as_view(), name="suggestion-stats"
     ),
 ]
+# Suggested document labels and relations (annotator/api/label_suggestions.py).
+label_suggestions = [
+    re_path(
+        rf"^{DOCUMENT}/{kind}-suggestions/$", listing.as_view(), name=f"document-{kind}-suggestions"
+    )
+    for kind, listing in (
+        ("category", DocumentCategorySuggestionsView),
+        ("relation", DocumentRelationSuggestionsView),
+    )
+] + [
+    re_path(
+        rf"^{kind}-suggestions/(?P<pk>[0-9]+)/{verb}/$",
+        view.as_view(),
+        name=f"{kind}-suggestion-{verb}",
+    )
+    for kind, verb, view in (
+        ("category", "accept", CategorySuggestionAcceptView),
+        ("category", "reject", CategorySuggestionRejectView),
+        ("relation", "accept", RelationSuggestionAcceptView),
+        ("relation", "reject", RelationSuggestionRejectView),
+    )
+]
 
 review = [
     re_path(rf"^{DOCUMENT}/reviewed/$", ReviewedView.as_view(), name="document-reviewed"),
@@ -131,6 +161,7 @@ urlpatterns = [
     *router.urls,
     *imports,
     *suggestions,
+    *label_suggestions,
     *review,
     *search,
     path("auth/token/", TokenView.as_view(), name="token"),

@@ -444,9 +444,13 @@ class DocumentViewSet(
             raise ValidationError(
                 {"non_field_errors": [f"At most {MAX_ITEMS} documents a request."]}
             )
-        spans = (item.get("spans") if isinstance(item, dict) else None for item in items)
-        if sum(len(listed) for listed in spans if isinstance(listed, list)) > MAX_SPANS:
-            raise ValidationError({"non_field_errors": [f"At most {MAX_SPANS:,} spans a request."]})
+        # Spans, and as many document labels and relations again, each counted as spans are.
+        for field in ("spans", "categories", "relations"):
+            given = (item.get(field) if isinstance(item, dict) else None for item in items)
+            if sum(len(listed) for listed in given if isinstance(listed, list)) > MAX_SPANS:
+                raise ValidationError(
+                    {"non_field_errors": [f"At most {MAX_SPANS:,} {field} a request."]}
+                )
         try:
             documents = documents_upload(project=self.project, items=items, uploader=request.user)
         except services.BatchErrors as refused:

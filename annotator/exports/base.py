@@ -16,7 +16,8 @@ class ExportCategory(NamedTuple):
 
     label: str
     annotator: str | None  # None for majority: no one person's
-    layer: str  # "annotator", "gold" or "majority"
+    layer: str  # "annotator", "gold", "majority" or "suggestions"
+    origin: str | None = None  # a suggested one's source
 
 
 class ExportRelation(NamedTuple):

@@ -23,6 +23,7 @@ import numpy
 from django.contrib.auth import get_user_model
 
 from ..categories import Category
+from ..label_suggestions import CategorySuggestion, RelationSuggestion
 from ..layers import completed_documents, majority_spans, reviewed, span_filter
 from ..models import DocumentStatus, LabelKind, Project, Span, Status
 from ..relations import Relation
@@ -222,7 +223,9 @@ class Export:
             rows = Suggestion.objects.filter(project=self.project, document_id__in=ids)
             if layer.source is not None:
                 rows = rows.filter(source=layer.source)
-            rows = rows.order_by().values_list("document_id", "start", "end", "label_id", "source")
+            rows = rows.order_by().values_list(
+                "document_id", "start", "end", "label_id", "source", "id"
+            )
         else:
             rows = (
                 Span.objects.filter(project=self.project, document_id__in=ids)
@@ -290,17 +293,28 @@ class Export:
         """The layer's relations of these documents whose both spans are exported (one
         query, none without relation types or for majority and suggestions, whose spans
         are no one's stored spans)."""
-        if self.options.layer.kind in {"majority", "suggestions"} or not self.format.relations:
+        if self.options.layer.kind == "majority" or not self.format.relations:
             return {}
         if not self.has_relation_types:
             return {}
         exported = {span.id: span for records in spans.values() for span in records}
-        rows = (
-            Relation.objects.filter(project=self.project, document_id__in=ids)
-            .filter(span_filter(self.options.layer))
-            .order_by("id")
-            .values_list("document_id", "type__name", "source_id", "target_id", "annotator_id")
-        )
+        if self.options.layer.kind == "suggestions":
+            # Suggested relations, between the suggestions exported (their ids).
+            rows = [
+                (*row, None)  # no one's
+                for row in RelationSuggestion.objects.filter(
+                    project=self.project, document_id__in=ids
+                )
+                .order_by("id")
+                .values_list("document_id", "type__name", "from_suggestion_id", "to_suggestion_id")
+            ]
+        else:
+            rows = (
+                Relation.objects.filter(project=self.project, document_id__in=ids)
+                .filter(span_filter(self.options.layer))
+                .order_by("id")
+                .values_list("document_id", "type__name", "source_id", "target_id", "annotator_id")
+            )
         by_document: dict[int, list[ExportRelation]] = defaultdict(list)
         for document_id, name, source_id, target_id, user_id in rows:
             source, target = exported.get(source_id), exported.get(target_id)
@@ -322,8 +336,15 @@ class Export:
         """(document id, annotator id, label id) of the layer's categories of these
         documents (a list of ids, or a subquery), one query; none for suggestions."""
         layer = self.options.layer
-        if layer.kind == "suggestions" or not self._document_label_ids:
+        if not self._document_label_ids:
             return []
+        if layer.kind == "suggestions":
+            # Suggested document labels: (document, source, label).
+            rows = CategorySuggestion.objects.filter(project=self.project, document_id__in=ids)
+            if layer.source is not None:
+                rows = rows.filter(source=layer.source)
+            rows = rows.filter(label_id__in=self._document_label_ids).order_by()
+            return list(rows.values_list("document_id", "source", "label_id"))
         rows = (
             Category.objects.filter(project=self.project, document_id__in=ids)
             .filter(span_filter(layer))
@@ -349,7 +370,12 @@ class Export:
                 completed[document_id].add(user_id)
         labels = self._label_names
         by_document: dict[int, list[ExportCategory]] = defaultdict(list)
-        if layer.kind == "majority":
+        if layer.kind == "suggestions":
+            for document_id, source, label_id in rows:
+                by_document[document_id].append(
+                    ExportCategory(labels[label_id], None, "suggestions", source)
+                )
+        elif layer.kind == "majority":
             given: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
             for document_id, user_id, label_id in rows:
                 given[document_id][user_id].append(label_id)
@@ -390,9 +416,10 @@ class Export:
         """The suggestion layer's rows by document: no one person's, each with its source."""
         labels = self._label_names
         by_document: dict[int, list[ExportSpan]] = {document_id: [] for document_id in ids}
-        for document_id, start, end, label_id, source in rows:
+        for document_id, start, end, label_id, source, pk in rows:
+            # Its id, which the suggested relations name.
             by_document[document_id].append(
-                ExportSpan(start, end, labels[label_id], None, "suggestions", source)
+                ExportSpan(start, end, labels[label_id], None, "suggestions", source, pk)
             )
         for spans in by_document.values():
             spans.sort()

@@ -53,7 +53,11 @@ class Jsonl(Format):
             )
             tail = ""
             if categories:
-                given = [{"label": c.label, "annotator": c.annotator} for c in record.categories]
+                given = [
+                    {"label": c.label, "annotator": c.annotator}
+                    | ({} if c.origin is None else {"origin": c.origin})
+                    for c in record.categories
+                ]
                 tail += f', "categories": {dumps(given)}'
             if relations:
                 related = [

@@ -30,7 +30,7 @@ class ExportSpan(NamedTuple):
     # The source of the suggestion the span was accepted from (a suggestion's own source);
     # None for spans made by hand and majority spans.
     origin: str | None = None
-    # The stored span's id, which relations name (None for majority spans, suggestions).
+    # The stored span's (or suggestion's) id, which relations name (None for majority spans).
     id: int | None = None
 
 

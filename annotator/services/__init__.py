@@ -17,6 +17,14 @@ from .assignment import (
 )
 from .categories import category_add, category_delete, category_errors, category_unreplace
 from .documents import documents_import
+from .label_suggestions import (
+    category_suggestion_accept,
+    category_suggestion_reject,
+    category_suggestions_pending,
+    relation_suggestion_accept,
+    relation_suggestion_reject,
+    relation_suggestions_pending,
+)
 from .labels import (
     COLOR_SHAPE,
     DESCRIPTION_MAX,
@@ -171,4 +179,14 @@ __all__ = [
     "train_if_due",
     "unreviewed",
     "with_decision_counts",
+]
+
+# Suggested document labels and relations (``label_suggestions``).
+__all__ += [
+    "category_suggestion_accept",
+    "category_suggestion_reject",
+    "category_suggestions_pending",
+    "relation_suggestion_accept",
+    "relation_suggestion_reject",
+    "relation_suggestions_pending",
 ]

@@ -27,6 +27,32 @@ def category_errors(project: Project, label: Label | None) -> dict[str, list[str
     return {}
 
 
+def layer_categories_errors(
+    project: Project, labels: list[Label | None], stored: list[Label]
+) -> dict[int, list[str]]:
+    """What is wrong with giving a document ``labels`` in one layer that holds ``stored``
+    already, by position, as if added one by one (an upload): each must be a document
+    label of the project, given once, and with ``single`` the layer ends with one. The
+    workspace and the API replace in a ``single`` project; an upload that would leave
+    two in a layer is refused instead (which of them would it keep?)."""
+    errors: dict[int, list[str]] = {}
+    held = list(stored)
+    for position, label in enumerate(labels):
+        problems = category_errors(project, label)
+        if problems:
+            errors[position] = problems["label"]
+        elif any(other.pk == label.pk for other in held):
+            errors[position] = [f"This layer already gives the document the label {label.name}."]
+        elif project.document_labels == DocumentLabels.SINGLE and held:
+            errors[position] = [
+                f"The project takes one document label a layer (single): this layer already "
+                f"gives the document {held[0].name}."
+            ]
+        else:
+            held.append(label)
+    return errors
+
+
 def _layer(project: Project, document: Document, annotator_id: int, gold: bool):
     categories = Category.objects.filter(project=project, document=document)
     return (

@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..permissions import can_manage, can_review, takes_a_place
 from ..suggestions import IMPORT_SOURCE, Suggestion, suggestions_errors
+from . import uploaded
 from .rows import bulk_insert, spans_insert
 from .spans import BatchErrors
 
@@ -49,7 +50,10 @@ def _documents_import(
     ``text``, ``title``, ``external_id`` (None for none), ``meta``, ``source`` and
     ``spans`` — a list of ``{start, end, label}`` where label is a name or an id, with an
     optional ``annotator`` username (managers only) for other people's work, or ``gold``
-    true (reviewers and managers) for the gold layer. A document of
+    true (reviewers and managers) for the gold layer; ``categories`` (document labels) go
+    into layers the same way, and ``relations`` join spans by the ``id`` the item gives
+    them; ``suggested_categories`` and ``suggested_relations`` (between the item's
+    suggestions, by their ``id``) are suggestions (``uploaded``). A document of
     the project whose ``external_id`` is stored with the same text is reused, not
     duplicated. With ``again`` (a file imported again, or another person's file of the same
     documents), a document of the project with identical text is reused too (one stored
@@ -76,10 +80,10 @@ def _documents_import(
         for document in project.documents.filter(content_hash__in=hashes).order_by("pk"):
             by_text.setdefault(document.content_hash, []).append(document)
     usernames = {
-        span.get("annotator")
+        given.get("annotator")
         for item in items
-        for span in item.get("spans") or []
-        if isinstance(span, Mapping) and isinstance(span.get("annotator"), str)
+        for given in [*(item.get("spans") or []), *(item.get("categories") or [])]
+        if isinstance(given, Mapping) and isinstance(given.get("annotator"), str)
     }
     users = {
         user.username: user
@@ -89,6 +93,35 @@ def _documents_import(
     }
     uploader_is_manager = can_manage(uploader, project)
     uploader_reviews = can_review(uploader, project)
+
+    def layer_of(raw: Mapping[str, Any], what: str) -> tuple[int, bool] | str:
+        """The layer a span or category (``what``) names: (annotator id, gold), or why it
+        may not."""
+        name = raw.get("annotator")
+        gold = raw.get("gold", False)
+        if not isinstance(gold, bool) or (gold and name is not None):
+            return f"gold must be true or false, and a gold {what} names no annotator."
+        if gold and not uploader_reviews:
+            return "only reviewers and managers may import into gold."
+        if name is None or name == uploader.username:
+            return uploader.pk, gold
+        if not uploader_is_manager:
+            return f"only a manager may import {what}s for another annotator."
+        annotator = users.get(name) if isinstance(name, str) else None
+        if annotator is None:
+            return f"annotator {name!r} is not a member of this project."
+        return annotator.pk, gold
+
+    def label_of(raw: object):
+        return _label_of(raw, labels, labels_by_id)
+
+    type_of = (
+        uploaded.relation_types(project)
+        if any(item.get("relations") or item.get("suggested_relations") for item in items)
+        else lambda raw: None
+    )
+    usernames_by_id = {user.pk: name for name, user in users.items()}
+    usernames_by_id[uploader.pk] = uploader.username
 
     errors: dict[str, dict[str, list[str]]] = {}
     plan: list[_Planned] = []
@@ -133,50 +166,61 @@ def _documents_import(
             if not isinstance(raw, Mapping):
                 planned.messages[number] = ["expected an object with start, end, label."]
                 continue
-            annotator_id = uploader.pk
-            name = raw.get("annotator")
-            gold = raw.get("gold", False)
-            if not isinstance(gold, bool) or (gold and name is not None):
-                planned.messages[number] = [
-                    "gold must be true or false, and a gold span names no annotator."
-                ]
+            problem = _span_id_problem(raw.get("id"), planned.span_ids)
+            if problem:
+                planned.messages[number] = [problem]
                 continue
-            if gold and not uploader_reviews:
-                planned.messages[number] = ["only reviewers and managers may import into gold."]
+            if raw.get("id") is not None:
+                planned.span_ids[raw["id"]] = number
+            layer = layer_of(raw, "span")
+            if isinstance(layer, str):
+                planned.messages[number] = [layer]
                 continue
-            if name is not None and name != uploader.username:
-                if not uploader_is_manager:
-                    planned.messages[number] = [
-                        "only a manager may import spans for another annotator."
-                    ]
-                    continue
-                annotator = users.get(name) if isinstance(name, str) else None
-                if annotator is None:
-                    planned.messages[number] = [
-                        f"annotator {name!r} is not a member of this project."
-                    ]
-                    continue
-                annotator_id = annotator.pk
+            annotator_id, gold = layer
             raw_label = raw.get("label")
-            label = _label_of(raw_label, labels, labels_by_id)
-            item = {"start": raw.get("start"), "end": raw.get("end"), "label": label}
-            item["quoted"] = raw.get("text")
-            planned.spans.append(_PlannedSpan(number, annotator_id, raw_label, item, gold))
+            span_item = {
+                "start": raw.get("start"),
+                "end": raw.get("end"),
+                "label": label_of(raw_label),
+            }
+            span_item["quoted"] = raw.get("text")
+            planned.spans.append(_PlannedSpan(number, annotator_id, raw_label, span_item, gold))
         planned.suggestions = _suggestions_planned(
-            item_suggestions, labels, labels_by_id, planned.suggestion_messages
+            item_suggestions,
+            labels,
+            labels_by_id,
+            planned.suggestion_messages,
+            planned.suggestion_ids,
+        )
+        planned.read_suggestions = {one["number"]: one for one in planned.suggestions}
+        planned.suggested_categories = uploaded.suggested_categories_planned(
+            project, item.get("suggested_categories") or [], label_of, planned.extra_messages
+        )
+        planned.suggested_relations = uploaded.suggested_relations_planned(
+            item.get("suggested_relations") or [],
+            planned.suggestion_ids,
+            planned.read_suggestions,
+            type_of,
+            planned.extra_messages,
+        )
+        planned.read_spans = {span.number: span for span in planned.spans}
+        planned.categories = uploaded.categories_planned(
+            item.get("categories") or [], layer_of, label_of, planned.category_messages
+        )
+        planned.relations = uploaded.relations_planned(
+            item.get("relations") or [],
+            planned.span_ids,
+            planned.read_spans,
+            type_of,
+            planned.relation_messages,
+            usernames_by_id,
         )
         plan.append(planned)
 
     # Locked before they are read; in (document, user) order, as every import does. Gold is
     # locked through its document's row, which ``_places_check`` locks for every reused one.
     reused_layers = sorted(
-        {
-            (p.document.pk, span.annotator_id)
-            for p in plan
-            if p.reused
-            for span in p.spans
-            if not span.gold
-        }
+        {(p.document.pk, annotator_id) for p in plan if p.reused for annotator_id in p.analysts()}
     )
     reused_gold = {p.document.pk for p in plan if p.reused and any(s.gold for s in p.spans)}
     _places_check(project, plan)
@@ -190,11 +234,25 @@ def _documents_import(
         layer = GOLD_LAYER if gold else annotator_id
         stored.setdefault((document_id, layer), []).append(tuple(extent))
     suggested = _suggestions_stored(project, [p.document.pk for p in plan if p.reused])
+    categorized = uploaded.categories_stored(
+        project, [p.document.pk for p in plan if p.reused and p.categories]
+    )
+    uploaded.suggested_check(project, plan, again=again)
     for planned in plan:
         if again and planned.reused:
-            _stored_left_out(planned, stored, suggested)
+            _stored_left_out(planned, stored, suggested, categorized)
         _spans_check(project, planned, stored)
         _suggestions_check(project, planned, suggested)
+        uploaded.categories_check(
+            project,
+            planned.categories,
+            {
+                layer: labels
+                for (document_id, layer), labels in categorized.items()
+                if document_id == planned.document.pk
+            },
+            planned.category_messages,
+        )
         if planned.messages:
             errors[str(planned.index)] = {
                 "spans": [
@@ -203,12 +261,21 @@ def _documents_import(
                     for message in planned.messages[number]
                 ]
             }
-        if planned.suggestion_messages:
-            errors.setdefault(str(planned.index), {})["suggestions"] = [
-                f"suggestion {number}: {message}"
-                for number in sorted(planned.suggestion_messages)
-                for message in planned.suggestion_messages[number]
-            ]
+        for field, noun, found in (
+            ("suggestions", "suggestion", planned.suggestion_messages),
+            ("categories", "category", planned.category_messages),
+            ("relations", "relation", planned.relation_messages),
+            *(
+                (field, noun, planned.extra_messages.get(field))
+                for field, noun in uploaded.SUGGESTED_FIELDS.items()
+            ),
+        ):
+            if found:
+                errors.setdefault(str(planned.index), {})[field] = [
+                    f"{noun} {number}: {message}"
+                    for number in sorted(found)
+                    for message in found[number]
+                ]
     if errors:
         raise BatchErrors(dict(sorted(errors.items(), key=lambda pair: int(pair[0]))))
 
@@ -224,16 +291,24 @@ def _documents_import(
     )
     # 200,000 spans are 200,000 rows, not model instances; stored with their history.
     names = ["document", "label", "annotator", "start", "end"]
+    span_pks: dict[tuple[int, int], int] = {}  # (item index, span number) → its id
     for gold in (False, True):
-        rows = [(p.document.pk, *s.columns) for p in plan for s in p.spans if s.gold == gold]
+        placed = [(p, s) for p in plan for s in p.spans if s.gold == gold]
+        rows = [(p.document.pk, *s.columns) for p, s in placed]
         if gold and not rows:
             continue
-        spans_insert(
+        ids = spans_insert(
             dict(zip(names, zip(*rows, strict=True) if rows else [()] * 5, strict=True)),
             {"project": project.pk, "origin": Origin.IMPORTED, "gold": gold},
             actor_id=uploader.pk,
         )
-    Suggestion.objects.bulk_create(
+        span_pks |= {(p.index, s.number): pk for (p, s), pk in zip(placed, ids, strict=True)}
+    uploaded.categories_insert(
+        project, [(p.document.pk, c) for p in plan for c in p.categories], uploader.pk
+    )
+    uploaded.relations_insert(project, _relation_rows(project, plan, span_pks), uploader.pk)
+    placed = [(p, item.pop("number")) for p in plan for item in p.suggestions]
+    made = Suggestion.objects.bulk_create(
         [
             Suggestion(project=project, document=p.document, **item)
             for p in plan
@@ -241,15 +316,19 @@ def _documents_import(
         ],
         batch_size=2000,
     )
+    uploaded.suggested_insert(
+        project,
+        plan,
+        {(p.index, number): one.pk for (p, number), one in zip(placed, made, strict=True)},
+    )
     # A reused document's layers have their status already (``_layers_lock``).
     _statuses_in_progress(
         project,
         {
-            (p.document.pk, span.annotator_id)
+            (p.document.pk, annotator_id)
             for p in plan
             if not p.reused
-            for span in p.spans
-            if not span.gold
+            for annotator_id in p.analysts()
         },
     )
     return [p.document for p in plan]
@@ -271,6 +350,11 @@ class _PlannedSpan(NamedTuple):
         return GOLD_LAYER if self.gold else self.annotator_id
 
     @property
+    def item_key(self) -> tuple[int, int, int]:
+        """Its start, end and label id."""
+        return self.item["start"], self.item["end"], self.item["label"].pk
+
+    @property
     def columns(self) -> tuple[int, int, int, int]:
         """Its label, annotator, start and end, as a Span row holds them."""
         item = self.item
@@ -290,6 +374,72 @@ class _Planned:
     # Its suggestions ({start, end, label, source, score}) and their problems by number.
     suggestions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     suggestion_messages: dict[int, list[str]] = dataclasses.field(default_factory=dict)
+    # The ids its spans give themselves (for its relations), → the span's number.
+    span_ids: dict[object, int] = dataclasses.field(default_factory=dict)
+    suggestion_ids: dict[object, int] = dataclasses.field(default_factory=dict)
+    read_suggestions: dict[int, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Suggested document labels and relations, and their problems by field and number.
+    suggested_categories: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    suggested_relations: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    extra_messages: dict[str, dict[int, list[str]]] = dataclasses.field(default_factory=dict)
+    # Every span read, by number, before an upload ``again`` leaves out those stored.
+    read_spans: dict[int, "_PlannedSpan"] = dataclasses.field(default_factory=dict)
+    categories: list[uploaded.PlannedCategory] = dataclasses.field(default_factory=list)
+    category_messages: dict[int, list[str]] = dataclasses.field(default_factory=dict)
+    relations: list[uploaded.PlannedRelation] = dataclasses.field(default_factory=list)
+    relation_messages: dict[int, list[str]] = dataclasses.field(default_factory=dict)
+
+    def analysts(self) -> set[int]:
+        """The analysts whose layers its spans and categories write into (gold aside)."""
+        given = [*self.spans, *self.categories]
+        return {one.annotator_id for one in given if not one.gold}
+
+
+def _span_id_problem(given: object, taken: Mapping[object, int]) -> str | None:
+    """Why a span's ``id`` (for the item's relations to name it) cannot be used."""
+    if given is None:
+        return None
+    if isinstance(given, bool) or not isinstance(given, int | str):
+        return "id: give a whole number or a string, unique within the document."
+    if given in taken:
+        return f"id: span {taken[given]} has the id {given!r} already."
+    return None
+
+
+def _relation_rows(
+    project: Project, plan: Sequence["_Planned"], span_pks: Mapping[tuple[int, int], int]
+) -> list[uploaded.RelationRow]:
+    """The relations to store, their ends' ids found: spans just stored, or (an upload
+    ``again``) spans that were stored already and so left out of it."""
+
+    def key(planned: "_Planned", number: int) -> tuple:
+        span = planned.read_spans[number]
+        layer = 0 if span.gold else span.annotator_id
+        return (planned.document.pk, layer, span.gold, *span.item_key)
+
+    wanted = [
+        key(p, number)
+        for p in plan
+        for r in p.relations
+        for number in (r.source, r.target)
+        if (p.index, number) not in span_pks
+    ]
+    found = uploaded.stored_span_ids(project, wanted)
+    rows = []
+    for p in plan:
+        for r in p.relations:
+            source, target = (
+                span_pks.get((p.index, number)) or found.get(key(p, number))
+                for number in (r.source, r.target)
+            )
+            span = p.read_spans[r.source]
+            if source and target:
+                rows.append(
+                    uploaded.RelationRow(
+                        p.document.pk, r.type, source, target, span.annotator_id, span.gold
+                    )
+                )
+    return rows
 
 
 def _label_of(raw: object, labels: Mapping[str, Any], labels_by_id: Mapping[int, Any]):
@@ -304,18 +454,26 @@ def _suggestions_planned(
     labels: Mapping[str, Any],
     labels_by_id: Mapping[int, Any],
     messages: dict[int, list[str]],
+    ids: dict[object, int],
 ) -> list[dict[str, Any]]:
     """An item's suggestions with their labels looked up (``import`` their source when
-    none is given); a message for each that is not an object."""
+    none is given); a message for each that is not an object. ``ids`` gets the ids they
+    give themselves (for the item's suggested relations), → their numbers."""
     items = []
     for number, raw in enumerate(raw_items):
         if not isinstance(raw, Mapping):
             messages[number] = ["expected an object with start, end, label."]
             continue
-        unknown = set(raw) - {"start", "end", "label", "source", "score"}
+        unknown = set(raw) - {"id", "start", "end", "label", "source", "score"}
         if unknown:
             messages[number] = [f"unknown field(s) {', '.join(sorted(map(str, unknown)))}."]
             continue
+        problem = _span_id_problem(raw.get("id"), ids)
+        if problem:
+            messages[number] = [problem.replace("span ", "suggestion ")]
+            continue
+        if raw.get("id") is not None:
+            ids[raw["id"]] = number
         raw_label = raw.get("label")
         label = _label_of(raw_label, labels, labels_by_id)
         items.append(
@@ -332,9 +490,18 @@ def _suggestions_planned(
     return items
 
 
-def _stored_left_out(planned: "_Planned", stored: Mapping, suggested: set[tuple]) -> None:
-    """Leave out of a reused document's plan the spans and suggestions stored as given."""
+def _stored_left_out(
+    planned: "_Planned", stored: Mapping, suggested: set[tuple], categorized: Mapping
+) -> None:
+    """Leave out of a reused document's plan the spans, suggestions and categories stored
+    as given (its relations between stored spans are left out when stored)."""
     pk = planned.document.pk
+    planned.categories = [
+        category
+        for category in planned.categories
+        if category.label is None
+        or all(label.pk != category.label.pk for label in categorized.get((pk, category.layer), []))
+    ]
     planned.spans = [
         span
         for span in planned.spans
@@ -381,7 +548,7 @@ def _suggestions_check(project: Project, planned: "_Planned", stored: set[tuple]
                 for message in messages
             ]
     planned.suggestions = [
-        {name: item[name] for name in ("start", "end", "label", "source", "score")}
+        {name: item[name] for name in ("start", "end", "label", "source", "score", "number")}
         for item in items
     ]
 
@@ -418,7 +585,7 @@ def _places_check(project: Project, plan: Sequence[_Planned]) -> None:
     tag would: a document may not end up with more annotators than the project's
     ``annotators_per_document`` (a manager's own layer claims nothing). Adds a message to
     each planned document that would."""
-    annotator_ids = {span.annotator_id for planned in plan for span in planned.spans}
+    annotator_ids = {annotator_id for planned in plan for annotator_id in planned.analysts()}
     roles = dict(
         Membership.objects.filter(project=project, user__in=annotator_ids).values_list(
             "user_id", "role"
@@ -439,9 +606,9 @@ def _places_check(project: Project, plan: Sequence[_Planned]) -> None:
     for planned in plan:
         held = holders.get(planned.document.pk, set())
         claiming = {
-            span.annotator_id
-            for span in planned.spans
-            if not span.gold and takes_a_place(roles.get(span.annotator_id))
+            annotator_id
+            for annotator_id in planned.analysts()
+            if takes_a_place(roles.get(annotator_id))
         }
         if claiming - held and len(held | claiming) > limit:
             planned.messages.setdefault(-1, []).append(

@@ -117,13 +117,9 @@ def relation_errors(
         ("source", source, relation_type.source_labels.all()),
         ("target", target, relation_type.target_labels.all()),
     ):
-        allowed = list(allowed)
-        if allowed and span.label_id not in {label.pk for label in allowed}:
-            names = ", ".join(label.name for label in allowed)
-            errors[field] = [
-                f"A {relation_type.name} relation's {field} must be one of {names}, "
-                f"not {span.label.name}."
-            ]
+        problem = relation_end_problem(relation_type, field, span.label, list(allowed))
+        if problem:
+            errors[field] = [problem]
     if errors:
         return errors
     if Relation.objects.filter(type=relation_type, source=source, target=target).exists():
@@ -189,3 +185,16 @@ def relation_delete(*, relation: Relation, actor=None) -> None:
     with transaction.atomic():
         _event(relation, RelationAction.DELETED, (actor or relation.annotator).pk).save()
         relation.delete()
+
+
+def relation_end_problem(
+    relation_type: RelationType, field: str, label: Label, allowed: Sequence[Label]
+) -> str | None:
+    """Why a span labelled ``label`` may not be the ``field`` (source or target) of a
+    relation of this type, whose labels there are ``allowed`` (none: any)."""
+    if allowed and label.pk not in {other.pk for other in allowed}:
+        names = ", ".join(other.name for other in allowed)
+        return (
+            f"A {relation_type.name} relation's {field} must be one of {names}, not {label.name}."
+        )
+    return None

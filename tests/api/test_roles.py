@@ -14,6 +14,12 @@ from django.urls import reverse
 from annotator.api import urls as api
 from annotator.categories import Category
 from annotator.jobs import Job
+from annotator.label_suggestions import (
+    CategorySuggestion,
+    CategorySuggestionDecision,
+    RelationSuggestion,
+    RelationSuggestionDecision,
+)
 from annotator.models import (
     DocumentStatus,
     Label,
@@ -176,6 +182,32 @@ def suggestion(w) -> dict:
 def suggestions(w) -> dict:
     suggested(w)
     return spans(w)
+
+
+def category_suggestion(w) -> dict:
+    """A suggested document label (TOPIC) on the document."""
+    topic, _ = Label.objects.get_or_create(project=w.project, name="TOPIC", kind="document")
+    made = CategorySuggestion.objects.create(
+        project=w.project, document=w.document, label=topic, source="import"
+    )
+    return {"pk": made.pk}
+
+
+def relation_suggestion(w) -> dict:
+    """A suggested relation from a suggestion on "Hi" to one on "arrived" (nobody has a
+    span on either)."""
+    hi = Suggestion.objects.create(
+        project=w.project, document=w.document, label=w.spare, start=0, end=2, source="import"
+    )
+    made = RelationSuggestion.objects.create(
+        project=w.project,
+        document=w.document,
+        type=relation_type(w),
+        from_suggestion=hi,
+        to_suggestion=suggested(w),
+        source="import",
+    )
+    return {"pk": made.pk}
 
 
 def rule_set(w) -> dict:
@@ -363,6 +395,34 @@ CASES = [
     ),
     Case("suggestion-reject", "POST", "401 404 204 204 204 204 204", suggestion),
     Case("suggestion-stats", "GET", "401 404 403 403 200 200 200", project),
+    # Suggested document labels and relations: as span suggestions.
+    *(
+        Case(name, "GET", expect, suggestions, query=query)
+        for name in ("document-category-suggestions", "document-relation-suggestions")
+        for expect, query in (
+            (EVERYONE, ""),
+            ("401 404 403 403 200 200 200", "all=1"),
+            ("401 404 403 403 200 200 200", "layer=gold"),
+        )
+    ),
+    Case("category-suggestion-accept", "POST", "401 404 201 201 201 201 201", category_suggestion),
+    Case(
+        "category-suggestion-accept",
+        "POST",
+        "401 404 403 403 201 201 201",
+        category_suggestion,
+        query="layer=gold",
+    ),
+    Case("category-suggestion-reject", "POST", "401 404 204 204 204 204 204", category_suggestion),
+    Case("relation-suggestion-accept", "POST", "401 404 201 201 201 201 201", relation_suggestion),
+    Case(
+        "relation-suggestion-accept",
+        "POST",
+        "401 404 403 403 201 201 201",
+        relation_suggestion,
+        query="layer=gold",
+    ),
+    Case("relation-suggestion-reject", "POST", "401 404 204 204 204 204 204", relation_suggestion),
     Case("rules-list", "GET", EVERYONE, project),
     Case("rules-list", "POST", "401 404 403 403 403 201 201", project, NEW_RULES),
     Case("rules-apply", "POST", "401 404 403 403 403 202 202", rule_set),
@@ -470,6 +530,8 @@ def snapshot() -> dict[str, list[dict]]:
     models = [Project, Label, Membership, Document, Span, DocumentStatus]
     models += [Suggestion, SuggestionDecision, RuleSet, Job, Review, Category, Relation]
     models += [RelationType, SearchEdit]
+    models += [CategorySuggestion, CategorySuggestionDecision]
+    models += [RelationSuggestion, RelationSuggestionDecision]
     # The pipeline's bytes are left out: a stored value, not a changed one.
     rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
     rows["NerModel"] = list(NerModel.objects.order_by("pk").values(*NerModel.LISTED))

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError
 
 from annotator.categories import Category, CategoryEvent
+from annotator.label_suggestions import CategorySuggestion, RelationSuggestion
 from annotator.models import DocumentLabels, LabelKind, Span
 from annotator.relations import Relation, RelationEvent
 from annotator.suggestions import Suggestion
@@ -94,20 +95,38 @@ def test_a_layers_document_label_is_kept_in_a_project_of_one_a_document(newsroom
     )
 
 
-def test_a_predictions_choices_and_relations_are_counted_not_imported(newsroom, run, tmp_path):
+def test_a_predictions_choices_and_relations_become_suggestions(newsroom, run, tmp_path):
     tasks = json.loads(LS_SNAPSHOT.read_text(encoding="utf-8"))
     tasks[0]["predictions"][0]["result"] += [
         {"id": "q1", "type": "choices", "value": {"choices": ["politics"]}},
-        {"from_id": "p1", "to_id": "p2", "type": "relation", "labels": ["works_for"]},
+        {"from_id": "p1", "to_id": "p2", "type": "relation", "labels": ["WORKS_FOR"]},
+        {"from_id": "p1", "to_id": "gone", "type": "relation", "labels": ["works_for"]},
     ]
     path = tmp_path / "export.json"
     path.write_text(json.dumps(tasks), encoding="utf-8")
     output = run(newsroom, path, create_labels=True)
+
     assert (
         "Not imported (Margin does not hold them): 1 cancelled annotation, "
-        "1 suggested document choice, 1 suggested relation." in output
+        "1 suggested relation whose suggestion was not imported." in output
     )
     assert Category.objects.count() == 1 and Relation.objects.count() == 1  # alice's
+    (category,) = CategorySuggestion.objects.select_related("label")
+    assert (category.label.name, category.source, category.score) == (
+        "politics",
+        "model:ner-v2",
+        0.91,
+    )
+    relation = RelationSuggestion.objects.select_related(
+        "type", "from_suggestion__document", "to_suggestion__document"
+    ).get()
+    ends = [relation.from_suggestion, relation.to_suggestion]
+    assert [s.document.text[s.start : s.end] for s in ends] == ["Angela Merkel", "Paris"]
+    # The type matched whatever its case, as the annotations' relations are.
+    assert (relation.type.name, relation.source) == ("works_for", "model:ner-v2")
+    # A second import adds none again.
+    run(newsroom, path, create_labels=True)
+    assert CategorySuggestion.objects.count() == RelationSuggestion.objects.count() == 1
 
 
 def test_predictions_become_suggestions_of_their_model(newsroom, run):

@@ -8,6 +8,7 @@ from rest_framework.authtoken.models import Token
 
 from annotator.imports import Upload, import_later
 from annotator.jobs import Job, JobKind
+from annotator.label_suggestions import CategorySuggestion, RelationSuggestion
 from annotator.models import DocumentStatus, Project, SpanEvent
 from annotator.ner_models import NerModel
 from annotator.services import (
@@ -125,10 +126,32 @@ def site(project, document, people, weapons):
         source=hi,
         target=alices,
     )
+    # A suggested document label, and a relation suggested from a second suggestion
+    # ("café") to the first (the routes of suggested document labels and relations).
+    cafe = TRICKY_TEXT.index("café")
+    (second,) = suggestions_add(
+        project=project,
+        document=document,
+        items=[{"start": cafe, "end": cafe + 4, "label": person}],
+    )
+    theme = label_create(project=project, name="THEME", kind="document")
+    category_suggestion = CategorySuggestion.objects.create(
+        project=project, document=document, label=theme, source="import"
+    )
+    relation_suggestion = RelationSuggestion.objects.create(
+        project=project,
+        document=document,
+        type=supplies,
+        from_suggestion=second,
+        to_suggestion=suggestion,
+        source="import",
+    )
     return {
         "project": project,
         "document": document,
         "span": alices,
+        "category_suggestion": category_suggestion,
+        "relation_suggestion": relation_suggestion,
         "topic": topic,
         "category": category,
         "relation_type": supplies,

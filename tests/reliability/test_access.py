@@ -138,6 +138,14 @@ EXPECT: dict[str, Row] = {
         MEMBERS.expect, "POST"
     ),
     "projects/<int:project_id>/documents/<int:document_id>/suggestions/": MEMBERS,
+    # Suggested document labels and relations: as span suggestions.
+    **{
+        f"projects/<int:project_id>/{kind}-suggestions/<int:suggestion_id>/{verb}/": Row(
+            MEMBERS.expect, "POST"
+        )
+        for kind in ("category", "relation")
+        for verb in ("accept", "reject")
+    },
     "projects/<int:project_id>/documents/<int:document_id>/suggestions/accept/": Row(
         MEMBERS.expect, "POST", {"source": "import"}
     ),
@@ -238,6 +246,17 @@ EXPECT: dict[str, Row] = {
     "api/^suggestions/(?P<pk>[0-9]+)/accept/$": Row(API_MEMBERS.expect, "POST"),
     "api/^suggestions/(?P<pk>[0-9]+)/reject/$": Row(API_MEMBERS.expect, "POST"),
     "api/^projects/(?P<project_pk>[0-9]+)/suggestions/stats/$": API_REVIEWERS,
+    # Suggested document labels and relations: as span suggestions.
+    **{
+        f"api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/{kind}-"
+        "suggestions/$": API_MEMBERS
+        for kind in ("category", "relation")
+    },
+    **{
+        f"api/^{kind}-suggestions/(?P<pk>[0-9]+)/{verb}/$": Row(API_MEMBERS.expect, "POST")
+        for kind in ("category", "relation")
+        for verb in ("accept", "reject")
+    },
     "api/^projects/(?P<project_pk>[0-9]+)/documents/(?P<document_pk>[0-9]+)/reviewed/$": Row(
         API_REVIEWERS.expect, "POST"
     ),
@@ -404,6 +423,10 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             pk = s["job"].pk
         elif route.startswith("api/^suggestions/"):
             pk = s["suggestion"].pk
+        elif route.startswith("api/^category-suggestions/"):
+            pk = s["category_suggestion"].pk
+        elif route.startswith("api/^relation-suggestions/"):
+            pk = s["relation_suggestion"].pk
         elif "/rules/" in route:
             pk = s["rules"].pk
         elif "/models/" in route:
@@ -429,6 +452,9 @@ def url_for(route: str, s: dict, *, ids: int | None = None) -> str:
             "uidb64": "MQ",
             "token": "set-password",
         }
+        for kind in ("category", "relation"):
+            if f"{kind}-suggestions/" in route:
+                values["suggestion_id"] = values["pk"] = s[f"{kind}_suggestion"].pk
     if ids is not None:
         values = {key: ids if isinstance(value, int) else value for key, value in values.items()}
     path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), route)

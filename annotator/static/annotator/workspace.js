@@ -314,6 +314,16 @@ function onKeydown(event) {
       event.preventDefault();
       return;
   }
+  // On a suggested document label or relation (reached with Tab), a and x decide it, as
+  // they decide the chosen span suggestion: its own buttons send the request.
+  const suggested = target.closest("[data-suggested]");
+  if (suggested && (event.key === "a" || event.key === "x")) {
+    const button = suggested.querySelector(event.key === "a" ? "[data-accept]" : "[data-reject]");
+    setStatus("Saving…", "saving");
+    htmx.ajax("POST", button.getAttribute("hx-post"), { source: button, swap: "none" });
+    event.preventDefault();
+    return;
+  }
   // A label's key comes first: one set before the suggestion and relation keys were kept
   // (n, a, x, A, r) still tags.
   const label = event.key.length === 1 && labelFor(event.key);

@@ -1,0 +1,207 @@
+"""Suggested document labels and relations (API.md, "Suggestions"): a document's pending
+ones, and my decision (gold's with ``?layer=gold``) on one, as for span suggestions."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import services
+from ..label_suggestions import (
+    CategorySuggestion,
+    CategorySuggestionDecision,
+    RelationSuggestion,
+    RelationSuggestionDecision,
+)
+from ..permissions import can_decide, can_see_decisions, project_for, visible_suggestions
+from ..services.label_suggestions import with_counts
+from .categories import CategorySerializer
+from .pagination import SpanPagination
+from .relations import RelationSerializer
+from .suggestions import GOLD_ONLY, LAYER
+from .views import APIDefaults, DocumentScoped, _refused, gold_asked
+
+DECISIONS = inline_serializer(
+    "LabelSuggestionDecisions",
+    {"accepted": serializers.IntegerField(), "rejected": serializers.IntegerField()},
+    required=False,
+)
+CATEGORY_SUGGESTION = inline_serializer(
+    "CategorySuggestion",
+    {
+        "id": serializers.IntegerField(),
+        "label": serializers.CharField(),
+        "source": serializers.CharField(),
+        "score": serializers.FloatField(allow_null=True),
+        "decisions": DECISIONS,
+    },
+)
+RELATION_SUGGESTION = inline_serializer(
+    "RelationSuggestion",
+    {
+        "id": serializers.IntegerField(),
+        "type": serializers.CharField(),
+        "from": serializers.IntegerField(help_text="The span suggestion it starts at."),
+        "to": serializers.IntegerField(help_text="The span suggestion it ends at."),
+        "source": serializers.CharField(),
+        "score": serializers.FloatField(allow_null=True),
+        "decisions": DECISIONS,
+    },
+)
+
+
+class _DocumentLabelSuggestions(DocumentScoped, APIView):
+    """Pending for me (gold's with ``?layer=gold``); every one with everyone's decision
+    counts with ``?all=1`` (reviewers and managers)."""
+
+    pagination_class = SpanPagination
+    model = CategorySuggestion
+    decision_model = CategorySuggestionDecision
+    columns = ("id", "label__name", "source", "score")
+    keys = ("id", "label", "source", "score")
+
+    def pending(self, gold: bool):
+        return services.category_suggestions_pending(
+            self.project, self.document, self.request.user, gold=gold
+        )
+
+    def get(self, request, *args, **kwargs):
+        project, document, user = self.project, self.document, request.user
+        every = request.query_params.get("all") not in (None, "", "0")
+        gold = gold_asked(request)
+        if gold and not can_see_decisions(user, project):
+            raise PermissionDenied(GOLD_ONLY)
+        if every:
+            if not can_see_decisions(user, project):
+                raise PermissionDenied("Only the project's reviewers and managers may see all.")
+            suggestions = with_counts(
+                self.model.objects.filter(project=project, document=document),
+                self.decision_model,
+            ).order_by("id")
+            rows = suggestions.values_list(*self.columns, "accepted_count", "rejected_count")
+        else:
+            rows = self.pending(gold).values_list(*self.columns)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        results = []
+        for row in page:
+            item = dict(zip(self.keys, row, strict=False))
+            if every:
+                item["decisions"] = {"accepted": row[-2], "rejected": row[-1]}
+            results.append(item)
+        return paginator.get_paginated_response(results)
+
+
+class DocumentCategorySuggestionsView(_DocumentLabelSuggestions):
+    @extend_schema(
+        parameters=[LAYER, OpenApiParameter("all", enum=["1"])],
+        responses={200: CATEGORY_SUGGESTION},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class DocumentRelationSuggestionsView(_DocumentLabelSuggestions):
+    model = RelationSuggestion
+    decision_model = RelationSuggestionDecision
+    columns = ("id", "type__name", "from_suggestion_id", "to_suggestion_id", "source", "score")
+    keys = ("id", "type", "from", "to", "source", "score")
+
+    def pending(self, gold: bool):
+        return services.relation_suggestions_pending(
+            self.project, self.document, self.request.user, gold=gold
+        )
+
+    @extend_schema(
+        parameters=[LAYER, OpenApiParameter("all", enum=["1"])],
+        responses={200: RELATION_SUGGESTION},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class _Decision(APIDefaults, APIView):
+    """``…/{id}/accept/`` and ``…/reject/`` on one suggestion of a project I belong to
+    (404 otherwise)."""
+
+    model = CategorySuggestion
+    accept = True
+
+    def _suggestion(self):
+        suggestion = (
+            self.model.objects.filter(visible_suggestions(self.request.user))
+            .select_related("document")
+            .filter(pk=self.kwargs["pk"])
+            .first()
+        )
+        if suggestion is None:
+            raise NotFound()
+        suggestion.project = project_for(self.request.user, suggestion.project_id)
+        if suggestion.project is None:
+            raise NotFound()
+        return suggestion
+
+    def decide(self, suggestion, user, gold: bool):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        suggestion = self._suggestion()
+        gold = gold_asked(request)
+        if not can_decide(request.user, suggestion.project, gold=gold):
+            raise PermissionDenied(GOLD_ONLY)
+        try:
+            made = self.decide(suggestion, request.user, gold)
+        except DjangoValidationError as error:
+            raise _refused(error) from None
+        except IntegrityError:
+            raise ValidationError(
+                {"non_field_errors": ["This suggestion was decided at the same moment."]}
+            ) from None
+        if made is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(made, status=status.HTTP_201_CREATED)
+
+
+class CategorySuggestionAcceptView(_Decision):
+    @extend_schema(request=None, parameters=[LAYER], responses={201: CategorySerializer})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    def decide(self, suggestion, user, gold: bool):
+        category = services.category_suggestion_accept(suggestion=suggestion, user=user, gold=gold)
+        return CategorySerializer(category, context={"project": suggestion.project}).data
+
+
+class CategorySuggestionRejectView(_Decision):
+    @extend_schema(request=None, parameters=[LAYER], responses={204: None})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    def decide(self, suggestion, user, gold: bool):
+        services.category_suggestion_reject(suggestion=suggestion, user=user, gold=gold)
+
+
+class RelationSuggestionAcceptView(_Decision):
+    model = RelationSuggestion
+
+    @extend_schema(request=None, parameters=[LAYER], responses={201: RelationSerializer})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    def decide(self, suggestion, user, gold: bool):
+        relation = services.relation_suggestion_accept(suggestion=suggestion, user=user, gold=gold)
+        return RelationSerializer(relation).data
+
+
+class RelationSuggestionRejectView(_Decision):
+    model = RelationSuggestion
+
+    @extend_schema(request=None, parameters=[LAYER], responses={204: None})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    def decide(self, suggestion, user, gold: bool):
+        services.relation_suggestion_reject(suggestion=suggestion, user=user, gold=gold)
