@@ -59,6 +59,7 @@ from .relations import (
     relation_delete,
     relation_type_create,
     relation_type_delete,
+    relation_type_update,
 )
 from .review import (
     comment_add,
@@ -147,6 +148,7 @@ __all__ = [
     "relation_delete",
     "relation_type_create",
     "relation_type_delete",
+    "relation_type_update",
     "rule_set_create",
     "rule_set_delete",
     "shortcut_problem",

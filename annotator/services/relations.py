@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from corpus.models import Document
 
 from ..models import Label, LabelKind, Project, Span, label_name
-from ..relations import Relation, RelationAction, RelationType
+from ..relations import Relation, RelationAction, RelationType, type_change_breaks
 from .relation_rows import _event
 from .spans import lock_layer
 
@@ -75,6 +76,56 @@ def relation_type_create(
     return relation_type
 
 
+def relation_type_update(
+    *,
+    relation_type: RelationType,
+    name: str,
+    source_labels: Sequence[Label] = (),
+    target_labels: Sequence[Label] = (),
+    directed: bool = True,
+) -> RelationType:
+    """Change a relation type (the admin's form); refused, naming how many, when its
+    relations would no longer fit the new labels (``relations.type_change_breaks``) or,
+    made undirected, when some join the same spans both ways."""
+    name = name.strip()
+    project = relation_type.project
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        errors = relation_type_errors(
+            project,
+            name=name,
+            source_labels=source_labels,
+            target_labels=target_labels,
+            relation_type=relation_type,
+        )
+        broken = type_change_breaks(relation_type, source=source_labels, target=target_labels)
+        if broken:
+            errors.setdefault("__all__", []).append(
+                f"{broken} relation{'s' if broken != 1 else ''} of {relation_type.name} would "
+                "no longer fit these labels: delete them first, or keep their labels."
+            )
+        if not directed and relation_type.directed:
+            both = relation_type.relations.filter(
+                Exists(
+                    Relation.objects.filter(
+                        type=OuterRef("type"), source=OuterRef("target"), target=OuterRef("source")
+                    )
+                )
+            ).count()
+            if both:
+                errors.setdefault("__all__", []).append(
+                    f"{both} relations of {relation_type.name} join the same spans both ways: "
+                    "delete one of each pair before making it undirected."
+                )
+        if errors:
+            raise ValidationError(errors)
+        relation_type.name, relation_type.directed = name, directed
+        relation_type.save(update_fields=["name", "directed"])
+        relation_type.source_labels.set(source_labels)
+        relation_type.target_labels.set(target_labels)
+    return relation_type
+
+
 def relation_type_delete(*, relation_type: RelationType) -> None:
     """Delete a relation type no relation uses; ValidationError naming how many do."""
     with transaction.atomic():
@@ -118,7 +169,7 @@ def relation_errors(
         ("target", target, relation_type.target_labels.all()),
     ):
         allowed = list(allowed)
-        if allowed and span.label_id not in {label.pk for label in allowed}:
+        if not RelationType.takes(allowed, span.label_id):
             names = ", ".join(label.name for label in allowed)
             errors[field] = [
                 f"A {relation_type.name} relation's {field} must be one of {names}, "
