@@ -57,8 +57,11 @@ from .reads import is_commented, label_names, labels_of, layer_rows, span_of, st
 from .relations import (
     relation_create,
     relation_delete,
+    relation_type_change_errors,
     relation_type_create,
     relation_type_delete,
+    relation_type_errors,
+    relation_type_in_use,
     relation_type_update,
 )
 from .review import (
@@ -146,8 +149,11 @@ __all__ = [
     "project_update",
     "relation_create",
     "relation_delete",
+    "relation_type_change_errors",
     "relation_type_create",
     "relation_type_delete",
+    "relation_type_errors",
+    "relation_type_in_use",
     "relation_type_update",
     "rule_set_create",
     "rule_set_delete",

@@ -20,7 +20,7 @@ from annotator.services import (
     span_delete,
     suggestions_add,
 )
-from annotator.suggestions import RuleSet
+from annotator.suggestions import RuleSet, SuggestionDecision
 from tests.conftest import TRICKY_TEXT
 
 
@@ -125,6 +125,18 @@ def site(project, document, people, weapons):
         source=hi,
         target=alices,
     )
+    decision = SuggestionDecision.objects.create(
+        suggestion=suggestion, user=people["alice"], accepted=False
+    )
+    objects |= {
+        "annotator/category": category,
+        "annotator/relation": relation,
+        "annotator/relationtype": supplies,
+        "annotator/suggestion": suggestion,
+        "annotator/suggestiondecision": decision,
+        "annotator/ruleset": rules,
+        "annotator/nermodel": model,
+    }
     return {
         "project": project,
         "document": document,
