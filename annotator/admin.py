@@ -8,12 +8,14 @@ they may see, and the forms check that the chosen rows fit together (``forms``),
 forged POST cannot reach into another project.
 """
 
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_model_from_relation
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db.models import Count, Model, QuerySet
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Count, Model, Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,6 +25,7 @@ from corpus.importers import read_upload
 from corpus.models import Document
 
 from .api.uploads import ImportRefused, records_upload
+from .categories import Category
 from .forms import (
     ImportForm,
     LabelForm,
@@ -32,8 +35,18 @@ from .forms import (
     ProjectScopedForm,
     stored_if_renamed,
 )
-from .models import DocumentStatus, Label, Membership, Project, Span, SpanEvent
-from .permissions import can_manage, can_review, managed_projects, reviewed_projects
+from .models import DocumentStatus, Label, LabelKind, Membership, Project, Span, SpanEvent
+from .ner_models import NerModel
+from .permissions import (
+    can_manage,
+    can_review,
+    managed_projects,
+    reviewed_projects,
+    visible_categories,
+    visible_relations,
+    visible_suggestions,
+)
+from .relations import Relation, RelationType
 from .services import (
     NEEDS_A_MANAGER,
     label_create,
@@ -44,8 +57,15 @@ from .services import (
     member_remove,
     member_set,
     project_create,
+    relation_type_change_errors,
+    relation_type_create,
+    relation_type_delete,
+    relation_type_errors,
+    relation_type_in_use,
+    relation_type_update,
     span_restore,
 )
+from .suggestions import RuleSet, Suggestion, SuggestionDecision
 
 
 def in_projects(model: type[Model], projects: QuerySet[Project]) -> QuerySet:
@@ -650,3 +670,225 @@ class SpanEventInline(admin.TabularInline):
 
 
 DocumentAdmin.inlines = [*DocumentAdmin.inlines, SpanEventInline]
+
+
+# Document labels, relations, suggestions and trained models -------------------------------
+#
+# Layers (document labels given, relations drawn) and suggestions are read here, as spans
+# are: a layer is changed only by its annotator (gold by reviewers) in the workspace or the
+# API, suggestions by their decisions, models by training. The querysets keep to the
+# projects the staff user reviews, and within them to the layers their role lets them read
+# (``permissions.visible_*``). Relation types are a manager's vocabulary, changed here
+# through the services as on the labels page.
+
+
+class ReadOnlyScopedAdmin(RoleScopedAdmin):
+    visible: Callable[..., Q] | None = None  # the permissions module's filter, if any
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.visible is not None:
+            queryset = queryset.filter(type(self).visible(request.user))
+        return queryset
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields or [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Category)
+class CategoryAdmin(ReadOnlyScopedAdmin):
+    visible = visible_categories
+    list_display = ["id", "document", "label", "annotator", "gold", "created_at"]
+    list_filter = ["gold", ("project", InScopeFilter), ("label", InScopeFilter)]
+    search_fields = ["document__title", "document__external_id", "annotator__username"]
+    list_select_related = ["document", "label", "annotator"]
+    show_full_result_count = False
+
+
+@admin.register(Relation)
+class RelationAdmin(ReadOnlyScopedAdmin):
+    visible = visible_relations
+    list_display = ["id", "document", "type", "source", "target", "annotator", "gold"]
+    list_filter = ["gold", ("project", InScopeFilter)]
+    search_fields = ["document__title", "document__external_id", "annotator__username"]
+    list_select_related = [
+        "document",
+        "type",
+        "annotator",
+        "source__label",
+        "target__label",
+    ]
+    show_full_result_count = False
+
+
+class RelationTypeForm(ProjectScopedForm):
+    """A relation type, judged by the services as the labels page and the API judge one
+    (``relation_type_errors``; changed, ``relation_type_change_errors``: its relations must
+    still fit). Its labels must be span labels of its own project."""
+
+    class Meta:
+        model = RelationType
+        fields = ["project", "name", "directed", "source_labels", "target_labels"]
+
+    def clean(self):
+        cleaned = super().clean()
+        project = cleaned.get("project") if "project" in self.fields else self.instance.project
+        if project is None or self.errors:
+            return cleaned
+        for field in ("source_labels", "target_labels"):
+            strangers = [
+                label.name for label in cleaned.get(field, []) if label.project_id != project.pk
+            ]
+            if strangers:
+                self.add_error(field, f"{', '.join(strangers)}: not labels of “{project}”.")
+        if self.errors:
+            return cleaned
+        values = {
+            "name": (cleaned.get("name") or "").strip(),
+            "source_labels": list(cleaned.get("source_labels", [])),
+            "target_labels": list(cleaned.get("target_labels", [])),
+        }
+        if self.instance.pk is None:
+            errors = relation_type_errors(project, **values)
+        else:
+            errors = relation_type_change_errors(
+                self.instance, directed=cleaned.get("directed", True), **values
+            )
+        for field, messages_ in errors.items():
+            for message in messages_:
+                self.add_error(None if field == NON_FIELD_ERRORS else field, message)
+        return cleaned
+
+
+@admin.register(RelationType)
+class RelationTypeAdmin(RoleScopedAdmin):
+    form = RelationTypeForm
+    list_display = ["name", "project", "directed", "relation_count"]
+    list_filter = ["directed", ("project", InScopeFilter)]
+    search_fields = ["name"]
+    filter_horizontal = ["source_labels", "target_labels"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(relation_total=Count("relations"))
+
+    def get_readonly_fields(self, request, obj=None):
+        # A type stays in its project: its relations are there.
+        return ["project"] if obj is not None else []
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Span labels only: a relation joins spans.
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        field.queryset = field.queryset.filter(kind=LabelKind.SPAN)
+        return field
+
+    @admin.display(ordering="relation_total", description="relations")
+    def relation_count(self, relation_type: RelationType) -> int:
+        return relation_type.relation_total
+
+    # Written by the services (the form has asked their rules already; they ask again under
+    # the project's lock).
+    def save_model(self, request, obj, form, change):
+        values = {
+            "name": form.cleaned_data["name"],
+            "directed": form.cleaned_data["directed"],
+            "source_labels": list(form.cleaned_data["source_labels"]),
+            "target_labels": list(form.cleaned_data["target_labels"]),
+        }
+        if change:
+            relation_type_update(relation_type=obj, **values)
+        else:
+            created = relation_type_create(project=obj.project, **values)
+            obj.pk = created.pk
+            obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the labels were set by the service
+
+    def delete_view(self, request, object_id, extra_context=None):
+        relation_type = self.get_object(request, object_id)
+        if relation_type and self.has_delete_permission(request, relation_type):
+            problem = relation_type_in_use(relation_type)
+            if problem:
+                # The labels page's and the API's refusal, rather than Django's list.
+                self.message_user(request, problem, messages.ERROR)
+                return redirect(
+                    reverse("admin:annotator_relationtype_change", args=[relation_type.pk])
+                )
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        relation_type_delete(relation_type=obj)
+
+    def delete_queryset(self, request, queryset):
+        for relation_type in queryset:
+            try:
+                relation_type_delete(relation_type=relation_type)
+            except ValidationError as error:
+                messages.error(request, f"{relation_type} stays: {' '.join(error.messages)}")
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(ReadOnlyScopedAdmin):
+    visible = visible_suggestions
+    list_display = ["id", "document", "label", "start", "end", "source", "score", "created_at"]
+    list_filter = [("project", InScopeFilter), ("label", InScopeFilter)]
+    search_fields = ["document__title", "document__external_id", "source"]
+    list_select_related = ["document", "label"]
+    show_full_result_count = False
+
+
+@admin.register(SuggestionDecision)
+class SuggestionDecisionAdmin(ReadOnlyScopedAdmin):
+    project_path = "suggestion__project"
+    list_display = ["id", "suggestion", "user", "gold", "accepted", "span_id", "at"]
+    list_filter = ["gold", "accepted", ("suggestion__project", InScopeFilter)]
+    search_fields = ["user__username"]
+    list_select_related = ["suggestion", "user"]
+    show_full_result_count = False
+
+    def _project_of(self, obj) -> Project:
+        return obj.suggestion.project
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(ReadOnlyScopedAdmin):
+    list_display = ["name", "project", "case_sensitive", "created_by", "updated_at"]
+    list_filter = [("project", InScopeFilter)]
+    search_fields = ["name"]
+
+
+@admin.register(NerModel)
+class NerModelAdmin(ReadOnlyScopedAdmin):
+    """Trained models, read (their metrics and errors show gold: reviewers and managers,
+    who are the admin's users); trained and deleted on the project's Models page."""
+
+    fields = [
+        "project",
+        "version",
+        "status",
+        "automatic",
+        "documents",
+        "evaluated",
+        "reviewed",
+        "metrics",
+        "seconds",
+        "error",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
+    list_display = ["project", "version", "status", "documents", "evaluated", "finished_at"]
+    list_filter = ["status", ("project", InScopeFilter)]
+
+    def get_queryset(self, request):
+        # Never the pipeline's bytes.
+        return super().get_queryset(request).defer("data", "evaluation", "trained_on")

@@ -288,7 +288,13 @@ def label_merge_undo(request, project: Project, merge_id: int):
     except ValidationError as error:
         messages.error(request, f"Not undone: {' '.join(error.messages)}")
     else:
-        messages.success(request, f"Label {label.name} is back, with its spans.")
+        stayed = (
+            f" {label.stayed} span(s) stay {merge.into.name}: a relation of theirs does not "
+            f"take {label.name}."
+            if label.stayed
+            else ""
+        )
+        messages.success(request, f"Label {label.name} is back, with its spans.{stayed}")
     return redirect("manage_labels", project_id=project.pk)
 
 

@@ -1,7 +1,8 @@
 """The workspace's relations: the layer's relations between its spans, listed in the side
 panel, and the types a new one may take. A relation is drawn by choosing its source span,
 "Relate…", moving to the target with the arrow keys (or clicking it) and picking the type
-(``static/annotator/relations.js``); the answer is this panel alone.
+(``static/annotator/relations.js``); the answer carries the row added or removed alone
+(``patch``): with fifty relations, the whole panel was about 20 KB.
 """
 
 from django.urls import reverse
@@ -37,20 +38,39 @@ def panel(request, project: Project, document: Document, *, gold: bool) -> dict:
         "relation_types": types,
         "relation_url": f"{add}?layer=gold" if gold else add,
         "relation_delete_url": reverse("relation_remove", args=[project.pk, 0]),
-        "relations": [
-            {
-                "id": relation.pk,
-                "type": relation.type.name,
-                "source": relation.source_id,
-                "target": relation.target_id,
-                "from": f"{relation.source.label.name} “"
-                f"{_quoted(text, relation.source.start, relation.source.end)}”",
-                "to": f"{relation.target.label.name} “"
-                f"{_quoted(text, relation.target.start, relation.target.end)}”",
-            }
-            for relation in relations
-        ],
+        "relations": [row(relation, text) for relation in relations],
         "relation_suggestions": suggested(request, project, document, gold=gold),
+    }
+
+
+def row(relation: Relation, text: str) -> dict:
+    """One relation's row of the panel (its spans, with their labels, fetched)."""
+    return {
+        "id": relation.pk,
+        "type": relation.type.name,
+        "source": relation.source_id,
+        "target": relation.target_id,
+        "from": f"{relation.source.label.name} “"
+        f"{_quoted(text, relation.source.start, relation.source.end)}”",
+        "to": f"{relation.target.label.name} “"
+        f"{_quoted(text, relation.target.start, relation.target.end)}”",
+    }
+
+
+def patch(
+    request, document: Document, *, gold: bool, added: Relation | None = None, removed=None
+) -> dict:
+    """The context of an answer that carries only what one change did to the panel: the
+    row ``added`` (appended to the list) or the id ``removed`` (its row deleted), and the
+    layer's count. The page's rows are keyed by id, so a page another tab has changed
+    meanwhile still gets the right row in or out. One query (the count)."""
+    relations = Relation.objects.filter(document=document, gold=gold)
+    if not gold:
+        relations = relations.filter(annotator=request.user)
+    return {
+        "relation_added": row(added, document.text) if added is not None else None,
+        "relation_removed": removed,
+        "relation_count": relations.count(),
     }
 
 

@@ -5,7 +5,7 @@ accepted into gold in one step (``services.relation_accept``)."""
 from corpus.models import Document
 
 from .models import Project
-from .relation_panel import _quoted
+from .relation_panel import row
 from .relations import Relation
 
 
@@ -30,14 +30,14 @@ def analysts(project: Project, document: Document) -> dict:
         if relation.gold:
             in_gold.add(key)
             continue
-        source, target = relation.source, relation.target
+        shown = row(relation, text)
         item = drawn.setdefault(
             key,
             {
                 "relation": relation.pk,
-                "type": relation.type.name,
-                "from": f"{source.label.name} “{_quoted(text, source.start, source.end)}”",
-                "to": f"{target.label.name} “{_quoted(text, target.start, target.end)}”",
+                "type": shown["type"],
+                "from": shown["from"],
+                "to": shown["to"],
                 "by": [],
             },
         )

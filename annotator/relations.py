@@ -7,9 +7,11 @@ as a ``RelationEvent`` whose ``cause`` is the span's deletion, so that undoing o
 that deletion brings them back (``services.relations_restore``).
 """
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 
 class RelationType(models.Model):
@@ -32,6 +34,14 @@ class RelationType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @staticmethod
+    def takes(allowed: Iterable, label_id: int) -> bool:
+        """Whether an end whose allowed labels are ``allowed`` takes a span of ``label_id``:
+        the one rule a relation's ends keep, on creation and whenever a span is relabelled
+        (``relabel_breaks``) or a type's labels change (``type_change_breaks``)."""
+        allowed = {getattr(label, "pk", label) for label in allowed}
+        return not allowed or label_id in allowed
 
 
 class Relation(models.Model):
@@ -119,3 +129,53 @@ class RelationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} relation {self.relation_id} by {self.actor}"
+
+
+ENDS = ("source", "target")
+
+
+def _allowed(end: str):
+    """The allowed labels of the ``end`` of the relation in the outer query."""
+    through = getattr(RelationType, f"{end}_labels").through
+    return through.objects.filter(relationtype=OuterRef("type"))
+
+
+def relabel_breaks(spans: QuerySet, label_id: int) -> list[tuple[Relation, str]]:
+    """The relations that would no longer fit their type (``RelationType.takes``, asked in
+    SQL here) if ``spans`` were relabelled ``label_id``, each with the end (source or
+    target) it would break: what every relabel asks before it writes (a span in the
+    workspace or the API, a search's bulk relabel, a label merge, an undo)."""
+    broken = []
+    for end in ENDS:
+        allowed = _allowed(end)
+        relations = (
+            Relation.objects.filter(**{f"{end}__in": spans.values("pk")})
+            .filter(Exists(allowed))
+            .exclude(Exists(allowed.filter(label=label_id)))
+            .select_related("type")
+            .order_by("id")
+        )
+        broken += [(relation, end) for relation in relations]
+    return broken
+
+
+def relabel_refusal(relation: Relation, end: str, label_name: str) -> str:
+    """Why a span of ``relation`` may not become ``label_name``, in words."""
+    names = getattr(relation.type, f"{end}_labels").order_by("name").values_list("name", flat=True)
+    return (
+        f"Span {getattr(relation, f'{end}_id')} is the {end} of a {relation.type.name} "
+        f"relation, which takes {' or '.join(names)}, not {label_name}: delete the relation "
+        "first."
+    )
+
+
+def type_change_breaks(relation_type: RelationType, **allowed: Iterable) -> int:
+    """How many of the type's relations the new allowed labels (``source=``, ``target=``)
+    would leave with an end they do not take (``RelationType.takes``)."""
+    relations = relation_type.relations.all()
+    misfits = Q(pk__in=[])
+    for end, labels in allowed.items():
+        ids = [getattr(label, "pk", label) for label in labels]
+        if ids:
+            misfits |= ~Q(**{f"{end}__label__in": ids})
+    return relations.filter(misfits).count()

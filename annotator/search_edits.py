@@ -4,9 +4,10 @@
 Only the listed spans in layers the user may write into are touched (their own; gold for
 reviewers and managers). A deletion is one history batch a layer of a document; a relabel
 is one event a span (the history has no relabelled batch), each checked against its layer:
-a span the new label would make a duplicate of another is skipped and counted. The whole
-edit is one transaction; the events it wrote are kept on its ``SearchEdit``, so that
-undoing it reverts them all at once.
+a span the new label would make a duplicate of another, or that a relation of its would
+no longer fit (``relations.relabel_breaks``), is skipped, counted, and named with the
+reason. The whole edit is one transaction; the events it wrote are kept on its
+``SearchEdit``, so that undoing it reverts them all at once.
 """
 
 from typing import Any
@@ -24,6 +25,8 @@ from .search_tags import EditKind, SearchEdit
 
 # Spans read (and, deleting, removed) at a time.
 CHUNK = 1000
+# Spans a relabel left unchanged that its result names (all are counted in ``skipped``).
+UNCHANGED_LISTED = 100
 
 
 def search_edit_later(
@@ -71,6 +74,7 @@ def _search_edit(job: Job, edit_id: int) -> dict[str, int]:
     job.advance(1, 10)
     events: list[int] = []
     done = skipped = 0
+    unchanged: list[dict[str, Any]] = []
     with transaction.atomic():
         for first in range(0, len(ids), CHUNK):
             spans = list(
@@ -84,13 +88,15 @@ def _search_edit(job: Job, edit_id: int) -> dict[str, int]:
             else:
                 written, skips = _relabel(edit, spans, label)
                 done += len(written)
-                skipped += skips
+                skipped += len(skips)
+                unchanged += skips[: UNCHANGED_LISTED - len(unchanged)]
             events += [event.pk for event in written]
             job.advance(1 + 9 * (first + CHUNK) / max(len(ids), 1), 10)
         edit.events = events
         edit.save(update_fields=["events"])
-    key = "deleted" if label is None else "relabelled"
-    return {"listed": len(ids), key: done, "skipped": skipped}
+    if label is None:
+        return {"listed": len(ids), "deleted": done, "skipped": skipped}
+    return {"listed": len(ids), "relabelled": done, "skipped": skipped, "unchanged": unchanged}
 
 
 def _delete(edit: SearchEdit, spans: list[Span]) -> list[SpanEvent]:
@@ -105,16 +111,20 @@ def _delete(edit: SearchEdit, spans: list[Span]) -> list[SpanEvent]:
     return events
 
 
-def _relabel(edit: SearchEdit, spans: list[Span], label: Label) -> tuple[list[SpanEvent], int]:
-    events, skipped = [], 0
+def _relabel(
+    edit: SearchEdit, spans: list[Span], label: Label
+) -> tuple[list[SpanEvent], list[dict[str, Any]]]:
+    """The events of the spans relabelled, and those the layer or a relation of theirs
+    refused, each ``{"span": id, "reason": words}``: left as they are, the rest go on."""
+    events, skipped = [], []
     for span in spans:
         if span.label_id == label.pk:
             continue
         try:
             with transaction.atomic():
                 services.span_update(span=span, label=label, actor=edit.user)
-        except ValidationError:
-            skipped += 1
+        except ValidationError as error:
+            skipped.append({"span": span.pk, "reason": " ".join(error.messages)})
             continue
         events.append(
             SpanEvent.objects.filter(span_id=span.pk, action=SpanAction.RELABELLED)

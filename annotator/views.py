@@ -59,7 +59,7 @@ from .permissions import (
     visible_spans,
 )
 from .progress import progress
-from .relations import Relation, RelationType
+from .relations import Relation, RelationEvent, RelationType
 from .rendering import (
     SpanRow,
     article_pieces,
@@ -707,6 +707,10 @@ def span_remove(request, project: Project, span_id: int):
 def undo(request, project: Project, document_id: int):
     document = document_or_404(project, document_id)
     gold = _gold(request, project)
+    # Whether the undo takes relations away or brings them back (a span's deletion, or
+    # creation, undone): only then does the answer carry the relations' panel.
+    relation_events = RelationEvent.objects.filter(project=project, document=document)
+    last_relation_event = relation_events.order_by("-pk").values_list("pk", flat=True).first()
     try:
         undone = undo_last(project, document, request.user, gold=gold)
     except ValidationError as error:
@@ -725,8 +729,7 @@ def undo(request, project: Project, document_id: int):
         gold=gold,
         notice=undone.notice,
         can_undo=undone.more,
-        # An undone deletion brings its relations back.
-        relations_changed=RelationType.objects.filter(project=project).exists(),
+        relations_changed=relation_events.filter(pk__gt=last_relation_event or 0).exists(),
     )
 
 
@@ -761,7 +764,7 @@ def relation_add(request, project: Project, document_id: int):
     notice = (
         f"Related: {relation.source.label.name} {relation.type.name} {relation.target.label.name}."
     )
-    return _relations_changed(request, project, document, gold=gold, notice=notice)
+    return _relations_changed(request, project, document, gold=gold, notice=notice, added=relation)
 
 
 @require_POST
@@ -780,10 +783,11 @@ def relation_remove(request, project: Project, relation_id: int):
         request.user, project, annotator_id=relation.annotator_id, gold=relation.gold
     ):
         raise PermissionDenied("You may read this layer but not change it.")
+    removed = relation.pk
     services.relation_delete(relation=relation, actor=request.user)
     notice = f"Deleted the {relation.type.name} relation."
     return _relations_changed(
-        request, project, relation.document, gold=relation.gold, notice=notice
+        request, project, relation.document, gold=relation.gold, notice=notice, removed=removed
     )
 
 
@@ -817,9 +821,12 @@ def relation_accept(request, project: Project, relation_id: int):
     )
 
 
-def _relations_changed(request, project, document, *, gold: bool, notice="", refused=""):
-    """After a change to the relations: the panel, and the status line out of band; 422
-    for a refusal. Without htmx, back to the page."""
+def _relations_changed(
+    request, project, document, *, gold: bool, notice="", refused="", added=None, removed=None
+):
+    """After a change to the relations: the row ``added`` or ``removed``, the count and the
+    status line (``relation_panel.patch``), all out of band; a refusal, the status line
+    alone (422). Without htmx, back to the page."""
     if not request.htmx:
         if refused:
             messages.error(request, refused)
@@ -828,18 +835,15 @@ def _relations_changed(request, project, document, *, gold: bool, notice="", ref
         return redirect(
             "review" if gold else "workspace", project_id=project.pk, document_id=document.pk
         )
-    context = {
-        "project": project,
-        "document": document,
-        "gold": gold,
-        "notice": notice,
-        "refused": refused,
-        **relation_panel.panel(request, project, document, gold=gold),
-    }
+    context = {"project": project, "document": document, "gold": gold, "notice": notice}
+    if refused:
+        context["refused"] = refused
+    else:
+        context |= relation_panel.patch(request, document, gold=gold, added=added, removed=removed)
     response = render(
         request, "annotator/workspace.html#relation-answer", context, status=422 if refused else 200
     )
-    return reswap(retarget(response, "#relations"), "outerHTML")
+    return reswap(retarget(response, "#relations"), "none")
 
 
 @require_POST

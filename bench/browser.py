@@ -9,7 +9,11 @@ gunicorn as deployed (deploy/gunicorn.conf.py, DEBUG off), signs in through the 
 form and, per round and document: selects a free stretch of whole words, tags it (key
 1), undoes it (Ctrl+Z), tags it again, chooses its row and relabels it (key 2), deletes it
 (Delete). Then it opens each workspace page and, as the reviewer, the long document's
-review page.
+review page. Relations: the analyst's layer holds a relation type (SUPPLIES, any labels),
+``LONG_RELATIONS`` relations on the long document and ``SHORT_RELATIONS`` on the short one;
+per round it relates a span to another by keyboard (choose its row, Relate, →, Enter, then
+Enter on the type: the last key is timed, to the new row of the relations' list on screen)
+and deletes that relation (Enter on its ✕, to the row gone).
 
 A change is timed inside the page: a capturing keydown listener on window notes
 performance.now(); a MutationObserver notices the change in #article (a mark with a new
@@ -68,6 +72,8 @@ BLOCK = 40
 PARAGRAPH = 10  # blocks a paragraph, by default: its last space is a line break
 SHORT, SHORT_SPANS = 500, 5
 LONG, LONG_SPANS = 20_000, 500
+# Relations already in the analyst's layer: a tenth of the long article's spans related.
+SHORT_RELATIONS, LONG_RELATIONS = 2, 50
 COLORS = ["#b42318", "#a21caf", "#854d0e", "#1d4ed8", "#047857", "#9a3412", "#4338ca", "#0f766e"]
 
 # The goals (p95 where a time), printed beside the figures.
@@ -125,6 +131,7 @@ def prepare(paragraph: int = PARAGRAPH, suggestions: int = 0) -> Setup:
     from django.core.management import call_command
 
     from annotator.models import DocumentStatus, Label, Membership, Project, Role, Span, Status
+    from annotator.relations import Relation, RelationType
     from annotator.suggestions import Suggestion
     from corpus.models import Document
 
@@ -180,6 +187,25 @@ def prepare(paragraph: int = PARAGRAPH, suggestions: int = 0) -> Setup:
 
     layer(short, analyst, SHORT_SPANS, same)
     layer(long, analyst, LONG_SPANS, same)
+    supplies = RelationType.objects.create(project=project, name="SUPPLIES")
+    for document, count in ((short, SHORT_RELATIONS), (long, LONG_RELATIONS)):
+        # Span 2i supplies span 2i+1 (by start), for the first ``count`` pairs.
+        ids = list(
+            Span.objects.filter(document=document, annotator=analyst)
+            .order_by("start")
+            .values_list("pk", flat=True)
+        )
+        Relation.objects.bulk_create(
+            Relation(
+                project=project,
+                document=document,
+                type=supplies,
+                source_id=ids[2 * i],
+                target_id=ids[2 * i + 1],
+                annotator=analyst,
+            )
+            for i in range(count)
+        )
 
     # The other two analysts mostly agree: a fifth relabelled, a seventh on another word.
     def relabelled(i: int) -> tuple[int, int, int]:
@@ -260,7 +286,8 @@ class Server:
 
 
 # Armed before each key press: see the module's docstring. spec.kind is "appear" (a span id
-# not shown before), "gone" (spec.id in no mark) or "relabel" (spec.id's mark has spec.cls).
+# not shown before), "gone" (spec.id in no mark), "relabel" (spec.id's mark has spec.cls),
+# "related" (a relation's row not listed before) or "unrelated" (spec.id's row gone).
 ARM = """(spec) => {
     // The checks run in the observer's callback, inside the time measured: each asks the
     // browser's own selector engine or looks at the added nodes only, so that the harness
@@ -287,13 +314,24 @@ ARM = """(spec) => {
         }
         return null;
     };
+    const rows = "#relation-list .relation-row";
+    const related = new Set(Array.from(document.querySelectorAll(rows), (r) => r.dataset.relation));
     const done = {
         appear: added,
+        // A row of the relations' list with an id not there before; a row gone.
+        related: () => {
+            for (const row of document.querySelectorAll(rows)) {
+                if (!related.has(row.dataset.relation)) return row.dataset.relation;
+            }
+            return null;
+        },
+        unrelated: () => (document.querySelector(`${rows}[data-relation="${spec.id}"]`)
+            ? null : spec.id),
         gone: () => (marks(spec.id).length ? null : spec.id),
         relabel: () => (Array.from(marks(spec.id)).some((m) => m.classList.contains(spec.cls))
             ? spec.id : null),
     }[spec.kind];
-    if (done([]) !== null && spec.kind !== "appear") {
+    if (done([]) !== null && !["appear", "related"].includes(spec.kind)) {
         throw new Error(`${spec.kind} ${spec.id}: so before the key press`);
     }
     const state = { t0: null, found: null, screen: null, painted: null, id: null, answer: null };
@@ -394,6 +432,31 @@ def rounds_on(page, base: str, setup: Setup, document: int, blocks: int, rounds:
     return samples
 
 
+def relations_on(page, base: str, setup: Setup, document: int, spans: int, rounds: int):
+    """Relate a span to another by keyboard and delete that relation: ``rounds`` times,
+    each from another span (past the related ones) to the first other span of the list."""
+    page.goto(f"{base}/projects/{setup.project}/documents/{document}/")
+    page.wait_for_selector("#relations")
+    wait_quiet(page)
+    samples: dict[str, list[Sample]] = defaultdict(list)
+    rows = page.locator("#spans .span-row")
+    for round_ in range(rounds):
+        at = spans // 2 + round_ * 7 % (spans // 2)  # none of these is related yet
+        source = rows.nth(at).get_attribute("data-span")
+        page.locator(f'.span-choose[data-span="{source}"]').click()
+        page.locator("#relate").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.activeElement.id === 'article'")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.activeElement.classList.contains('relation-type')")
+        relate = measure(page, "Enter", {"kind": "related"})
+        samples["relate"].append(relate)
+        page.locator(f'.relation-delete[data-relation="{relate.id}"]').focus()
+        samples["unrelate"].append(measure(page, "Enter", {"kind": "unrelated", "id": relate.id}))
+    return samples
+
+
 @dataclass
 class Opening:
     server: float  # responseStart - requestStart
@@ -454,8 +517,20 @@ def report(changes: dict, pages: dict, problems: list[str], elapsed: float) -> N
         "change (ms: median p95)       n   key→screen      +paint     answer in"
         "        server  answer→screen  answer bytes med / max  goals (p95; bytes: every answer)"
     )
-    for action in ("tag", "undo", "relabel", "delete"):
-        for document, name in (("short", "500 ch / 5 spans"), ("long", "20,000 ch / 500 sp.")):
+    actions = ("tag", "undo", "relabel", "delete", "relate", "unrelate")
+    for action in [action for action in actions if changes["short"].get(action)]:
+        for document, name in (
+            (
+                "short",
+                f"500 ch / 5 sp. / {SHORT_RELATIONS} r."
+                if "relate" in action
+                else "500 ch / 5 spans",
+            ),
+            (
+                "long",
+                f"20,000 ch / {LONG_RELATIONS} r." if "relate" in action else "20,000 ch / 500 sp.",
+            ),
+        ):
             samples = changes[document][action]
             sizes = [s.size for s in samples]
             goal = ""
@@ -467,7 +542,7 @@ def report(changes: dict, pages: dict, problems: list[str], elapsed: float) -> N
                 goal = (
                     f"≤ {SCREEN_GOAL_MS:.0f} ms & ≤ {SHORT_RATIO_GOAL}× short (×{ratio:.1f}): "
                     f"{verdict(ok)}; < 4 KB: {verdict(small)}"
-                    + ("" if action in ("tag", "undo") else " (tag's goals)")
+                    + ("" if action in ("tag", "undo", "relate") else " (tag's goals)")
                 )
             print(
                 f"{action:<7} {name:<20} {len(samples):3}"
@@ -516,6 +591,12 @@ def main() -> None:
         default=0,
         help=f"pending suggestions on the long document (at most {LONG_SPANS})",
     )
+    parser.add_argument(
+        "--no-relations", action="store_true", help="skip relating spans (and its rounds)"
+    )
+    parser.add_argument(
+        "--no-tags", action="store_true", help="relations only: skip tag, undo, relabel, delete"
+    )
     args = parser.parse_args()
     began = time.monotonic()
     setup = prepare(args.paragraph, min(args.suggestions, LONG_SPANS))
@@ -535,19 +616,29 @@ def main() -> None:
             base = server.url
             page = sign_in(browser, base, "bench-analyst", problems)
             workspace = f"{base}/projects/{setup.project}/documents/"
-            pages = {
-                "workspace, short": open_page(page, f"{workspace}{setup.short}/", args.opens),
-                "workspace, long": open_page(page, f"{workspace}{setup.long}/", args.opens),
-            }
-            changes = {
-                "short": rounds_on(page, base, setup, setup.short, 12, args.rounds),
-                "long": rounds_on(page, base, setup, setup.long, LONG_SPANS, args.rounds),
-            }
+            pages, changes = {}, {"short": {}, "long": {}}
+            if not args.no_tags:
+                pages = {
+                    "workspace, short": open_page(page, f"{workspace}{setup.short}/", args.opens),
+                    "workspace, long": open_page(page, f"{workspace}{setup.long}/", args.opens),
+                }
+                changes = {
+                    "short": rounds_on(page, base, setup, setup.short, 12, args.rounds),
+                    "long": rounds_on(page, base, setup, setup.long, LONG_SPANS, args.rounds),
+                }
+            if not args.no_relations:
+                changes["short"] |= relations_on(
+                    page, base, setup, setup.short, SHORT_SPANS, args.rounds
+                )
+                changes["long"] |= relations_on(
+                    page, base, setup, setup.long, LONG_SPANS, args.rounds
+                )
             page.context.close()
-            page = sign_in(browser, base, "bench-reviewer", problems)
-            pages["review, long, 3 layers"] = open_page(
-                page, f"{workspace}{setup.long}/review/", args.opens
-            )
+            if not args.no_tags:
+                page = sign_in(browser, base, "bench-reviewer", problems)
+                pages["review, long, 3 layers"] = open_page(
+                    page, f"{workspace}{setup.long}/review/", args.opens
+                )
             browser.close()
     finally:
         server.stop()

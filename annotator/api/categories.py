@@ -4,18 +4,15 @@ categories in one layer, adding one, and removing one by id."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from .. import services
 from ..categories import Category
-from ..models import Membership
-from ..permissions import can_edit_layer, can_see_layer, visible_categories
+from ..permissions import can_edit_layer, visible_categories
 from .pagination import SpanPagination
 from .serializers import LabelField
-from .views import APIDefaults, DocumentScoped, LayerRow, _refused, gold_asked
-
-GOLD_ONLY = "The gold layer is for reviewers and managers."
+from .views import GOLD_ONLY, APIDefaults, DocumentScoped, LayerRow, LayerRows, _refused, gold_asked
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -45,35 +42,19 @@ class CategorySerializer(serializers.ModelSerializer):
     ]
 )
 class DocumentCategoryViewSet(
-    DocumentScoped, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    LayerRows,
+    DocumentScoped,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """One document's document labels in one layer: mine by default. With the project's
     ``document_labels`` set to ``single``, a new one replaces mine."""
 
     serializer_class = CategorySerializer
     pagination_class = SpanPagination
-
-    def get_queryset(self):
-        user, project = self.request.user, self.project
-        categories = Category.objects.filter(project=project, document=self.document)
-        categories = categories.select_related("label", "annotator").order_by("id")
-        wanted = self.request.query_params.get("annotator") or user.username
-        if gold_asked(self.request):
-            if not can_see_layer(user, project, annotator_id=None, gold=True):
-                raise PermissionDenied(GOLD_ONLY)
-            return categories.gold()
-        if wanted == user.username:
-            return categories.by(user)
-        if not can_see_layer(user, project, annotator_id=None, gold=False):
-            raise PermissionDenied("Annotators read only their own layer.")
-        categories = categories.filter(gold=False)
-        if wanted == "all":
-            return categories
-        member = Membership.objects.filter(project=project, user__username=wanted)
-        user_id = member.values_list("user_id", flat=True).first()
-        if user_id is None:
-            raise ValidationError({"annotator": [f"{wanted!r} is not in this project."]})
-        return categories.filter(annotator=user_id)
+    model = Category
+    related = ("label", "annotator")
 
     def create(self, request, *args, **kwargs):
         user, project = request.user, self.project

@@ -9,27 +9,26 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from .. import services
-from ..models import Membership, Span
+from ..models import Span
 from ..permissions import (
     IsMember,
     ManagersWrite,
     can_edit_layer,
-    can_see_layer,
     visible_relations,
 )
 from ..relations import Relation, RelationType
 from .pagination import SpanPagination
 from .views import (
+    GOLD_ONLY,
     APIDefaults,
     Conflict,
     DocumentScoped,
     LayerRow,
+    LayerRows,
     ProjectScoped,
     _refused,
     gold_asked,
 )
-
-GOLD_ONLY = "The gold layer is for reviewers and managers."
 
 
 class LabelNames(serializers.ListField):
@@ -134,34 +133,18 @@ LAYER_PARAMETERS = [
 
 @extend_schema(parameters=LAYER_PARAMETERS)
 class DocumentRelationViewSet(
-    DocumentScoped, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    LayerRows,
+    DocumentScoped,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """One document's relations in one layer: mine by default."""
 
     serializer_class = RelationSerializer
     pagination_class = SpanPagination
-
-    def get_queryset(self):
-        user, project = self.request.user, self.project
-        relations = Relation.objects.filter(project=project, document=self.document)
-        relations = relations.select_related("type", "annotator").order_by("id")
-        wanted = self.request.query_params.get("annotator") or user.username
-        if gold_asked(self.request):
-            if not can_see_layer(user, project, annotator_id=None, gold=True):
-                raise PermissionDenied(GOLD_ONLY)
-            return relations.filter(gold=True)
-        if wanted == user.username:
-            return relations.filter(gold=False, annotator=user)
-        if not can_see_layer(user, project, annotator_id=None, gold=False):
-            raise PermissionDenied("Annotators read only their own layer.")
-        relations = relations.filter(gold=False)
-        if wanted == "all":
-            return relations
-        member = Membership.objects.filter(project=project, user__username=wanted)
-        user_id = member.values_list("user_id", flat=True).first()
-        if user_id is None:
-            raise ValidationError({"annotator": [f"{wanted!r} is not in this project."]})
-        return relations.filter(annotator=user_id)
+    model = Relation
+    related = ("type", "annotator")
 
     def create(self, request, *args, **kwargs):
         user, project, document = request.user, self.project, self.document

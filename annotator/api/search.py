@@ -173,7 +173,8 @@ class SearchDeleteView(ProjectScoped, APIView):
 class SearchRelabelView(SearchDeleteView):
     """Relabel every span the search (a label or layer, no phrase) lists, in the layers I
     may edit, into ``to``: a background job, undone in one step. A span the new label would
-    make a duplicate is skipped and counted."""
+    make a duplicate, or whose relation would no longer fit its type, is skipped, counted,
+    and named in ``unchanged`` with the reason."""
 
     kind = EditKind.RELABEL
 

@@ -635,6 +635,43 @@ class LayerRow:
         return row
 
 
+GOLD_ONLY = "The gold layer is for reviewers and managers."
+
+
+class LayerRows:
+    """A document's rows of one layer (document labels, relations), as
+    ``…/documents/{did}/<rows>/`` lists them: the user's own by default; ``?layer=gold``
+    for reviewers and managers; ``?annotator=<username>|all`` for those who may read
+    others' layers (403 otherwise, 400 for someone not in the project). The view names
+    its ``model`` (with ``project``, ``document``, ``annotator`` and ``gold``) and the
+    ``related`` rows its serializer reads."""
+
+    model: type
+    related: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        user, project = self.request.user, self.project
+        rows = self.model.objects.filter(project=project, document=self.document)
+        rows = rows.select_related(*self.related).order_by("id")
+        wanted = self.request.query_params.get("annotator") or user.username
+        if gold_asked(self.request):
+            if not can_see_layer(user, project, annotator_id=None, gold=True):
+                raise PermissionDenied(GOLD_ONLY)
+            return rows.filter(gold=True)
+        if wanted == user.username:
+            return rows.filter(gold=False, annotator=user)
+        if not can_see_layer(user, project, annotator_id=None, gold=False):
+            raise PermissionDenied("Annotators read only their own layer.")
+        rows = rows.filter(gold=False)
+        if wanted == "all":
+            return rows
+        member = Membership.objects.filter(project=project, user__username=wanted)
+        user_id = member.values_list("user_id", flat=True).first()
+        if user_id is None:
+            raise ValidationError({"annotator": [f"{wanted!r} is not in this project."]})
+        return rows.filter(annotator=user_id)
+
+
 class SpanViewSet(
     LayerRow,
     APIDefaults,

@@ -65,8 +65,12 @@ from .reads import is_commented, label_names, labels_of, layer_rows, span_of, st
 from .relations import (
     relation_create,
     relation_delete,
+    relation_type_change_errors,
     relation_type_create,
     relation_type_delete,
+    relation_type_errors,
+    relation_type_in_use,
+    relation_type_update,
 )
 from .review import (
     comment_add,
@@ -155,8 +159,12 @@ __all__ = [
     "relation_accept",
     "relation_create",
     "relation_delete",
+    "relation_type_change_errors",
     "relation_type_create",
     "relation_type_delete",
+    "relation_type_errors",
+    "relation_type_in_use",
+    "relation_type_update",
     "rule_set_create",
     "rule_set_delete",
     "shortcut_problem",

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from .. import history, palette
 from ..models import Label, LabelKind, LabelMerge, Project, Span, SpanEvent, label_name
+from ..relations import relabel_breaks, relabel_refusal
 
 # Keys the workspace takes for itself (``onKeydown`` in static/annotator/workspace.js, and
 # the suggestion keys of suggestions.js): a label on one of them would never be applied
@@ -321,6 +322,16 @@ def label_merge(*, label: Label, into: Label, actor) -> LabelMerge:
                     ]
                 }
             )
+        broken = relabel_breaks(Span.objects.filter(label=label), into.pk)
+        if broken:
+            raise ValidationError(
+                {
+                    "into": [
+                        f"Merged into {into.name}, {len(broken)} relation(s) would no longer "
+                        f"fit their type. {relabel_refusal(*broken[0], into.name)}"
+                    ]
+                }
+            )
         merge = LabelMerge.objects.create(
             project_id=label.project_id,
             actor=actor,
@@ -351,7 +362,8 @@ def label_merge(*, label: Label, into: Label, actor) -> LabelMerge:
 def label_merge_undo(*, merge: LabelMerge, actor) -> Label:
     """Bring back a merged label (under its old id when it is free) and give it back the
     spans the merge moved that still carry the label they were merged into, unchanged since;
-    each move back is recorded as the reversal of the merge's event."""
+    each move back is recorded as the reversal of the merge's event. A span that a relation
+    of its holds (its type does not take the label) stays: ``label.stayed`` counts them."""
     with transaction.atomic():
         Project.objects.select_for_update().filter(pk=merge.project_id).first()
         merge = LabelMerge.objects.select_for_update().get(pk=merge.pk)
@@ -388,7 +400,17 @@ def label_merge_undo(*, merge: LabelMerge, actor) -> Label:
             .exclude(merge=merge)
             .values_list("span_id", flat=True)
         )
-        back = [event for event in events if event.span_id not in later]
+        # A span whose relation's type does not take the label back keeps the label it
+        # was merged into (``relations.relabel_breaks``): counted in ``label.stayed``.
+        held = {
+            relation.source_id if end == "source" else relation.target_id
+            for relation, end in relabel_breaks(
+                Span.objects.filter(pk__in=merge.events.values("span_id"), label=merge.into_id),
+                label.pk,
+            )
+        }
+        stay = later | held
+        back = [event for event in events if event.span_id not in stay]
         spans = {
             span.pk: span
             for span in Span.objects.select_for_update().filter(
@@ -411,6 +433,7 @@ def label_merge_undo(*, merge: LabelMerge, actor) -> Label:
                 label=label, updated_at=now
             )
         SpanEvent.objects.bulk_create(reversals, batch_size=2000)
+        label.stayed = len(held & {event.span_id for event in events})
         merge.undone_at = timezone.now()
         merge.save(update_fields=["undone_at"])
     return label

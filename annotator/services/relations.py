@@ -4,13 +4,14 @@ in the same step of the history."""
 
 from collections.abc import Iterable, Sequence
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from corpus.models import Document
 
 from ..models import Label, LabelKind, Project, Span, label_name
-from ..relations import Relation, RelationAction, RelationType
+from ..relations import Relation, RelationAction, RelationType, type_change_breaks
 from .relation_rows import _event
 from .spans import lock_layer
 
@@ -75,15 +76,89 @@ def relation_type_create(
     return relation_type
 
 
+def relation_type_change_errors(
+    relation_type: RelationType,
+    *,
+    name: str,
+    source_labels: Iterable[Label],
+    target_labels: Iterable[Label],
+    directed: bool,
+) -> dict[str, list[str]]:
+    """What is wrong with changing ``relation_type`` to these values, by field: the rules
+    of a new type, and its relations, which must still fit (``relations.type_change_breaks``)
+    and, made undirected, may not join the same spans both ways."""
+    errors = relation_type_errors(
+        relation_type.project,
+        name=name,
+        source_labels=source_labels,
+        target_labels=target_labels,
+        relation_type=relation_type,
+    )
+    broken = type_change_breaks(relation_type, source=source_labels, target=target_labels)
+    if broken:
+        errors.setdefault(NON_FIELD_ERRORS, []).append(
+            f"{broken} relation{'s' if broken != 1 else ''} of {relation_type.name} would "
+            "no longer fit these labels: delete them first, or keep their labels."
+        )
+    if not directed and relation_type.directed:
+        reverse = Relation.objects.filter(
+            type=OuterRef("type"), source=OuterRef("target"), target=OuterRef("source")
+        )
+        both = relation_type.relations.filter(Exists(reverse)).count()
+        if both:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                f"{both} relations of {relation_type.name} join the same spans both ways: "
+                "delete one of each pair before making it undirected."
+            )
+    return errors
+
+
+def relation_type_update(
+    *,
+    relation_type: RelationType,
+    name: str,
+    source_labels: Sequence[Label] = (),
+    target_labels: Sequence[Label] = (),
+    directed: bool = True,
+) -> RelationType:
+    """Change a relation type (the admin's form), checked again under the project's lock
+    (``relation_type_change_errors``)."""
+    name = name.strip()
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=relation_type.project_id).first()
+        errors = relation_type_change_errors(
+            relation_type,
+            name=name,
+            source_labels=source_labels,
+            target_labels=target_labels,
+            directed=directed,
+        )
+        if errors:
+            raise ValidationError(errors)
+        relation_type.name, relation_type.directed = name, directed
+        relation_type.save(update_fields=["name", "directed"])
+        relation_type.source_labels.set(source_labels)
+        relation_type.target_labels.set(target_labels)
+    return relation_type
+
+
+def relation_type_in_use(relation_type: RelationType) -> str | None:
+    """Why the type may not be deleted (how many relations use it), or None."""
+    used = relation_type.relations.count()
+    if not used:
+        return None
+    return (
+        f"{used} relation{'s' if used != 1 else ''} use the type {relation_type.name}: "
+        "delete them first."
+    )
+
+
 def relation_type_delete(*, relation_type: RelationType) -> None:
     """Delete a relation type no relation uses; ValidationError naming how many do."""
     with transaction.atomic():
-        used = relation_type.relations.count()
-        if used:
-            raise ValidationError(
-                f"{used} relation{'s' if used != 1 else ''} use the type {relation_type.name}: "
-                "delete them first."
-            )
+        problem = relation_type_in_use(relation_type)
+        if problem:
+            raise ValidationError(problem)
         relation_type.delete()
 
 
@@ -192,9 +267,7 @@ def relation_end_problem(
 ) -> str | None:
     """Why a span labelled ``label`` may not be the ``field`` (source or target) of a
     relation of this type, whose labels there are ``allowed`` (none: any)."""
-    if allowed and label.pk not in {other.pk for other in allowed}:
-        names = ", ".join(other.name for other in allowed)
-        return (
-            f"A {relation_type.name} relation's {field} must be one of {names}, not {label.name}."
-        )
-    return None
+    if RelationType.takes(allowed, label.pk):
+        return None
+    names = ", ".join(other.name for other in allowed)
+    return f"A {relation_type.name} relation's {field} must be one of {names}, not {label.name}."

@@ -31,6 +31,7 @@ from ..models import (
     spans_errors,
     validate_span,
 )
+from ..relations import relabel_breaks, relabel_refusal
 from .assignment import status_claim
 from .relation_rows import relations_of_spans_delete, relations_restore
 from .rows import spans_insert
@@ -169,6 +170,13 @@ def span_update(
             label=new_label,
             layer=others,
         )
+        if new_label.pk != span.label_id:
+            # A relation of the span's must still fit its type (``relations``).
+            broken = relabel_breaks(Span.objects.filter(pk=span.pk), new_label.pk)
+            if broken:
+                raise ValidationError(
+                    {"label": [relabel_refusal(*item, new_label.name) for item in broken]}
+                )
         before = {"start": span.start, "end": span.end, "label_id": span.label_id}
         span.label, span.start, span.end = new_label, new_start, new_end
         span.save(update_fields=["label", "start", "end", "updated_at"])

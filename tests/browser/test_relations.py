@@ -87,6 +87,16 @@ def test_relate_by_keyboard_and_review_into_gold(page, sign_in, demo, two_spans)
     )
     assert Relation.objects.count() == 1
     assert sizes and max(sizes) < 4096, sizes
+    # Deleted from the keyboard: its row goes, and the list says there are none.
+    page.locator(f'.relation-delete[data-relation="{relation.pk}"]').focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#relation-none")
+    assert page.locator("#relation-list .relation-row").count() == 0
+    assert page.inner_text("#relation-count") == "(0)"
+    assert not Relation.objects.exists()
+    relate(page, "Kim")
+    page.wait_for_selector("#relation-list .relation-row")
+    assert page.locator("#relation-none").count() == 0
 
     page.context.clear_cookies()
     sign_in("reviewer", "margin-reviewer")

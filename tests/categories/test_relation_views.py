@@ -59,10 +59,79 @@ def test_a_relation_is_drawn_with_an_answer_of_the_panel_alone(
         response = add(drawn, project, document, drawn["person"], drawn["weapons"])
 
     assert response.status_code == 200 and len(response.content) < 4096
-    assert response["HX-Retarget"] == "#relations"
+    assert response["HX-Retarget"] == "#relations" and response["HX-Reswap"] == "none"
     body = response.content.decode()
     assert "PERSON “Hi” <strong>SUPPLIES</strong> → WEAPONS “artillery”" in body
     assert Relation.objects.count() == 1
+    # The first relation takes the "No relations yet." line away; the count is 1.
+    assert '<li id="relation-none" hx-swap-oob="delete">' in body
+    assert '<span id="relation-count" class="muted" hx-swap-oob="true">(1)</span>' in body
+
+
+def test_the_answer_carries_the_row_added_or_removed_alone(
+    drawn, project, document, people, weapons, django_assert_max_num_queries
+):
+    """With sixty relations in the layer, drawing or deleting one answers with that row
+    (and the count and status line), under 4 KB, in a bounded number of queries."""
+    from annotator.services import relation_create
+    from corpus.models import Document
+
+    long = Document.objects.create(title="Long", text="word " * 100, external_id="long")
+    project.documents.add(long)
+    person = project.labels.get(name="PERSON")
+
+    def span(label, at):
+        return span_create(
+            project=project,
+            document=long,
+            annotator=people["alice"],
+            label=label,
+            start=5 * at,
+            end=5 * at + 4,
+        )
+
+    source, targets = span(person, 0), [span(weapons, at) for at in range(1, 62)]
+    for target in targets[:60]:
+        relation_create(
+            project=project,
+            document=long,
+            annotator=people["alice"],
+            relation_type=drawn["type"],
+            source=source,
+            target=target,
+        )
+    drawn |= {"person": source, "weapons": targets[60]}
+    document = long
+    count = Relation.objects.count()
+    with django_assert_max_num_queries(16):
+        added = add(drawn, project, document, drawn["person"], drawn["weapons"])
+    body = added.content.decode()
+    assert added.status_code == 200 and len(added.content) < 4096
+    assert body.count('class="relation-row"') == 1 and "relation-none" not in body
+    assert f"({count + 1})</span>" in body
+    new = Relation.objects.latest("id")
+    url = reverse("relation_remove", args=[project.pk, new.pk])
+    with django_assert_max_num_queries(16):
+        removed = drawn["client"].post(url, **HX)
+    body = removed.content.decode()
+    assert removed.status_code == 200 and len(removed.content) < 4096
+    assert f'<li id="relation-{new.pk}" hx-swap-oob="delete"></li>' in body
+    assert 'class="relation-row"' not in body and f"({count})</span>" in body
+
+
+def test_deleting_the_last_relation_says_there_are_none(drawn, project, document):
+    add(drawn, project, document, drawn["person"], drawn["weapons"])
+    relation = Relation.objects.get()
+    url = reverse("relation_remove", args=[project.pk, relation.pk])
+    body = drawn["client"].post(url, **HX).content.decode()
+    assert 'hx-swap-oob="beforeend:#relation-list"' in body and "No relations yet." in body
+
+
+def test_an_undo_without_relations_answers_without_the_panel(drawn, project, document, weapons):
+    client = drawn["client"]
+    client.post(reverse("span_relabel", args=[project.pk, drawn["weapons"].pk]), **HX)
+    body = client.post(reverse("undo", args=[project.pk, document.pk]), **HX).content.decode()
+    assert 'id="relations"' not in body
 
 
 def test_a_refusal_says_why(drawn, project, document):

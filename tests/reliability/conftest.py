@@ -21,7 +21,7 @@ from annotator.services import (
     span_delete,
     suggestions_add,
 )
-from annotator.suggestions import RuleSet
+from annotator.suggestions import RuleSet, SuggestionDecision
 from tests.conftest import TRICKY_TEXT
 
 
@@ -146,6 +146,18 @@ def site(project, document, people, weapons):
         to_suggestion=suggestion,
         source="import",
     )
+    decision = SuggestionDecision.objects.create(
+        suggestion=suggestion, user=people["alice"], accepted=False
+    )
+    objects |= {
+        "annotator/category": category,
+        "annotator/relation": relation,
+        "annotator/relationtype": supplies,
+        "annotator/suggestion": suggestion,
+        "annotator/suggestiondecision": decision,
+        "annotator/ruleset": rules,
+        "annotator/nermodel": model,
+    }
     return {
         "project": project,
         "document": document,

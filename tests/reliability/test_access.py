@@ -354,6 +354,16 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "annotator/span": (READ_ONLY_FOR_ALL, READ_ONLY_FOR_ALL),
     # The history is written by the services only, and never rewritten.
     "annotator/spanevent": (READ_ONLY_FOR_ALL, READ_ONLY_FOR_ALL),
+    # Document labels given and relations drawn are layers, read here as spans are;
+    # suggestions, their decisions, rule sets and trained models too (their own pages and
+    # jobs write them). Relation types are a manager's, as labels are.
+    "annotator/category": (READ_ONLY_FOR_ALL, READ_ONLY_FOR_ALL),
+    "annotator/relation": (READ_ONLY_FOR_ALL, READ_ONLY_FOR_ALL),
+    "annotator/relationtype": ("ok ok ok ok ok ok", "ok ok ok ok ok ok"),
+    "annotator/suggestion": (READ_ONLY_FOR_ALL, READ_ONLY_FOR_ALL),
+    "annotator/suggestiondecision": (READ_ONLY_FOR_ALL, READ_ONLY_FOR_ALL),
+    "annotator/ruleset": (READ_ONLY_FOR_ALL, READ_ONLY_FOR_ALL),
+    "annotator/nermodel": (READ_ONLY_FOR_ALL, READ_ONLY_FOR_ALL),
     # Documents: managers read them; only superusers add, change or delete.
     "corpus/document": (READ_ONLY_FOR_ALL, "ok ok ok ok ok ok"),
     # The task queue's records (django-tasks-db): superusers read them (tracebacks).

@@ -55,7 +55,12 @@ def test_relabel_touches_my_layer_only_and_is_undone_in_one_step(corpus, client_
     worker()
     job = job_of(alice, answer)
     assert job["status"] == "done", job
-    assert job["result"] == {"listed": 2, "relabelled": 2, "skipped": 0}
+    assert job["result"] == {
+        "listed": 2,
+        "relabelled": 2,
+        "skipped": 0,
+        "unchanged": [],
+    }
     after = {row[0]: row for row in layers(corpus)}
     for row in before:
         # Bob's WEAPONS and gold's stay; alice's two are now PERSON, same places, same ids.
@@ -78,7 +83,15 @@ def test_a_relabel_into_a_duplicate_is_skipped_and_counted(corpus, client_for, w
     alice = client_for("alice")
     answer = edit(alice, corpus, "relabel", label="WEAPONS", layer="mine", to="PERSON")
     worker()
-    assert job_of(alice, answer)["result"] == {"listed": 2, "relabelled": 1, "skipped": 1}
+    result = job_of(alice, answer)["result"]
+    assert {key: result[key] for key in ("listed", "relabelled", "skipped")} == {
+        "listed": 2,
+        "relabelled": 1,
+        "skipped": 1,
+    }
+    # The span left unchanged is named, with the layer's reason.
+    (skip,) = result["unchanged"]
+    assert Span.objects.get(pk=skip["span"]).label.name == "WEAPONS" and skip["reason"]
     mine = Span.objects.filter(annotator=corpus.people["alice"], gold=False)
     assert sorted(mine.values_list("label__name", flat=True)) == ["PERSON", "PERSON", "WEAPONS"]
 
@@ -171,3 +184,48 @@ def test_starting_an_edit_costs_the_same_on_a_bigger_project(
     with django_assert_max_num_queries(10):
         answer = edit(reviewer, corpus, "relabel", label="WEAPONS", to="PERSON")
     assert answer.status_code == 202
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_relabel_a_relation_would_not_fit_leaves_that_span_and_says_why(
+    corpus, client_for, worker
+):
+    """A SUPPLIES relation takes a PERSON source: relabelling every PERSON span of alice's
+    as WEAPONS changes the others and leaves that one, naming the relation."""
+    from annotator.services import relation_create, relation_type_create
+
+    source = add(corpus, "alice", "missiles fly", "PERSON")
+    target = Span.objects.get(annotator=corpus.people["alice"], label__name="WEAPONS")
+    supplies = relation_type_create(
+        project=corpus.project,
+        name="SUPPLIES",
+        source_labels=[corpus.labels["PERSON"]],
+        target_labels=[corpus.labels["WEAPONS"]],
+    )
+    relation_create(
+        project=corpus.project,
+        document=corpus.documents[0],
+        annotator=corpus.people["alice"],
+        relation_type=supplies,
+        source=source,
+        target=target,
+    )
+    free = add(corpus, "alice", "Kinzhal", "PERSON", document=1)
+    alice = client_for("alice")
+    answer = edit(alice, corpus, "relabel", label="PERSON", layer="mine", to="WEAPONS")
+    worker()
+    result = job_of(alice, answer)["result"]
+    assert result == {
+        "listed": 2,
+        "relabelled": 1,
+        "skipped": 1,
+        "unchanged": [
+            {
+                "span": source.pk,
+                "reason": f"Span {source.pk} is the source of a SUPPLIES relation, which "
+                "takes PERSON, not WEAPONS: delete the relation first.",
+            }
+        ],
+    }
+    assert Span.objects.get(pk=source.pk).label.name == "PERSON"
+    assert Span.objects.get(pk=free.pk).label.name == "WEAPONS"

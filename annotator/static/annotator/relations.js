@@ -1,7 +1,8 @@
 // Relations in the workspace: choose a span, "Relate…", move to the target with the arrow
 // keys (or click it in the span list), Enter, then pick the type. The server checks every
 // rule (the type's labels, one layer, not to itself, not twice) and answers with the
-// relations' panel alone, or a refusal on the status line.
+// row added or removed, out of band (the panel's other rows stay), or a refusal on the
+// status line.
 
 let mode = null; // {source, target, picking} while a relation is being drawn
 
@@ -75,8 +76,11 @@ function send(type) {
   const values = { source: mode.source, target: mode.target, type };
   mode = null;
   mark(null);
+  // The answer carries the new row alone (out of band): the picker closes here.
+  document.getElementById("relation-picker").hidden = true;
+  document.getElementById("article")?.focus({ preventScroll: true });
   say("Saving…", "saving");
-  htmx.ajax("POST", section.dataset.url, { source: section, target: "#relations", swap: "outerHTML", values });
+  htmx.ajax("POST", section.dataset.url, { source: section, target: "#relations", swap: "none", values });
 }
 
 document.addEventListener(
@@ -115,10 +119,12 @@ document.addEventListener(
     const remove = event.target.closest(".relation-delete");
     if (remove) {
       const section = panel();
+      // Its row is about to go: the article keeps the keyboard.
+      document.getElementById("article")?.focus({ preventScroll: true });
       htmx.ajax("POST", section.dataset.deleteUrl.replace("/0/", `/${remove.dataset.relation}/`), {
         source: section,
         target: "#relations",
-        swap: "outerHTML",
+        swap: "none",
       });
       return;
     }
