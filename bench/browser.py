@@ -59,8 +59,8 @@ os.environ.update(
     DJANGO_SETTINGS_MODULE="config.settings",
 )
 
-import dj_database_url  # noqa: E402
 import django  # noqa: E402
+from inprocess import create_database  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.browser.article import select_stretch, wait_quiet  # noqa: E402
@@ -81,29 +81,6 @@ SCREEN_GOAL_MS = 60.0  # key to screen on the long article
 SHORT_RATIO_GOAL = 1.5  # long article's p95 within this many times the short one's
 ANSWER_GOAL = 4 * 1024  # bytes of a tag's (undo's) answer
 REVIEW_GOAL = 300 * 1024  # bytes of the review page
-
-
-def create_database(url: str) -> None:
-    """PostgreSQL: create the database named in the URL when it is missing."""
-    config = dj_database_url.parse(url)
-    if "postgresql" not in config["ENGINE"]:
-        return
-    import psycopg
-
-    server = {
-        "host": config["HOST"] or "127.0.0.1",
-        "port": config["PORT"] or 5432,
-        "user": config["USER"] or "postgres",
-        "password": config["PASSWORD"] or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**server) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{config["NAME"]}"')
 
 
 @dataclass
