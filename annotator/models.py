@@ -612,6 +612,31 @@ class Review(models.Model):
         return f"{self.document} reviewed by {self.reviewer}"
 
 
+class DocumentDispute(models.Model):
+    """A document of a project that two or more analysts completed, with whether they
+    disagree there: the review page's rule (``services.disputes``), stored so that the
+    documents table, the reviewer's home and search read it instead of deciding it from
+    every layer. No row: fewer than two completed it (so not disputed). Kept by the
+    services, in the transaction of each write to an analyst's layer or a status."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey("corpus.Document", on_delete=models.CASCADE, related_name="+")
+    completed = models.PositiveIntegerField()  # how many analysts completed it (≥ 2)
+    disputed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["project_id", "document_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "document"], name="document_dispute_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["project", "disputed", "document"], name="document_disputed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} {'disputed' if self.disputed else 'agreed'} in {self.project}"
+
+
 class Rejection(models.Model):
     """A reviewer's verdict on an analyst's span, with the reason the analyst will see."""
 

@@ -35,6 +35,7 @@ from corpus.search import (
 from .models import DocumentStatus, Label, Membership, Project, Span, Status
 from .permissions import REFUSED, Action, can, can_edit_layer
 from .search_tags import SEARCH_PREFIX, SearchEdit, SearchTag, TagInto
+from .services.disputes import disputed_spans
 from .suggestions import SOURCE_MAX, Suggestion
 
 CONTEXT = 40
@@ -182,27 +183,12 @@ def annotations(search: Search) -> QuerySet:
         if search.source:
             rows = rows.filter(source=search.source)
         if search.disputed:
-            rows = rows.filter(gold=False).filter(Exists(_disagreeing()))
+            rows = disputed_spans(rows, project.pk)
     if search.label is not None:
         rows = rows.filter(label=search.label)
     if search.status is not None:
         rows = rows.filter(document__in=_documents(search).values("pk"))
     return rows
-
-
-def _disagreeing() -> QuerySet:
-    """Another annotator's span over the same text that differs in its extent or label."""
-    return (
-        Span.objects.filter(
-            project=OuterRef("project"),
-            document=OuterRef("document"),
-            gold=False,
-            start__lt=OuterRef("end"),
-            end__gt=OuterRef("start"),
-        )
-        .exclude(annotator=OuterRef("annotator"))
-        .exclude(start=OuterRef("start"), end=OuterRef("end"), label=OuterRef("label"))
-    )
 
 
 def hit(document: int, title: str, text: str, start: int, end: int) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..permissions import can_manage, can_review, takes_a_place
 from ..suggestions import IMPORT_SOURCE, Suggestion, suggestions_errors
+from .disputes import disputes_refresh
 from .rows import bulk_insert, spans_insert
 from .spans import BatchErrors
 
@@ -233,6 +234,10 @@ def _documents_import(
             {"project": project.pk, "origin": Origin.IMPORTED, "gold": gold},
             actor_id=uploader.pk,
         )
+        if not gold and rows:
+            # Spans into analysts' layers of documents already in the project (and maybe
+            # completed): their agreement is decided again.
+            disputes_refresh(project.pk, {p.document.pk for p in plan if p.reused})
     Suggestion.objects.bulk_create(
         [
             Suggestion(project=project, document=p.document, **item)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from .. import history, palette
 from ..models import Label, LabelKind, LabelMerge, Project, Span, SpanEvent, label_name
+from .disputes import disputes_refresh
 
 # Keys the workspace takes for itself (``onKeydown`` in static/annotator/workspace.js, and
 # the suggestion keys of suggestions.js): a label on one of them would never be applied
@@ -343,6 +344,7 @@ def label_merge(*, label: Label, into: Label, actor) -> LabelMerge:
         for event in events:
             event.merge = merge
         SpanEvent.objects.bulk_create(events, batch_size=2000)
+        disputes_refresh(label.project_id)
         label.delete()
     return merge
 
@@ -410,6 +412,7 @@ def label_merge_undo(*, merge: LabelMerge, actor) -> Label:
                 label=label, updated_at=now
             )
         SpanEvent.objects.bulk_create(reversals, batch_size=2000)
+        disputes_refresh(merge.project_id)
         merge.undone_at = timezone.now()
         merge.save(update_fields=["undone_at"])
     return label

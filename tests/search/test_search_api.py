@@ -84,6 +84,14 @@ def test_a_phrase_within_a_layer_keeps_the_hits_that_a_span_covers(corpus, clien
 
 
 def test_disputed_places_are_where_annotators_disagree(corpus, client_for):
+    from annotator.services import document_complete
+
+    # The review page's rule: disputed once two analysts have completed the document.
+    assert search(client_for("reviewer"), corpus, "?disputed=1").json()["count"] == 0
+    for name in ["alice", "bob"]:
+        document_complete(
+            project=corpus.project, document=corpus.documents[0], user=corpus.people[name]
+        )
     body = search(client_for("reviewer"), corpus, "?q=kinzhal&disputed=1").json()
     assert [(h["document"], h["start"]) for h in body["results"]] == [
         (corpus.documents[0].pk, FIRST.index("Kinzhal"))
