@@ -2,9 +2,9 @@
 (API.md, "Search").
 
 Only the listed spans in layers the user may write into are touched (their own; gold for
-reviewers and managers). A deletion is one history batch a layer of a document; a relabel
-is one event a span (the history has no relabelled batch), each checked against its layer:
-a span the new label would make a duplicate of another is skipped and counted. The whole
+reviewers and managers). A deletion is one history batch a layer of a document, and so is
+a relabel, checked against its layer: a span the new label would make a duplicate of
+another is skipped and counted. The whole
 edit is one transaction; the events it wrote are kept on its ``SearchEdit``, so that
 undoing it reverts them all at once.
 """
@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from . import services
 from .jobs import Job, JobFailed, JobKind, job_run
-from .models import Label, Project, Span, SpanAction, SpanEvent
+from .models import Label, Project, Span, SpanEvent
 from .search import annotations, editable_layers, search_parse
 from .search_tags import EditKind, SearchEdit
 
@@ -83,7 +83,7 @@ def _search_edit(job: Job, edit_id: int) -> dict[str, int]:
                 done += len(spans)
             else:
                 written, skips = _relabel(edit, spans, label)
-                done += len(written)
+                done += sum(len(event.span_ids) for event in written)
                 skipped += skips
             events += [event.pk for event in written]
             job.advance(1 + 9 * (first + CHUNK) / max(len(ids), 1), 10)
@@ -106,22 +106,18 @@ def _delete(edit: SearchEdit, spans: list[Span]) -> list[SpanEvent]:
 
 
 def _relabel(edit: SearchEdit, spans: list[Span], label: Label) -> tuple[list[SpanEvent], int]:
-    events, skipped = [], 0
+    """One relabel batch a layer of a document (``services.spans_relabel``)."""
+    layers: dict[tuple[int, bool, int], list[Span]] = {}
     for span in spans:
-        if span.label_id == label.pk:
-            continue
-        try:
-            with transaction.atomic():
-                services.span_update(span=span, label=label, actor=edit.user)
-        except ValidationError:
-            skipped += 1
-            continue
-        events.append(
-            SpanEvent.objects.filter(span_id=span.pk, action=SpanAction.RELABELLED)
-            .order_by("-id")
-            .only("pk")
-            .first()
+        layers.setdefault((span.document_id, span.gold, span.annotator_id), []).append(span)
+    events, skipped = [], 0
+    for layer in layers.values():
+        _, refused, event = services.spans_relabel(
+            changes=[(span, label) for span in layer], actor=edit.user
         )
+        skipped += len(refused)
+        if event is not None:
+            events.append(event)
     return events, skipped
 
 
@@ -155,8 +151,20 @@ def search_edit_undo(*, edit: SearchEdit, user) -> dict[str, int]:
 
 
 def _unrelabel(event: SpanEvent, user) -> None:
-    span = Span.objects.select_related("project", "document").filter(pk=event.span_id).first()
-    before = Label.objects.filter(pk=event.before_label_id).first()
-    if span is None or before is None or span.label_id != event.after_label_id:
-        raise ValidationError("Changed since.")
-    services.span_update(span=span, label=before, reverts=event, actor=user)
+    """Give a relabel's spans (one, or a layer's batch) their labels back, all of them or
+    none (``ValidationError`` when one is gone or changed since)."""
+    rows = event.spans or [[event.span_id, None, None, event.after_label_id, event.before_label_id]]
+    spans = Span.objects.select_related("project", "document").filter(
+        pk__in=[row[0] for row in rows]
+    )
+    spans = {span.pk: span for span in spans}
+    labels = Label.objects.in_bulk({row[4] for row in rows})
+    changes = []
+    for pk, _, _, after, before in rows:
+        span = spans.get(pk)
+        if span is None or before not in labels or span.label_id != after:
+            raise ValidationError("Changed since.")
+        changes.append((span, labels[before]))
+    _, refused, _ = services.spans_relabel(changes=changes, actor=user, reverts=event)
+    if refused:
+        raise ValidationError("No longer fits its layer.")

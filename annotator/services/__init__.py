@@ -78,6 +78,7 @@ from .spans import (
     span_update,
     spans_create,
     spans_delete,
+    spans_relabel,
 )
 from .suggestions import (
     pending,
@@ -158,6 +159,7 @@ __all__ = [
     "span_update",
     "spans_create",
     "spans_delete",
+    "spans_relabel",
     "status_claim",
     "status_of",
     "suggestion_accept",
