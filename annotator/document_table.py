@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Length
 
 from corpus.models import Document
+from corpus.search import containing
 
 from .models import (
     PLACE_ROLES,
@@ -124,7 +125,7 @@ def documents(project: Project, user, filters: DocumentFilters) -> QuerySet[Docu
     """The project's documents that match the (valid) filters, sorted."""
     found = project.documents.defer("text", "meta")
     if q := filters.cleaned_data["q"]:
-        found = found.filter(Q(title__icontains=q) | Q(text__icontains=q))
+        found = containing(found, q)
     found = _matching(project, user, filters, found, "pk")
     return found.order_by(*SORTS[filters.cleaned_data["sort"]][1])
 
