@@ -298,6 +298,11 @@ class Span(models.Model):
             models.Index(
                 fields=["project", "annotator", "gold", "label"], name="span_annotator_label"
             ),
+            # Spans as search hits, in reading order: a deep page is read from its key
+            # (``search.AnnotationHits``), walking this index rather than sorting every span.
+            models.Index(
+                fields=["project", "document", "start", "end", "id"], name="span_reading_order"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -240,7 +240,7 @@ def test_the_migration_fills_the_state_from_the_layers(project, people, two):
         end=PUTIN[1],
     )
     DocumentDispute.objects.all().delete()
-    migration = importlib.import_module("annotator.migrations.0016_document_disputes")
+    migration = importlib.import_module("annotator.migrations.0016_document_disputes_span_order")
     migration.backfill(apps, None)
     assert list(DocumentDispute.objects.values_list("document_id", "completed", "disputed")) == [
         (first.pk, 2, True)

@@ -83,4 +83,10 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
+        migrations.AddIndex(
+            model_name="span",
+            index=models.Index(
+                fields=["project", "document", "start", "end", "id"], name="span_reading_order"
+            ),
+        ),
     ]
