@@ -642,6 +642,27 @@ class DocumentDispute(models.Model):
         return f"{self.document} {'disputed' if self.disputed else 'agreed'} in {self.project}"
 
 
+class DisputedSpan(models.Model):
+    """A span of an analyst's layer in a disputed document that at most half of those who
+    completed it marked: what search lists for ``disputed=1``, kept with ``DocumentDispute``
+    (its document is disputed exactly when it has such spans). ``span_id`` is a plain
+    number, as in the history: the row is rewritten with its document's state, in the
+    transaction of every write that changes it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey("corpus.Document", on_delete=models.CASCADE, related_name="+")
+    span_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["project", "span_id"], name="disputed_span"),
+            models.Index(fields=["project", "document"], name="disputed_span_document"),
+        ]
+
+    def __str__(self) -> str:
+        return f"span {self.span_id} disputed"
+
+
 class Rejection(models.Model):
     """A reviewer's verdict on an analyst's span, with the reason the analyst will see."""
 

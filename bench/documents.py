@@ -39,6 +39,7 @@ from annotator.models import (  # noqa: E402
     Span,
     Status,
 )
+from annotator.services.disputes import disputes_fill  # noqa: E402
 from corpus.models import Document  # noqa: E402
 
 NAME = "Documents-table bench"
@@ -107,6 +108,8 @@ def build(size: int) -> Project:
             Span.objects.bulk_create(spans)
             Review.objects.bulk_create(reviews)
         print(f"  built {min(first + BATCH, size):,} documents", flush=True)
+    # Rows written around the services: their agreement state is decided once, here.
+    disputes_fill(project.pk)
     return project
 
 

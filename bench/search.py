@@ -32,8 +32,9 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from annotator.jobs import Job, JobKind, job_run  # noqa: E402
-from annotator.models import Label, Membership, Project, Role, SearchTag  # noqa: E402
+from annotator.models import Label, Membership, Project, Role, SearchTag, Status  # noqa: E402
 from annotator.search_jobs import _search_tag, search_tag_undo  # noqa: E402
+from annotator.services.disputes import disputes_fill  # noqa: E402
 from annotator.suggestions import Suggestion  # noqa: E402
 
 NAME = "Search bench"
@@ -127,6 +128,17 @@ def build(size: int) -> Project:
                 ["project_id", "document_id"],
                 [(project.pk, pk) for pk in ids],
             )
+            # Both analysts completed every document: the disputed ones are those where
+            # they differ (``services.disputes``, the review page's rule).
+            copy_rows(
+                "annotator_documentstatus",
+                ["project_id", "document_id", "user_id", "status", "created_at", "updated_at"],
+                [
+                    (project.pk, pk, analyst.pk, Status.COMPLETE, now, now)
+                    for n, pk in zip(numbers, ids, strict=True)
+                    for analyst in (analysts[n % ANALYSTS], analysts[(n + 1) % ANALYSTS])
+                ],
+            )
             spans = []
             for n, pk, (_, places) in zip(numbers, ids, made, strict=True):
                 pair = [analysts[n % ANALYSTS], analysts[(n + 1) % ANALYSTS]]
@@ -162,6 +174,9 @@ def build(size: int) -> Project:
                 [(project.pk, *row, "manual", "", now, now) for row in spans],
             )
         print(f"  built {numbers[-1] + 1:,} documents", flush=True)
+    started = time.perf_counter()
+    disputes_fill(project.pk)
+    print(f"  disputes decided in {time.perf_counter() - started:.0f} s", flush=True)
     return project
 
 
@@ -226,6 +241,8 @@ def main() -> None:
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     print(f"{engine}, {args.documents:,} documents, {spans:,} spans, {args.rounds} rounds (ms)")
     base = f"/api/projects/{project.pk}/search/"
+    weapons = project.spans.filter(label__name="WEAPONS").count()
+    middle = max(2, (weapons + 99) // 200)  # page numbers of 100 hits
     queries = {
         "phrase 'Kinzhal missiles'": ("reviewer", "?q=Kinzhal%20missiles"),
         "phrase 'Vostochny' (10,000 hits)": ("reviewer", "?q=Vostochny"),
@@ -233,6 +250,8 @@ def main() -> None:
         "phrase + label WEAPONS": ("reviewer", "?q=Kinzhal&label=WEAPONS"),
         "label WEAPONS (spans)": ("reviewer", "?label=WEAPONS"),
         "label WEAPONS, last page": ("reviewer", "?label=WEAPONS&page=last"),
+        "label WEAPONS, middle page": ("reviewer", f"?label=WEAPONS&page={middle}"),
+        "the same by its next link (after=)": ("reviewer", None),
         "analyst: label in my layer": ("analyst", "?label=PERSON"),
         "gold layer, label": ("reviewer", "?layer=gold&label=TECHNOLOGY_TRANSFER"),
         "disputed phrase": ("reviewer", "?q=Kinzhal&disputed=1"),
@@ -244,7 +263,10 @@ def main() -> None:
     clients["analyst"].force_login(analyst)
     print(f"{'query':36} {'median':>8} {'p95':>8} {'statements':>10} {'count':>9}")
     for name, (who, query) in queries.items():
-        if query is None:
+        if name.startswith("the same by its next link"):
+            before = f"{base}?label=WEAPONS&page={middle - 1}"
+            url, rounds = clients[who].get(before).json()["next"], args.rounds
+        elif query is None:
             url, rounds = f"/api/projects/{project.pk}/consistency/", max(3, args.rounds // 10)
         else:
             url, rounds = base + query, args.rounds

@@ -13,10 +13,11 @@ status becoming complete or not recounts the document's row first.
 
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from ..models import DocumentDispute, DocumentStatus, Span, Status
+from ..models import DisputedSpan, DocumentDispute, DocumentStatus, Span, Status
 
 CHUNK = 2000  # documents named in one statement (SQLite's limit on parameters)
 
@@ -61,27 +62,61 @@ def weak_spans(project_id, *, span_model=Span, status_model=DocumentStatus) -> Q
 
 def disputed_spans(spans: QuerySet, project_id: int) -> QuerySet:
     """Of ``spans``, those the review page shows as disputed in a disputed document: in an
-    analyst's layer, marked by at most half of those who completed the document."""
-    documents = DocumentDispute.objects.filter(project=project_id, disputed=True)
-    completed = documents.filter(document=OuterRef("document")).values("completed")
-    return (
-        spans.filter(gold=False, document__in=documents.values("document"))
-        .alias(doubled=_votes(project_id) * 2, completed=Subquery(completed))
-        .filter(doubled__lte=F("completed"))
+    analyst's layer, marked by at most half of those who completed the document (stored:
+    ``DisputedSpan``)."""
+    return spans.filter(
+        gold=False, pk__in=DisputedSpan.objects.filter(project=project_id).values("span_id")
     )
+
+
+def weak_rows(
+    project_id: int,
+    document_ids: list[int] | None = None,
+    *,
+    span_model=Span,
+    status_model=DocumentStatus,
+    dispute_model=DocumentDispute,
+) -> QuerySet:
+    """(project, document, span) of every span the rule calls weak in the documents that
+    two or more completed (a row in ``dispute_model``), for ``DisputedSpan``."""
+    completed = dispute_model.objects.filter(
+        project=project_id, document=OuterRef("document")
+    ).values("completed")
+    spans = span_model.objects.filter(project=project_id, gold=False)
+    if document_ids is not None:
+        spans = spans.filter(document__in=document_ids)
+    votes = _votes(project_id, span_model=span_model, status_model=status_model)
+    return (
+        spans.alias(doubled=votes * 2, completed=Subquery(completed))
+        .filter(doubled__lte=F("completed"))
+        .values_list("project_id", "document_id", "id")
+        .order_by()
+    )
+
+
+def _spans_store(rows: QuerySet, table: str) -> None:
+    """``INSERT … SELECT``: the rows go from the query to the table within the database."""
+    query, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in ["project_id", "document_id", "span_id"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(table)} ({columns}) {query}", params)
 
 
 def disputes_refresh(project_id: int, document_ids: Iterable[int] | None = None) -> None:
     """Decide again whether the documents (every one of the project's, with ``None``)
-    are disputed, after a write to an analyst's layer: one ``UPDATE`` of their rows."""
+    are disputed, after a write to an analyst's layer: one ``UPDATE`` of their rows, which
+    finds none unless two or more completed the document; then their disputed spans."""
     rows = DocumentDispute.objects.filter(project=project_id)
-    if document_ids is None:
-        rows.update(disputed=Exists(weak_spans(project_id)))
-        return
-    ids = sorted(set(document_ids))
-    for first in range(0, len(ids), CHUNK):
-        chunk = rows.filter(document__in=ids[first : first + CHUNK])
-        chunk.update(disputed=Exists(weak_spans(project_id)))
+    ids = None if document_ids is None else sorted(set(document_ids))
+    chunks = [None] if ids is None else [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    for chunk in chunks:
+        these = rows if chunk is None else rows.filter(document__in=chunk)
+        if not these.update(disputed=Exists(weak_spans(project_id))) and chunk is not None:
+            continue
+        stale = DisputedSpan.objects.filter(project=project_id)
+        (stale if chunk is None else stale.filter(document__in=chunk)).delete()
+        _spans_store(weak_rows(project_id, chunk), DisputedSpan._meta.db_table)
 
 
 def disputes_recount(project_id: int, document_ids: Iterable[int]) -> None:
@@ -99,9 +134,11 @@ def disputes_recount(project_id: int, document_ids: Iterable[int]) -> None:
             .values_list("document", "n")
         )
         two = {document: n for document, n in counts.items() if n >= 2}
-        DocumentDispute.objects.filter(project=project_id, document__in=chunk).exclude(
+        gone = DocumentDispute.objects.filter(project=project_id, document__in=chunk).exclude(
             document__in=list(two)
-        ).delete()
+        )
+        DisputedSpan.objects.filter(project=project_id, document__in=gone.values("document")).delete()
+        gone.delete()
         if two:
             DocumentDispute.objects.bulk_create(
                 [
@@ -113,3 +150,25 @@ def disputes_recount(project_id: int, document_ids: Iterable[int]) -> None:
                 update_fields=["completed"],
             )
             disputes_refresh(project_id, two)
+
+
+def disputes_fill(project_id: int) -> None:
+    """Decide every document of the project from scratch: for rows written around the
+    services (the benchmarks' ``COPY``), in a few statements."""
+    DisputedSpan.objects.filter(project=project_id).delete()
+    DocumentDispute.objects.filter(project=project_id).delete()
+    completed = (
+        DocumentStatus.objects.filter(project=project_id, status=Status.COMPLETE)
+        .values("document")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+        .values_list("document", "n")
+    )
+    DocumentDispute.objects.bulk_create(
+        (
+            DocumentDispute(project_id=project_id, document_id=document, completed=n)
+            for document, n in completed.iterator()
+        ),
+        batch_size=2000,
+    )
+    disputes_refresh(project_id)

@@ -8,7 +8,7 @@ from django.apps import apps
 
 from annotator import services
 from annotator.curation import compare
-from annotator.models import DocumentDispute, LabelMerge, Span, Status, Suggestion
+from annotator.models import DisputedSpan, DocumentDispute, LabelMerge, Span, Status, Suggestion
 from annotator.search_edits import search_edit_later, search_edit_undo
 from annotator.search_jobs import search_tag_later, search_tag_undo
 from annotator.search_tags import EditKind, SearchEdit, SearchTag, TagInto
@@ -20,12 +20,13 @@ TEXT = "Kinzhal missiles hit Kyiv. Kinzhal is hypersonic. Putin said so."
 KINZHAL, KYIV, PUTIN = (0, 7), (21, 25), (TEXT.index("Putin"), TEXT.index("Putin") + 5)
 
 
-def computed(project, document) -> bool:
-    """The review page's answer: two or more completed, and a marked span not agreed."""
+def computed(project, document) -> set[int]:
+    """The review page's answer: with two or more completed, the ids of the analysts'
+    spans no majority marked (the document is disputed when there are any)."""
     comparison = compare(project, document)
-    return len(comparison.completed) >= 2 and any(
-        c.disputed for c in comparison.candidates if c.marked_by
-    )
+    if len(comparison.completed) < 2:
+        return set()
+    return {span.pk for c in comparison.candidates if c.disputed for span in c.marked_by.values()}
 
 
 def check(project, *documents):
@@ -35,7 +36,10 @@ def check(project, *documents):
         )
     )
     for document in documents:
-        assert (document.pk in stored) == computed(project, document), document.title
+        weak = computed(project, document)
+        assert (document.pk in stored) == bool(weak), document.title
+        rows = DisputedSpan.objects.filter(project=project, document=document)
+        assert sorted(rows.values_list("span_id", flat=True)) == sorted(weak), document.title
 
 
 @pytest.fixture
@@ -240,10 +244,12 @@ def test_the_migration_fills_the_state_from_the_layers(project, people, two):
         end=PUTIN[1],
     )
     DocumentDispute.objects.all().delete()
+    DisputedSpan.objects.all().delete()
     migration = importlib.import_module("annotator.migrations.0016_document_disputes_span_order")
     migration.backfill(apps, None)
     assert list(DocumentDispute.objects.values_list("document_id", "completed", "disputed")) == [
         (first.pk, 2, True)
     ]
+    assert DisputedSpan.objects.count() == 1
     check(project, first, second)
     assert Status.COMPLETE == "complete"  # the migration names the value itself
