@@ -170,16 +170,8 @@ def containing(documents: QuerySet, q: str) -> QuerySet:
     if connection.vendor != "sqlite" or len(q) < TRIGRAM:
         return exact
     match = '"' + q.replace('"', '""') + '"'
-    return exact.filter(
-        Q(
-            pk__in=RawSQL(
-                "SELECT rowid FROM corpus_document_fts WHERE corpus_document_fts MATCH %s", [match]
-            )
-        )
-        | Q(
-            pk__in=RawSQL(
-                "SELECT rowid FROM corpus_document_title_fts WHERE corpus_document_title_fts MATCH %s",
-                [match],
-            )
-        )
-    )
+    found = [
+        Q(pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]))
+        for table in ("corpus_document_fts", "corpus_document_title_fts")
+    ]
+    return exact.filter(found[0] | found[1])
