@@ -11,27 +11,33 @@ Who may see what is the permissions module's: annotators see their own status on
 reviewers and managers see every assignee, the review state and disputes.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django import forms
 from django.db.models import (
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce, Length
 
 from corpus.models import Document
+from corpus.search import containing
 
-from .layers import majority_spans
-from .models import PLACE_ROLES, DocumentStatus, Membership, Project, Review, Span, Status
+from .models import (
+    PLACE_ROLES,
+    DocumentDispute,
+    DocumentStatus,
+    Membership,
+    Project,
+    Review,
+    Span,
+    Status,
+)
 from .permissions import takes_a_place
 
 ME, NOBODY = "me", "none"
@@ -119,7 +125,7 @@ def documents(project: Project, user, filters: DocumentFilters) -> QuerySet[Docu
     """The project's documents that match the (valid) filters, sorted."""
     found = project.documents.defer("text", "meta")
     if q := filters.cleaned_data["q"]:
-        found = found.filter(Q(title__icontains=q) | Q(text__icontains=q))
+        found = containing(found, q)
     found = _matching(project, user, filters, found, "pk")
     return found.order_by(*SORTS[filters.cleaned_data["sort"]][1])
 
@@ -176,48 +182,11 @@ def _matching(project: Project, user, filters: DocumentFilters, found: QuerySet,
 
 
 def disputed(project: Project, found: QuerySet, yes: bool = True, ref: str = "pk") -> QuerySet:
-    """Documents whose analysts disagree, by the review page's rule (``curation``): at
-    least two people completed it, and some span in an analyst's layer is not marked by
-    more than half of them (``layers.majority_spans``)."""
-    completed = DocumentStatus.objects.filter(
-        project=project, document=OuterRef(ref), status=Status.COMPLETE
-    )
-    votes = (
-        Span.objects.filter(
-            project=project,
-            document=OuterRef("document"),
-            start=OuterRef("start"),
-            end=OuterRef("end"),
-            label=OuterRef("label"),
-            gold=False,
-        )
-        .filter(
-            Exists(
-                DocumentStatus.objects.filter(
-                    project=project,
-                    document=OuterRef("document"),
-                    user=OuterRef("annotator"),
-                    status=Status.COMPLETE,
-                )
-            )
-        )
-        .values("document")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    weak = (
-        Span.objects.filter(project=project, document=OuterRef(ref), gold=False)
-        .annotate(votes=Coalesce(Subquery(votes), 0, output_field=IntegerField()))
-        .filter(votes__lte=OuterRef("half"))
-    )
-    found = found.annotate(
-        voters=Coalesce(
-            Subquery(completed.values("document").annotate(n=Count("pk")).values("n")),
-            0,
-            output_field=IntegerField(),
-        ),
-    ).annotate(half=F("voters") / Value(2))
-    rule = Q(voters__gte=2) & Exists(weak)
+    """Documents whose analysts disagree, by the review page's rule (at least two people
+    completed it, and some span in an analyst's layer is not marked by more than half of
+    them), as the services store it (``services.disputes``): a set of ids asked once."""
+    rows = DocumentDispute.objects.filter(project=project, disputed=True).values("document")
+    rule = Q(**{f"{ref}__in": rows})
     return found.filter(rule) if yes else found.exclude(rule)
 
 
@@ -283,24 +252,16 @@ def rows(project: Project, user, ids: list[int], *, sees_team: bool) -> list[Row
     if not sees_team:
         return list(by_id.values())
     roles = dict(project.memberships.values_list("user_id", "role"))
-    completed = defaultdict(set)
     for pk, user_id, username, status in statuses.order_by(
         "document_id", "user__username"
     ).values_list("document_id", "user_id", "user__username", "status"):
         by_id[pk].assignees.append(Assignee(username, status, takes_a_place(roles.get(user_id))))
-        if status == Status.COMPLETE:
-            completed[pk].add(user_id)
     for pk, reviewer in Review.objects.filter(project=project, document_id__in=ids).values_list(
         "document_id", "reviewer__username"
     ):
         by_id[pk].reviewed_by = reviewer
-    layers: dict[int, dict[int, set]] = defaultdict(lambda: defaultdict(set))
-    for pk, annotator, *key in Span.objects.filter(
-        project=project, document_id__in=[pk for pk in ids if len(completed[pk]) >= 2], gold=False
-    ).values_list("document_id", "annotator_id", "start", "end", "label_id"):
-        layers[pk][annotator].add(tuple(key))
-    for pk, spans_by_annotator in layers.items():
-        agreed = set(majority_spans(spans_by_annotator, completed[pk]))
-        marked = set().union(*spans_by_annotator.values())
-        by_id[pk].disputed = bool(marked - agreed)
+    for pk in DocumentDispute.objects.filter(
+        project=project, document_id__in=ids, disputed=True
+    ).values_list("document_id", flat=True):
+        by_id[pk].disputed = True
     return list(by_id.values())

@@ -116,6 +116,32 @@ def relabel_event(span: Span, *, actor_id: int, label_id: int) -> SpanEvent:
     return event
 
 
+def record_relabels(
+    relabelled: Sequence[tuple[Span, int]], *, actor_id: int, reverts: SpanEvent | None = None
+) -> SpanEvent:
+    """Record spans of one layer of a document relabelled at once (inside the write's
+    transaction), each given with its label id before: one ``relabelled`` event, a batch
+    whose rows are ``[id, start, end, label_id, label_id_before]`` when there are several
+    (undone in one step), else the event one relabel makes."""
+    (span, before), *others = relabelled
+    if not others:
+        event = relabel_event(span, actor_id=actor_id, label_id=before)
+        event.reverts = reverts
+    else:
+        event = SpanEvent(
+            project_id=span.project_id,
+            document_id=span.document_id,
+            action=SpanAction.RELABELLED,
+            actor_id=actor_id,
+            annotator_id=span.annotator_id,
+            gold=span.gold,
+            reverts=reverts,
+            spans=[[s.pk, s.start, s.end, s.label_id, old] for s, old in relabelled],
+        )
+    sql.insert(event)
+    return event
+
+
 def record_deleted(span: Span, *, actor_id: int, reverts: SpanEvent | None = None) -> SpanEvent:
     """Record a span about to be deleted (inside the deleting transaction)."""
     event = _event(span, SpanAction.DELETED, actor_id, reverts)
@@ -167,7 +193,14 @@ def history_rows(text: str, events: Iterable[SpanEvent]) -> list[dict]:
     """What the history page shows of each event: before/after with the quoted text; for
     a batch, how many spans, by label."""
     events = list(events)
-    batched = {row[3] for event in events if event.spans is not None for row in event.spans}
+    # A row's label is row[3]; a relabel batch's rows also hold the label before, row[4].
+    batched = {
+        label
+        for event in events
+        if event.spans is not None
+        for row in event.spans
+        for label in row[3:5]
+    }
     names = dict(Label.objects.filter(pk__in=batched).values_list("pk", "name"))
 
     def side(start, end, label, gone: str = "(deleted label)") -> dict | None:
@@ -180,8 +213,8 @@ def history_rows(text: str, events: Iterable[SpanEvent]) -> list[dict]:
             "text": text[start:end],
         }
 
-    def batch(event: SpanEvent) -> dict:
-        counts = Counter(names.get(row[3], "(deleted label)") for row in event.spans)
+    def batch(event: SpanEvent, column: int = 3) -> dict:
+        counts = Counter(names.get(row[column], "(deleted label)") for row in event.spans)
         return {
             "count": len(event.spans),
             "labels": ", ".join(f"{name} {count}" for name, count in sorted(counts.items())),
@@ -193,7 +226,9 @@ def history_rows(text: str, events: Iterable[SpanEvent]) -> list[dict]:
         gone = f"{event.merge.name} (merged)" if event.merge else "(deleted label)"
         before = side(event.before_start, event.before_end, event.before_label, gone)
         after = side(event.after_start, event.after_end, event.after_label)
-        if event.spans is not None:
+        if event.spans is not None and event.action == SpanAction.RELABELLED:
+            before, after = batch(event, 4), batch(event)
+        elif event.spans is not None:
             before, after = (
                 (batch(event), None) if event.action == SpanAction.DELETED else (None, batch(event))
             )

@@ -298,6 +298,11 @@ class Span(models.Model):
             models.Index(
                 fields=["project", "annotator", "gold", "label"], name="span_annotator_label"
             ),
+            # Spans as search hits, in reading order: a deep page is read from its key
+            # (``search.AnnotationHits``), walking this index rather than sorting every span.
+            models.Index(
+                fields=["project", "document", "start", "end", "id"], name="span_reading_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -610,6 +615,52 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} reviewed by {self.reviewer}"
+
+
+class DocumentDispute(models.Model):
+    """A document of a project that two or more analysts completed, with whether they
+    disagree there: the review page's rule (``services.disputes``), stored so that the
+    documents table, the reviewer's home and search read it instead of deciding it from
+    every layer. No row: fewer than two completed it (so not disputed). Kept by the
+    services, in the transaction of each write to an analyst's layer or a status."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey("corpus.Document", on_delete=models.CASCADE, related_name="+")
+    completed = models.PositiveIntegerField()  # how many analysts completed it (≥ 2)
+    disputed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["project_id", "document_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "document"], name="document_dispute_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["project", "disputed", "document"], name="document_disputed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} {'disputed' if self.disputed else 'agreed'} in {self.project}"
+
+
+class DisputedSpan(models.Model):
+    """A span of an analyst's layer in a disputed document that at most half of those who
+    completed it marked: what search lists for ``disputed=1``, kept with ``DocumentDispute``
+    (its document is disputed exactly when it has such spans). ``span_id`` is a plain
+    number, as in the history: the row is rewritten with its document's state, in the
+    transaction of every write that changes it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey("corpus.Document", on_delete=models.CASCADE, related_name="+")
+    span_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["project", "span_id"], name="disputed_span"),
+            models.Index(fields=["project", "document"], name="disputed_span_document"),
+        ]
+
+    def __str__(self) -> str:
+        return f"span {self.span_id} disputed"
 
 
 class Rejection(models.Model):

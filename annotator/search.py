@@ -19,7 +19,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from corpus.models import Document
 from corpus.search import (
@@ -35,6 +37,7 @@ from corpus.search import (
 from .models import DocumentStatus, Label, Membership, Project, Span, Status
 from .permissions import REFUSED, Action, can, can_edit_layer
 from .search_tags import SEARCH_PREFIX, SearchEdit, SearchTag, TagInto
+from .services.disputes import disputed_spans
 from .suggestions import SOURCE_MAX, Suggestion
 
 CONTEXT = 40
@@ -182,27 +185,12 @@ def annotations(search: Search) -> QuerySet:
         if search.source:
             rows = rows.filter(source=search.source)
         if search.disputed:
-            rows = rows.filter(gold=False).filter(Exists(_disagreeing()))
+            rows = disputed_spans(rows, project.pk)
     if search.label is not None:
         rows = rows.filter(label=search.label)
     if search.status is not None:
         rows = rows.filter(document__in=_documents(search).values("pk"))
     return rows
-
-
-def _disagreeing() -> QuerySet:
-    """Another annotator's span over the same text that differs in its extent or label."""
-    return (
-        Span.objects.filter(
-            project=OuterRef("project"),
-            document=OuterRef("document"),
-            gold=False,
-            start__lt=OuterRef("end"),
-            end__gt=OuterRef("start"),
-        )
-        .exclude(annotator=OuterRef("annotator"))
-        .exclude(start=OuterRef("start"), end=OuterRef("end"), label=OuterRef("label"))
-    )
 
 
 def hit(document: int, title: str, text: str, start: int, end: int) -> dict[str, Any]:
@@ -311,23 +299,60 @@ class PhraseHits:
 
 
 class AnnotationHits:
-    """Spans (or suggestions) as hits: counted and sliced by the database."""
+    """Spans (or suggestions) as hits: counted and sliced by the database, in reading order
+    (document, start, end, id).
+
+    A page deep in the list is read by its key, not by counting past every hit before it
+    (``OFFSET``, 1.8 s for page 5,817 of 581,666 spans): after the key of the hit before
+    it when a ``next`` link gives one (``cursor``), before the key of the hit after it for
+    a ``previous`` link, and otherwise, in the second half of the list, from its end."""
+
+    ORDER = ("document_id", "start", "end", "id")
 
     def __init__(self, search: Search):
         self.search = search
-        self.rows = annotations(search).order_by("document_id", "start", "end", "id")
+        self.rows = annotations(search).order_by(*self.ORDER)
+        self.cursor: tuple[str, tuple[int, int, int, int]] | None = None  # ("after", key)
+        self._count: int | None = None
 
     def count(self) -> int:
-        return self.rows.count()
+        if self._count is None:
+            self._count = self.rows.count()
+        return self._count
 
     def __len__(self) -> int:
         return self.count()
 
+    def _beyond(self, rows: QuerySet, key: tuple[int, ...], sign: str) -> QuerySet:
+        """The rows after (``>``) or before (``<``) ``key``, as one row comparison, which
+        PostgreSQL answers from the index in reading order (``span_reading_order``)."""
+        quote = connection.ops.quote_name
+        table = quote(rows.model._meta.db_table)
+        columns = ", ".join(
+            f"{table}.{quote(name)}" for name in ["document_id", "start", "end", "id"]
+        )
+        condition = RawSQL(f"({columns}) {sign} (%s, %s, %s, %s)", key, output_field=BooleanField())
+        return rows.filter(condition)
+
+    def _page(self, window: slice) -> list:
+        first, stop = window.start or 0, window.stop
+        rows = self.rows.select_related(
+            "label", *([] if self.search.suggestions else ["annotator"])
+        )
+        backwards = [f"-{name}" for name in self.ORDER]
+        if self.cursor is not None:
+            way, key = self.cursor
+            if way == "after":
+                return list(self._beyond(rows, key, ">")[: stop - first])
+            found = self._beyond(rows, key, "<").order_by(*backwards)
+            return list(found[: stop - first])[::-1]
+        count = self.count()
+        if first > count // 2:
+            return list(rows.order_by(*backwards)[max(0, count - stop) : count - first])[::-1]
+        return list(rows[first:stop])
+
     def __getitem__(self, window: slice) -> list[dict[str, Any]]:
-        if self.search.suggestions:
-            page = list(self.rows.select_related("label")[window])
-        else:
-            page = list(self.rows.select_related("label", "annotator")[window])
+        page = self._page(window)
         rows = Document.objects.filter(pk__in={row.document_id for row in page}).values_list(
             "pk", "title", "text"
         )
@@ -348,6 +373,19 @@ class AnnotationHits:
                 )
             hits.append(found)
         return hits
+
+
+def hit_key(found: Mapping[str, Any]) -> str:
+    """A hit's place in the list of spans as hits, for a link's ``after``/``before``."""
+    return f"{found['document']}.{found['start']}.{found['end']}.{found['id']}"
+
+
+def key_parse(raw: str) -> tuple[int, int, int, int]:
+    """An ``after``/``before`` key: four whole numbers joined by dots (``ValueError``)."""
+    parts = raw.split(".")
+    if len(parts) != 4 or not all(part.isdecimal() and len(part) < 19 for part in parts):
+        raise ValueError(raw)
+    return tuple(int(part) for part in parts)
 
 
 def hits(search: Search) -> PhraseHits | AnnotationHits:

@@ -2,12 +2,11 @@
 (API.md, "Search").
 
 Only the listed spans in layers the user may write into are touched (their own; gold for
-reviewers and managers). A deletion is one history batch a layer of a document; a relabel
-is one event a span (the history has no relabelled batch), each checked against its layer:
-a span the new label would make a duplicate of another, or that a relation of its would
-no longer fit (``relations.relabel_breaks``), is skipped, counted, and named with the
-reason. The whole edit is one transaction; the events it wrote are kept on its
-``SearchEdit``, so that undoing it reverts them all at once.
+reviewers and managers). A deletion is one history batch a layer of a document, and so is
+a relabel, checked against its layer: a span the new label would make a duplicate of
+another, or that a relation of its would no longer fit (``relations.relabel_breaks``), is
+skipped, counted, and named with the reason. The whole edit is one transaction; the events
+it wrote are kept on its ``SearchEdit``, so that undoing it reverts them all at once.
 """
 
 from typing import Any
@@ -19,7 +18,7 @@ from django.utils import timezone
 
 from . import services
 from .jobs import Job, JobFailed, JobKind, job_run
-from .models import Label, Project, Span, SpanAction, SpanEvent
+from .models import Label, Project, Span, SpanEvent
 from .search import annotations, editable_layers, search_parse
 from .search_tags import EditKind, SearchEdit
 
@@ -87,7 +86,7 @@ def _search_edit(job: Job, edit_id: int) -> dict[str, int]:
                 done += len(spans)
             else:
                 written, skips = _relabel(edit, spans, label)
-                done += len(written)
+                done += sum(len(event.span_ids) for event in written)
                 skipped += len(skips)
                 unchanged += skips[: UNCHANGED_LISTED - len(unchanged)]
             events += [event.pk for event in written]
@@ -114,24 +113,20 @@ def _delete(edit: SearchEdit, spans: list[Span]) -> list[SpanEvent]:
 def _relabel(
     edit: SearchEdit, spans: list[Span], label: Label
 ) -> tuple[list[SpanEvent], list[dict[str, Any]]]:
-    """The events of the spans relabelled, and those the layer or a relation of theirs
-    refused, each ``{"span": id, "reason": words}``: left as they are, the rest go on."""
-    events, skipped = [], []
+    """One relabel batch a layer of a document (``services.spans_relabel``), and the spans
+    the layer or a relation of theirs refused, each ``{"span": id, "reason": words}``: left
+    as they are, the rest go on."""
+    layers: dict[tuple[int, bool, int], list[Span]] = {}
     for span in spans:
-        if span.label_id == label.pk:
-            continue
-        try:
-            with transaction.atomic():
-                services.span_update(span=span, label=label, actor=edit.user)
-        except ValidationError as error:
-            skipped.append({"span": span.pk, "reason": " ".join(error.messages)})
-            continue
-        events.append(
-            SpanEvent.objects.filter(span_id=span.pk, action=SpanAction.RELABELLED)
-            .order_by("-id")
-            .only("pk")
-            .first()
+        layers.setdefault((span.document_id, span.gold, span.annotator_id), []).append(span)
+    events, skipped = [], []
+    for layer in layers.values():
+        _, refused, event = services.spans_relabel(
+            changes=[(span, label) for span in layer], actor=edit.user
         )
+        skipped += [{"span": span.pk, "reason": reason} for span, reason in refused]
+        if event is not None:
+            events.append(event)
     return events, skipped
 
 
@@ -165,8 +160,21 @@ def search_edit_undo(*, edit: SearchEdit, user) -> dict[str, int]:
 
 
 def _unrelabel(event: SpanEvent, user) -> None:
-    span = Span.objects.select_related("project", "document").filter(pk=event.span_id).first()
-    before = Label.objects.filter(pk=event.before_label_id).first()
-    if span is None or before is None or span.label_id != event.after_label_id:
-        raise ValidationError("Changed since.")
-    services.span_update(span=span, label=before, reverts=event, actor=user)
+    """Give a relabel's spans (one, or a layer's batch) their labels back, all of them or
+    none (``ValidationError`` when one is gone or changed since)."""
+    rows = event.spans or [[event.span_id, None, None, event.after_label_id, event.before_label_id]]
+    spans = Span.objects.select_related("project", "document").filter(
+        pk__in=[row[0] for row in rows]
+    )
+    spans = {span.pk: span for span in spans}
+    labels = Label.objects.in_bulk({row[4] for row in rows})
+    changes = []
+    for pk, _, _, after, before in rows:
+        span = spans.get(pk)
+        if span is None or before not in labels or span.label_id != after:
+            raise ValidationError("Changed since.")
+        changes.append((span, labels[before]))
+    _, refused, _ = services.spans_relabel(changes=changes, actor=user, reverts=event)
+    if refused:
+        reasons = "; ".join(reason for _, reason in refused)
+        raise ValidationError(f"No longer fits its layer ({reasons}).")

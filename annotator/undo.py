@@ -18,7 +18,7 @@ from corpus.models import Document
 
 from . import services
 from .categories import Category, CategoryAction, CategoryEvent
-from .models import Project, Span, SpanAction, SpanEvent
+from .models import Label, Project, Span, SpanAction, SpanEvent
 from .patches import Change
 from .rendering import SpanRow
 
@@ -150,7 +150,9 @@ def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> tuple[
     """Reverse ``event`` (inside the caller's transaction)."""
     layer = Span.objects.filter(project=project, document=document)
     layer = layer.gold() if gold else layer.by(user)
-    if event.spans is not None:  # only a batch's creation can be on the stack
+    if event.spans is not None and event.action == SpanAction.RELABELLED:
+        return _reverse_relabels(event, layer, user)
+    if event.spans is not None:  # else only a batch's creation can be on the stack
         spans = list(layer.filter(pk__in=event.span_ids))
         if len(spans) != len(event.spans):
             raise ValidationError("Cannot undo: some of those spans are gone.")
@@ -189,3 +191,20 @@ def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> tuple[
         actor=user,
     )
     return f"Undone: the span is {label.name} again.", Change(before=(before,), after=(span,))
+
+
+def _reverse_relabels(event: SpanEvent, layer, user) -> tuple[str, Change]:
+    """Give a relabel batch's spans their labels back, in one step."""
+    spans = {span.pk: span for span in layer.filter(pk__in=event.span_ids)}
+    labels = Label.objects.in_bulk({row[4] for row in event.spans})
+    if len(spans) != len(event.spans) or any(row[4] not in labels for row in event.spans):
+        raise ValidationError("Cannot undo: some of those spans or labels are gone.")
+    before = tuple(SpanRow(s.pk, s.start, s.end, s.label_id) for s in spans.values())
+    changes = [(spans[row[0]], labels[row[4]]) for row in event.spans]
+    done, refused, _ = services.spans_relabel(changes=changes, actor=user, reverts=event)
+    if refused:
+        reasons = "; ".join(reason for _, reason in refused)
+        raise ValidationError(f"Cannot undo: the old labels no longer fit the layer ({reasons}).")
+    return f"Undone: the {len(done)} spans have their labels back.", Change(
+        before=before, after=tuple(done)
+    )

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connection, transaction
-from django.db.models import F, Func, IntegerField, Lookup, QuerySet, Value
+from django.db.models import F, Func, IntegerField, Lookup, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 # Longest phrase accepted, in characters.
@@ -151,3 +151,27 @@ def narrow(documents: QuerySet, q: str) -> QuerySet:
             )
         )
     return documents
+
+
+# Shortest text a trigram index can look up.
+TRIGRAM = 3
+
+
+def containing(documents: QuerySet, q: str) -> QuerySet:
+    """The documents whose title or text contains ``q`` as it is (a substring, any case):
+    the documents table's search, asked of the search indexes rather than by reading every
+    text (``icontains`` read all 100,000, 0.8–1.6 s). PostgreSQL: ``~*`` with ``q`` as a
+    literal, which the trigram indexes on the title and the text serve; SQLite: the FTS5
+    trigram tables narrow (``q`` of three characters or more), ``LIKE`` decides."""
+    if connection.vendor == "postgresql":
+        pattern = Value(_regex_escaped(q))
+        return documents.filter(IRegex(F("title"), pattern) | IRegex(F("text"), pattern))
+    exact = documents.filter(Q(title__icontains=q) | Q(text__icontains=q))
+    if connection.vendor != "sqlite" or len(q) < TRIGRAM:
+        return exact
+    match = '"' + q.replace('"', '""') + '"'
+    found = [
+        Q(pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]))
+        for table in ("corpus_document_fts", "corpus_document_title_fts")
+    ]
+    return exact.filter(found[0] | found[1])

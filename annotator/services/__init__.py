@@ -91,6 +91,7 @@ from .spans import (
     span_update,
     spans_create,
     spans_delete,
+    spans_relabel,
 )
 from .suggestions import (
     pending,
@@ -176,6 +177,7 @@ __all__ = [
     "span_update",
     "spans_create",
     "spans_delete",
+    "spans_relabel",
     "status_claim",
     "status_of",
     "suggestion_accept",

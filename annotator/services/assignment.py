@@ -25,6 +25,7 @@ from ..models import (
     Status,
 )
 from ..permissions import takes_a_place
+from .disputes import disputes_recount
 
 
 def status_claim(*, project: Project, document: Document, user_id: int) -> DocumentStatus:
@@ -228,4 +229,5 @@ def _status_set(project, document, user, value: str, **fields: Any) -> DocumentS
         for name, field_value in fields.items():
             setattr(status, name, field_value)
         status.save(update_fields=["status", *fields, "updated_at"])
+        disputes_recount(project.pk, [document.pk])
     return status

@@ -25,6 +25,7 @@ from ..models import (
 from ..permissions import can_manage, can_review, takes_a_place
 from ..suggestions import IMPORT_SOURCE, Suggestion, suggestions_errors
 from . import uploaded
+from .disputes import disputes_refresh
 from .rows import bulk_insert, spans_insert
 from .spans import BatchErrors
 
@@ -303,6 +304,10 @@ def _documents_import(
             actor_id=uploader.pk,
         )
         span_pks |= {(p.index, s.number): pk for (p, s), pk in zip(placed, ids, strict=True)}
+        if not gold and rows:
+            # Spans into analysts' layers of documents already in the project (and maybe
+            # completed): their agreement is decided again.
+            disputes_refresh(project.pk, {p.document.pk for p in plan if p.reused})
     uploaded.categories_insert(
         project, [(p.document.pk, c) for p in plan for c in p.categories], uploader.pk
     )

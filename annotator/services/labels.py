@@ -15,6 +15,7 @@ from django.utils import timezone
 from .. import history, palette
 from ..models import Label, LabelKind, LabelMerge, Project, Span, SpanEvent, label_name
 from ..relations import relabel_breaks, relabel_refusal
+from .disputes import disputes_refresh
 
 # Keys the workspace takes for itself (``onKeydown`` in static/annotator/workspace.js, and
 # the suggestion keys of suggestions.js): a label on one of them would never be applied
@@ -355,6 +356,7 @@ def label_merge(*, label: Label, into: Label, actor) -> LabelMerge:
         for event in events:
             event.merge = merge
         SpanEvent.objects.bulk_create(events, batch_size=2000)
+        disputes_refresh(label.project_id)
         label.delete()
     return merge
 
@@ -434,6 +436,7 @@ def label_merge_undo(*, merge: LabelMerge, actor) -> Label:
             )
         SpanEvent.objects.bulk_create(reversals, batch_size=2000)
         label.stayed = len(held & {event.span_id for event in events})
+        disputes_refresh(merge.project_id)
         merge.undone_at = timezone.now()
         merge.save(update_fields=["undone_at"])
     return label

@@ -19,6 +19,7 @@ from ..models import (
     Comment,
     DocumentStatus,
     Label,
+    LabelKind,
     Origin,
     Project,
     Propagate,
@@ -33,6 +34,7 @@ from ..models import (
 )
 from ..relations import relabel_breaks, relabel_refusal
 from .assignment import status_claim
+from .disputes import disputes_refresh
 from .relation_rows import relations_of_spans_delete, relations_restore
 from .rows import spans_insert
 
@@ -130,6 +132,7 @@ def span_create(
                 relations_restore(cause=reverts, actor_id=(actor or annotator).pk)
             if status is not None:
                 _touch(status)
+                disputes_refresh(project.pk, [document.pk])
             if propagates:
                 from .suggestions import propagate
 
@@ -182,7 +185,75 @@ def span_update(
         span.save(update_fields=["label", "start", "end", "updated_at"])
         actor_id = actor.pk if actor else span.annotator_id
         history.record_changed(span, actor_id=actor_id, **before, reverts=reverts)
+        if not span.gold:
+            disputes_refresh(span.project_id, [span.document_id])
     return span
+
+
+def spans_relabel(
+    *, changes: Sequence[tuple[Span, Label]], actor, reverts: SpanEvent | None = None
+) -> tuple[list[Span], list[tuple[Span, str]], SpanEvent | None]:
+    """Relabel spans of one layer of one document at once, as ``actor``: one event in the
+    history (a relabel batch when several), undone in one step; ``reverts`` is the relabel
+    this undoes. A span the new label would make a copy of another span of its layer (or
+    given a document label), or that a relation of its would no longer fit
+    (``relations.relabel_breaks``), is left as it is, with the reason in words.
+    (relabelled, refused as (span, reason), event); a span that already has its new label
+    is in neither list."""
+    changes = [(span, label) for span, label in changes if span.label_id != label.pk]
+    if not changes:
+        return [], [], None
+    first = changes[0][0]
+    with transaction.atomic():
+        lock_layer(first.project, first.document, first.annotator_id, gold=first.gold)
+        keys = set(
+            sql.layer_keys(first.project_id, first.document_id, first.annotator_id, gold=first.gold)
+        )
+        relabelled, refused = [], []
+        held = _held_by_relations(changes)
+        for span, label in changes:
+            key = (span.start, span.end, label.pk)
+            if label.kind != LabelKind.SPAN or label.project_id != span.project_id:
+                refused.append((span, f"{label.name} is not a span label of this project."))
+                continue
+            if key in keys:
+                refused.append((span, duplicate_message(first.document.text, *key[:2])))
+                continue
+            if span.pk in held:
+                refused.append((span, held[span.pk]))
+                continue
+            keys.discard((span.start, span.end, span.label_id))
+            keys.add(key)
+            relabelled.append((span, span.label_id))
+            span.label = label
+        if not relabelled:
+            return [], refused, None
+        now = timezone.now()
+        for label_id in {span.label_id for span, _ in relabelled}:
+            ids = [span.pk for span, _ in relabelled if span.label_id == label_id]
+            for batch in range(0, len(ids), 2000):  # within SQLite's limit on parameters
+                chunk = ids[batch : batch + 2000]
+                Span.objects.filter(pk__in=chunk).update(label=label_id, updated_at=now)
+        for span, _ in relabelled:
+            span.updated_at = now
+        event = history.record_relabels(relabelled, actor_id=actor.pk, reverts=reverts)
+        if not first.gold:
+            disputes_refresh(first.project_id, [first.document_id])
+    return [span for span, _ in relabelled], refused, event
+
+
+def _held_by_relations(changes: Sequence[tuple[Span, Label]]) -> dict[int, str]:
+    """The spans a relation of theirs would no longer fit after these relabels, each with
+    the reason (``relations.relabel_breaks``, asked once a new label)."""
+    held: dict[int, str] = {}
+    by_label: dict[int, tuple[Label, list[int]]] = {}
+    for span, label in changes:
+        by_label.setdefault(label.pk, (label, []))[1].append(span.pk)
+    for label, ids in by_label.values():
+        for relation, end in relabel_breaks(Span.objects.filter(pk__in=ids), label.pk):
+            span_id = getattr(relation, f"{end}_id")
+            held.setdefault(span_id, relabel_refusal(relation, end, label.name))
+    return held
 
 
 @dataclass(frozen=True)
@@ -203,6 +274,8 @@ def span_delete(*, span: Span, reverts: SpanEvent | None = None, actor=None) -> 
         # Its relations go in the same step of the history, and come back with the span.
         relations = relations_of_spans_delete([span.pk], actor_id=actor_id, cause=event)
         commented, reoffered = sql.delete_span(span.pk)
+        if not span.gold:
+            disputes_refresh(span.project_id, [span.document_id])
     return Deletion(commented=commented, relations=relations, reoffered=reoffered)
 
 
@@ -288,6 +361,7 @@ def spans_create(
             relations_restore(cause=reverts, actor_id=(actor or annotator).pk)
         if not gold and ids:
             _touch(status)
+            disputes_refresh(project.pk, [document.pk])
     return _stored_spans(
         ids,
         items,
@@ -327,6 +401,8 @@ def spans_delete(*, spans: Sequence[Span], reverts: SpanEvent | None, actor) -> 
             Comment.objects.filter(span__in=chunk).update(span=None)
             Rejection.objects.filter(span__in=chunk).delete()
             Span.objects.filter(pk__in=chunk).delete()
+        if not first.gold:
+            disputes_refresh(first.project_id, {span.document_id for span in spans})
     return events
 
 

@@ -61,6 +61,19 @@ def test_searches_title_and_text_case_insensitively_and_sorts(client, table):
     assert titles(manager, project, sort="newest")[0] == "Fresh"
 
 
+def test_the_search_is_a_substring_found_through_the_index_and_follows_a_new_title(client, table):
+    manager = signed_in(client, table["manager"])
+    project = table["project"]
+    # Parts of words, any case, short ones (too short for trigrams), a quote, a dot.
+    assert titles(manager, project, q="OSTOCH") == ["Plain", "Draft"]
+    assert titles(manager, project, q="ai") == ["Plain"]
+    assert titles(manager, project, q='"x') == []
+    assert titles(manager, project, q="n.*") == []
+    Document.objects.filter(title="Fresh").update(title="Brand-new name")
+    assert titles(manager, project, q="brand-NEW") == ["Brand-new name"]
+    assert titles(manager, project, q="fresh") == []
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

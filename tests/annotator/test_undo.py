@@ -139,3 +139,31 @@ def test_a_refused_comment_comes_back_in_the_box(client, people, project, docume
     assert "required>Keep &lt;me&gt;, please.</textarea>" in html
     added = client.post(url, {"body": "Keep me."}, **HX).content.decode()
     assert "required></textarea>" in added
+
+
+def test_a_relabel_batch_is_one_step_of_the_history_and_undone_in_one(
+    alice, people, project, document, weapons
+):
+    from annotator import services
+    from annotator.history import document_history, history_rows
+
+    tag(alice, project, document, 0, 2, weapons)
+    tag(alice, project, document, 20, 36, weapons)
+    person = project.labels.get(name="PERSON")
+    spans = list(Span.objects.order_by("start"))
+    done, refused, event = services.spans_relabel(
+        changes=[(span, person) for span in spans], actor=people["alice"]
+    )
+    assert (len(done), refused) == (2, [])
+    assert set(Span.objects.values_list("label__name", flat=True)) == {"PERSON"}
+    (row, *_) = history_rows(document.text, document_history(project, document))
+    assert (row["before"], row["after"]) == (
+        {"count": 2, "labels": "WEAPONS 2"},
+        {"count": 2, "labels": "PERSON 2"},
+    )
+    response = undo(alice, project, document).content.decode()
+    assert "the 2 spans have their labels back" in response
+    assert set(Span.objects.values_list("label__name", flat=True)) == {"WEAPONS"}
+    assert SpanEvent.objects.get(reverts=event).spans is not None
+    # Next on the stack: the second span's creation.
+    assert "new span is removed" in undo(alice, project, document).content.decode()

@@ -66,8 +66,15 @@ def test_relabel_touches_my_layer_only_and_is_undone_in_one_step(corpus, client_
         # Bob's WEAPONS and gold's stay; alice's two are now PERSON, same places, same ids.
         expected = "PERSON" if row[1] == "alice" and not row[2] else row[5]
         assert after[row[0]] == (*row[:5], expected)
+    # One relabel batch for alice's layer of the document, not an event a span.
+    (batch,) = SpanEvent.objects.filter(action="relabelled", actor=corpus.people["alice"])
+    weapons, person = corpus.labels["WEAPONS"].pk, corpus.labels["PERSON"].pk
+    assert batch.span_id is None
+    assert [row[3:] for row in batch.spans] == [[person, weapons], [person, weapons]]
     assert undo(alice, corpus, job["id"]).json() == {"restored": 2, "kept": 0}
     assert layers(corpus) == before
+    (back,) = SpanEvent.objects.filter(reverts=batch)
+    assert [row[3:] for row in back.spans] == [[weapons, person], [weapons, person]]
     assert undo(alice, corpus, job["id"]).status_code == 400
     # Someone else's edit (or none) is not found.
     assert undo(client_for("bob"), corpus, job["id"]).status_code == 404

@@ -84,6 +84,14 @@ def test_a_phrase_within_a_layer_keeps_the_hits_that_a_span_covers(corpus, clien
 
 
 def test_disputed_places_are_where_annotators_disagree(corpus, client_for):
+    from annotator.services import document_complete
+
+    # The review page's rule: disputed once two analysts have completed the document.
+    assert search(client_for("reviewer"), corpus, "?disputed=1").json()["count"] == 0
+    for name in ["alice", "bob"]:
+        document_complete(
+            project=corpus.project, document=corpus.documents[0], user=corpus.people[name]
+        )
     body = search(client_for("reviewer"), corpus, "?q=kinzhal&disputed=1").json()
     assert [(h["document"], h["start"]) for h in body["results"]] == [
         (corpus.documents[0].pk, FIRST.index("Kinzhal"))
@@ -147,3 +155,62 @@ def test_queries_do_not_grow_with_the_project(
         # two settings: ``index_first``), the spans, the page's documents.
         with django_assert_max_num_queries(12):
             assert search(client, corpus, query).status_code == 200
+
+
+def test_deep_pages_of_spans_are_read_by_key_and_agree_with_page_numbers(corpus, client_for):
+    from annotator.models import Span
+
+    # 23 more WEAPONS spans in alice's layer, some sharing a start (ties broken by end, id).
+    text = corpus.documents[0].text
+    Span.objects.bulk_create(
+        Span(
+            project=corpus.project,
+            document=corpus.documents[n % 3],
+            label=corpus.labels["WEAPONS"],
+            annotator=corpus.people["alice"],
+            start=n // 3,
+            end=n // 3 + 1 + n % 2,
+        )
+        for n in range(23)
+        if n // 3 + 2 <= len(text)
+    )
+    reviewer = client_for("reviewer")
+    every = search(reviewer, corpus, "?label=WEAPONS&page_size=1000").json()["results"]
+    assert len(every) == 26
+    assert [h["id"] for h in every] == [
+        h["id"] for h in sorted(every, key=lambda h: (h["document"], h["start"], h["end"], h["id"]))
+    ]
+    by_number = [
+        search(reviewer, corpus, f"?label=WEAPONS&page_size=4&page={n}").json()["results"]
+        for n in range(1, 8)
+    ]
+    assert [h["id"] for page in by_number for h in page] == [h["id"] for h in every]
+    # Following next links (after=) walks the same pages; previous links (before=) back.
+    url = f"/api/projects/{corpus.project.pk}/search/?label=WEAPONS&page_size=4"
+    pages = []
+    while url:
+        body = reviewer.get(url).json()
+        pages.append(body["results"])
+        url = body["next"]
+        assert url is None or "after=" in url
+    assert pages == by_number
+    url, back = body["previous"], []
+    while url:
+        assert "before=" in url
+        body = reviewer.get(url).json()
+        back.append(body["results"])
+        url = body["previous"]
+    assert back == by_number[-2::-1]
+    assert (
+        search(reviewer, corpus, "?label=WEAPONS&page_size=4&page=last").json()["results"]
+        == by_number[-1]
+    )
+
+
+@pytest.mark.parametrize(
+    "query", ["after=1.2.3", "after=a.b.c.d", "before=1.2.3.-4", "after=1.1.1.1&before=1.1.1.1"]
+)
+def test_a_bad_key_is_a_400(corpus, client_for, query):
+    answer = search(client_for("reviewer"), corpus, f"?label=WEAPONS&{query}")
+    assert answer.status_code == 400
+    assert set(answer.json()) <= {"after", "before"}

@@ -1,0 +1,186 @@
+"""Which documents' analysts disagree, stored (``models.DocumentDispute``).
+
+The rule is the review page's (``curation``, ``layers.majority_spans``): a document is
+disputed when two or more analysts completed it and some span of an analyst's layer
+(anyone's, completed or not) is not marked — same start, end and label — by more than
+half of those who completed it. Gold plays no part.
+
+Written here in SQL, once: ``disputes_refresh`` decides it again for the documents a write
+touched, in the write's transaction, with the spans it finds disputed (``DisputedSpan``,
+what search lists). A write to an analyst's layer costs one ``UPDATE`` (which finds no
+row, and does nothing more, unless two or more completed the document; then its disputed
+spans are deleted and selected again: two more); a status becoming complete or not
+recounts the document's row first. The test that walks every write path:
+``tests/annotator/test_disputes.py``.
+"""
+
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from ..models import DisputedSpan, DocumentDispute, DocumentStatus, Span, Status
+
+CHUNK = 2000  # documents named in one statement (SQLite's limit on parameters)
+
+
+def _votes(project_id, *, span_model=Span, status_model=DocumentStatus) -> Subquery:
+    """How many analysts who completed the outer span's document marked that span (same
+    start, end and label), for the outer query's span."""
+    completed_vote = status_model.objects.filter(
+        project=project_id,
+        document=OuterRef("document"),
+        user=OuterRef("annotator"),
+        status=Status.COMPLETE,
+    )
+    votes = (
+        span_model.objects.filter(
+            project=project_id,
+            document=OuterRef("document"),
+            start=OuterRef("start"),
+            end=OuterRef("end"),
+            label=OuterRef("label"),
+            gold=False,
+        )
+        .filter(Exists(completed_vote))
+        .values("document")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(votes), 0, output_field=IntegerField())
+
+
+def weak_spans(project_id, *, span_model=Span, status_model=DocumentStatus) -> QuerySet:
+    """The analysts' spans of the outer query's ``document`` that at most half of its
+    ``completed`` analysts marked (the rule's "not in the majority"). The models are
+    parameters so that the migration that fills the table asks the same rule."""
+    votes = _votes(project_id, span_model=span_model, status_model=status_model)
+    return (
+        span_model.objects.filter(project=project_id, document=OuterRef("document"), gold=False)
+        .alias(doubled=votes * 2)
+        .filter(doubled__lte=OuterRef("completed"))
+    )
+
+
+def disputed_spans(spans: QuerySet, project_id: int) -> QuerySet:
+    """Of ``spans``, those the review page shows as disputed in a disputed document: in an
+    analyst's layer, marked by at most half of those who completed the document (stored:
+    ``DisputedSpan``)."""
+    # A join, not ``IN``/``EXISTS``: PostgreSQL made those a semi-join whose list it
+    # misjudged at one row, then compared each span with all 42,000 (45 s for a page of
+    # 100 at 2,000,000 spans, ``bench/search.py``); joined, it hashes the list once.
+    quote = connection.ops.quote_name
+    table, spans_table = quote(DisputedSpan._meta.db_table), quote(Span._meta.db_table)
+    return spans.filter(gold=False).extra(
+        tables=[DisputedSpan._meta.db_table],
+        where=[f"{table}.span_id = {spans_table}.id", f"{table}.project_id = %s"],
+        params=[project_id],
+    )
+
+
+def weak_rows(
+    project_id: int,
+    document_ids: list[int] | None = None,
+    *,
+    span_model=Span,
+    status_model=DocumentStatus,
+    dispute_model=DocumentDispute,
+) -> QuerySet:
+    """(project, document, span) of every span the rule calls weak in the documents that
+    two or more completed (a row in ``dispute_model``), for ``DisputedSpan``."""
+    completed = dispute_model.objects.filter(
+        project=project_id, document=OuterRef("document")
+    ).values("completed")
+    spans = span_model.objects.filter(project=project_id, gold=False)
+    if document_ids is not None:
+        spans = spans.filter(document__in=document_ids)
+    votes = _votes(project_id, span_model=span_model, status_model=status_model)
+    return (
+        spans.alias(doubled=votes * 2, completed=Subquery(completed))
+        .filter(doubled__lte=F("completed"))
+        .values_list("project_id", "document_id", "id")
+        .order_by()
+    )
+
+
+def _spans_store(rows: QuerySet, table: str) -> None:
+    """``INSERT … SELECT``: the rows go from the query to the table within the database."""
+    query, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in ["project_id", "document_id", "span_id"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(table)} ({columns}) {query}", params)
+
+
+def disputes_refresh(project_id: int, document_ids: Iterable[int] | None = None) -> None:
+    """Decide again whether the documents (every one of the project's, with ``None``)
+    are disputed, after a write to an analyst's layer: one ``UPDATE`` of their rows, which
+    finds none unless two or more completed the document; then their disputed spans."""
+    rows = DocumentDispute.objects.filter(project=project_id)
+    ids = None if document_ids is None else sorted(set(document_ids))
+    chunks = [None] if ids is None else [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    for chunk in chunks:
+        these = rows if chunk is None else rows.filter(document__in=chunk)
+        if not these.update(disputed=Exists(weak_spans(project_id))) and chunk is not None:
+            continue
+        stale = DisputedSpan.objects.filter(project=project_id)
+        (stale if chunk is None else stale.filter(document__in=chunk)).delete()
+        _spans_store(weak_rows(project_id, chunk), DisputedSpan._meta.db_table)
+
+
+def disputes_recount(project_id: int, document_ids: Iterable[int]) -> None:
+    """After a status changed (complete, reopened, removed): how many analysts completed
+    each document, its row made, changed or removed (fewer than two), then decided."""
+    ids = sorted(set(document_ids))
+    for first in range(0, len(ids), CHUNK):
+        chunk = ids[first : first + CHUNK]
+        counts = dict(
+            DocumentStatus.objects.filter(
+                project=project_id, document__in=chunk, status=Status.COMPLETE
+            )
+            .values("document")
+            .annotate(n=Count("pk"))
+            .values_list("document", "n")
+        )
+        two = {document: n for document, n in counts.items() if n >= 2}
+        gone = DocumentDispute.objects.filter(project=project_id, document__in=chunk).exclude(
+            document__in=list(two)
+        )
+        DisputedSpan.objects.filter(
+            project=project_id, document__in=gone.values("document")
+        ).delete()
+        gone.delete()
+        if two:
+            DocumentDispute.objects.bulk_create(
+                [
+                    DocumentDispute(project_id=project_id, document_id=document, completed=n)
+                    for document, n in two.items()
+                ],
+                update_conflicts=True,
+                unique_fields=["project", "document"],
+                update_fields=["completed"],
+            )
+            disputes_refresh(project_id, two)
+
+
+def disputes_fill(project_id: int) -> None:
+    """Decide every document of the project from scratch: for rows written around the
+    services (the benchmarks' ``COPY``), in a few statements."""
+    DisputedSpan.objects.filter(project=project_id).delete()
+    DocumentDispute.objects.filter(project=project_id).delete()
+    completed = (
+        DocumentStatus.objects.filter(project=project_id, status=Status.COMPLETE)
+        .values("document")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+        .values_list("document", "n")
+    )
+    DocumentDispute.objects.bulk_create(
+        (
+            DocumentDispute(project_id=project_id, document_id=document, completed=n)
+            for document, n in completed.iterator()
+        ),
+        batch_size=2000,
+    )
+    disputes_refresh(project_id)
