@@ -10,23 +10,19 @@ from annotator.categories import Category
 from annotator.label_suggestions import CategorySuggestion, RelationSuggestion
 from annotator.models import Span
 from annotator.relations import Relation
-from annotator.services import label_create, relation_type_create, suggestions_add
+from annotator.services import suggestions_add
 from corpus.models import Document
 
 
 @pytest.fixture
 def offered(transactional_db, demo):
-    """On the Vladivostok document: TRANSFER suggested by a classifier, and SUPPLIES
-    suggested from a suggested PERSON "Kim" to suggested WEAPONS "artillery shells"."""
+    """On the Vladivostok document: the demo's ARMS_DEAL suggested by a classifier, and its
+    SUPPLIES suggested from a suggested PERSON "Kim" to suggested WEAPONS "artillery
+    shells"."""
     document = Document.objects.get(external_id="kim-putin-vladivostok")
     labels = {label.name: label for label in demo.labels.all()}
-    transfer = label_create(project=demo, name="ARMS_DEAL", kind="document")
-    supplies = relation_type_create(
-        project=demo,
-        name="SUPPLIES",
-        source_labels=[labels["PERSON"]],
-        target_labels=[labels["WEAPONS"]],
-    )
+    transfer = labels["ARMS_DEAL"]
+    supplies = demo.relation_types.get(name="SUPPLIES")
     text = document.text
     kim, shells = text.index("Kim"), text.index("artillery shells")
     person, weapons = suggestions_add(
