@@ -16,12 +16,12 @@ from ..label_suggestions import (
     RelationSuggestion,
     RelationSuggestionDecision,
 )
-from ..permissions import can_decide, can_see_decisions, project_for, visible_suggestions
+from ..permissions import can_decide, project_for, visible_suggestions
 from ..services.label_suggestions import with_counts
 from .categories import CategorySerializer
 from .pagination import SpanPagination
 from .relations import RelationSerializer
-from .suggestions import GOLD_ONLY, LAYER
+from .suggestions import GOLD_ONLY, LAYER, list_asked
 from .views import APIDefaults, DocumentScoped, _refused, gold_asked
 
 DECISIONS = inline_serializer(
@@ -69,14 +69,9 @@ class _DocumentLabelSuggestions(DocumentScoped, APIView):
         )
 
     def get(self, request, *args, **kwargs):
-        project, document, user = self.project, self.document, request.user
-        every = request.query_params.get("all") not in (None, "", "0")
-        gold = gold_asked(request)
-        if gold and not can_see_decisions(user, project):
-            raise PermissionDenied(GOLD_ONLY)
+        project, document = self.project, self.document
+        every, gold = list_asked(request, project)
         if every:
-            if not can_see_decisions(user, project):
-                raise PermissionDenied("Only the project's reviewers and managers may see all.")
             suggestions = with_counts(
                 self.model.objects.filter(project=project, document=document),
                 self.decision_model,

@@ -43,6 +43,19 @@ LAYER = OpenApiParameter(
 )
 
 
+def list_asked(request, project) -> tuple[bool, bool]:
+    """What a document's list of suggestions (of spans, document labels or relations) is
+    asked for: ``?all=1``, every suggestion with everyone's decision counts, and
+    ``?layer=gold``, gold's pending ones — both for reviewers and managers only."""
+    every = request.query_params.get("all") not in (None, "", "0")
+    gold = gold_asked(request)
+    if gold and not can_see_decisions(request.user, project):
+        raise PermissionDenied(GOLD_ONLY)
+    if every and not can_see_decisions(request.user, project):
+        raise PermissionDenied("Only the project's reviewers and managers may see all.")
+    return every, gold
+
+
 SUGGESTION_SHAPE = inline_serializer(
     "Suggestion",
     {
@@ -74,13 +87,8 @@ class DocumentSuggestionsView(DocumentScoped, APIView):
     )
     def get(self, request, *args, **kwargs):
         project, document, user = self.project, self.document, request.user
-        every = request.query_params.get("all") not in (None, "", "0")
-        gold = gold_asked(request)
-        if gold and not can_see_decisions(user, project):
-            raise PermissionDenied(GOLD_ONLY)
+        every, gold = list_asked(request, project)
         if every:
-            if not can_see_decisions(user, project):
-                raise PermissionDenied("Only the project's reviewers and managers may see all.")
             suggestions = services.with_decision_counts(
                 Suggestion.objects.filter(project=project, document=document)
             ).order_by("start", "end", "id")

@@ -30,11 +30,13 @@ def csrf_token(client: Client) -> str:
 
 @pytest.mark.parametrize("route", UNSAFE)
 def test_every_state_changing_ui_request_needs_the_csrf_token(route, site, people):
-    # Spans (and relations) are changed in the workspace by their owner only; the rest is
-    # open to a superuser.
+    # Spans (and relations) are changed in the workspace by their owner only; the rest
+    # (accepting a relation into gold included) is open to a superuser.
     span = route.startswith("projects/<int:project_id>/spans/")
     own = span and route.endswith(("/label/", "/delete/"))
-    own = own or route.startswith("projects/<int:project_id>/relations/")
+    own = own or (
+        route.startswith("projects/<int:project_id>/relations/") and not route.endswith("/accept/")
+    )
     client = csrf_client(people["alice" if own else "root"])
     url = url_for(route, site)
     before = Span.objects.count(), Span.objects.filter(label=site["weapons"]).count()
