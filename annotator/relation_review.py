@@ -10,8 +10,8 @@ from .relations import Relation
 
 
 def analysts(project: Project, document: Document) -> dict:
-    """The page's context: ``analyst_relations``, in the order they were first drawn. One
-    query (none worth a join when the document has no relation)."""
+    """The page's context: ``analyst_relations``, in the order they were first drawn (the
+    first drawing's id is the one accepted). One query."""
     relations = (
         Relation.objects.filter(project=project, document=document)
         .select_related("type", "source__label", "target__label", "annotator")
@@ -30,17 +30,7 @@ def analysts(project: Project, document: Document) -> dict:
         if relation.gold:
             in_gold.add(key)
             continue
-        shown = row(relation, text)
-        item = drawn.setdefault(
-            key,
-            {
-                "relation": relation.pk,
-                "type": shown["type"],
-                "from": shown["from"],
-                "to": shown["to"],
-                "by": [],
-            },
-        )
+        item = drawn.setdefault(key, {**row(relation, text), "by": []})
         item["by"].append(relation.annotator.username)
     for key, item in drawn.items():
         item["in_gold"] = key in in_gold
