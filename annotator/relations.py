@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 
 class RelationType(models.Model):
@@ -167,6 +167,38 @@ def relabel_refusal(relation: Relation, end: str, label_name: str) -> str:
         f"relation, which takes {' or '.join(names)}, not {label_name}: delete the relation "
         "first."
     )
+
+
+def ends_taking_only(label_id: int) -> list[str]:
+    """The relation types' ends that take ``label_id`` alone, as "SUPPLIES (source)": the
+    label deleted, such an end would be left with no allowed label, which means any."""
+    found = []
+    for end in ENDS:
+        through = getattr(RelationType, f"{end}_labels").through
+        holders = through.objects.filter(label_id=label_id).values("relationtype_id")
+        alone = (
+            through.objects.filter(relationtype_id__in=holders)
+            .values("relationtype_id", "relationtype__name")
+            .annotate(allowed=Count("id"))
+            .filter(allowed=1)
+            .order_by("relationtype__name")
+        )
+        found += [f"{row['relationtype__name']} ({end})" for row in alone]
+    return found
+
+
+def ends_carry_over(label_id: int, into_id: int) -> None:
+    """Every type's end that takes ``label_id`` takes ``into_id`` too (a label merged into
+    another: what the type took under the old name it takes under the new one)."""
+    for end in ENDS:
+        through = getattr(RelationType, f"{end}_labels").through
+        holders = through.objects.filter(label_id=label_id).values_list(
+            "relationtype_id", flat=True
+        )
+        through.objects.bulk_create(
+            [through(relationtype_id=holder, label_id=into_id) for holder in holders],
+            ignore_conflicts=True,
+        )
 
 
 def type_change_breaks(relation_type: RelationType, **allowed: Iterable) -> int:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from .. import history, palette
 from ..models import Label, LabelKind, LabelMerge, Project, Span, SpanEvent, label_name
-from ..relations import relabel_breaks, relabel_refusal
+from ..relations import ends_carry_over, ends_taking_only, relabel_breaks, relabel_refusal
 from .disputes import disputes_refresh
 
 # Keys the workspace takes for itself (``onKeydown`` in static/annotator/workspace.js, and
@@ -245,6 +245,15 @@ def label_in_use(label: Label, used: int | None = None) -> str | None:
                 f"{documents} document label{'s' if documents != 1 else ''} use the label "
                 f"{label.name}: remove them first."
             )
+        ends = ends_taking_only(label.pk)
+        if ends:
+            which = f"Relation type {ends[0]} takes" if len(ends) == 1 else (
+                f"Relation types {', '.join(ends)} take"
+            )
+            return (
+                f"{which} only {label.name}: without it, any label would do there. Change "
+                "the relation type first."
+            )
         return None
     return (
         f"{used} span{'s' if used != 1 else ''} use the label {label.name}: relabel or "
@@ -357,6 +366,7 @@ def label_merge(*, label: Label, into: Label, actor) -> LabelMerge:
             event.merge = merge
         SpanEvent.objects.bulk_create(events, batch_size=2000)
         disputes_refresh(label.project_id)
+        ends_carry_over(label.pk, into.pk)
         label.delete()
     return merge
 

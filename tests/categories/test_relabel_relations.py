@@ -200,3 +200,18 @@ def test_one_rule_decides_what_an_end_takes(related):
     assert RelationType.takes([], weapons.pk)  # no labels listed: any
     assert RelationType.takes([person], person.pk)
     assert not RelationType.takes([person], weapons.pk)
+
+
+def test_a_merge_carries_the_types_allowed_label_over(world):
+    """A type that took only the merged label takes the label it was merged into, rather than
+    being left with none (which would mean any)."""
+    labels = {label.name: label for label in world.project.labels.all()}
+    employs = relation_type_create(
+        project=world.project,
+        name="EMPLOYS",
+        source_labels=[labels["LOCATION"]],
+        target_labels=[labels["PERSON"], labels["LOCATION"]],
+    )
+    label_merge(label=labels["LOCATION"], into=labels["WEAPONS"], actor=world.people["manager"])
+    assert [label.name for label in employs.source_labels.all()] == ["WEAPONS"]
+    assert sorted(label.name for label in employs.target_labels.all()) == ["PERSON", "WEAPONS"]

@@ -280,6 +280,33 @@ def test_deleting_a_used_label_is_refused_alike_at_every_door(doors, project, do
     assert weapons.spans.count() == 2
 
 
+def test_a_relation_types_only_allowed_label_is_kept_alike_at_every_door(doors, project):
+    """Deleted, it would leave the type's end with no allowed label, which means any."""
+    labels = {label.name: label for label in project.labels.all()}
+    services.relation_type_create(
+        project=project,
+        name="SUPPLIES",
+        source_labels=[labels["PERSON"]],
+        target_labels=[labels["WEAPONS"], labels["LOCATION"]],
+    )
+    services.relation_type_create(
+        project=project, name="MEETS", source_labels=[labels["PERSON"]], target_labels=[]
+    )
+    words = (
+        "Relation types MEETS (source), SUPPLIES (source) take only PERSON: without it, any "
+        "label would do there. Change the relation type first."
+    )
+    answers = {door: getattr(doors, f"{door}_delete")(labels["PERSON"]) for door in DOORS}
+    assert answers == {door: words for door in DOORS}
+    assert project.labels.filter(pk=labels["PERSON"].pk).exists()
+    # One of two allowed labels may go: the end still takes the other.
+    assert doors.api.delete(
+        reverse("api:label-detail", kwargs={"project_pk": project.pk, "pk": labels["LOCATION"].pk})
+    ).status_code == 204
+    supplies = project.relation_types.get(name="SUPPLIES")
+    assert list(supplies.target_labels.values_list("name", flat=True)) == ["WEAPONS"]
+
+
 def test_the_project_page_of_the_admin_asks_the_same_rule(doors, project, document, people):
     """Its label rows: compared with one another as well as with the stored labels, and a
     used label kept."""
@@ -362,8 +389,9 @@ def test_the_label_endpoints_run_a_bounded_number_of_queries(
     # The deletion also unties the history's rows and merges that named the label, and
     # takes its suggestions with it; documents given it (categories) and their history's
     # rows are asked and untied too, and the relation types that named it let go of it;
-    # its suggested document labels go with it.
-    with django_assert_max_num_queries(19):
+    # its suggested document labels go with it; before all that, the relation types' ends
+    # that take it alone are asked for (one statement an end).
+    with django_assert_max_num_queries(21):
         assert doors.api.delete(url).status_code == 204
 
 
