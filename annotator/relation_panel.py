@@ -5,6 +5,8 @@ panel, and the types a new one may take. A relation is drawn by choosing its sou
 (``patch``): with fifty relations, the whole panel was about 20 KB.
 """
 
+from collections.abc import Sequence
+
 from django.urls import reverse
 
 from corpus.models import Document
@@ -58,18 +60,23 @@ def row(relation: Relation, text: str) -> dict:
 
 
 def patch(
-    request, document: Document, *, gold: bool, added: Relation | None = None, removed=None
+    request,
+    document: Document,
+    *,
+    gold: bool,
+    added: Relation | None = None,
+    removed: Sequence[int] = (),
 ) -> dict:
     """The context of an answer that carries only what one change did to the panel: the
-    row ``added`` (appended to the list) or the id ``removed`` (its row deleted), and the
-    layer's count. The page's rows are keyed by id, so a page another tab has changed
+    row ``added`` (appended to the list) or the ids ``removed`` (their rows deleted: one
+    relation, or those a span's deletion took), and the layer's count. The page's rows are keyed by id, so a page another tab has changed
     meanwhile still gets the right row in or out. One query (the count)."""
     relations = Relation.objects.filter(document=document, gold=gold)
     if not gold:
         relations = relations.filter(annotator=request.user)
     return {
         "relation_added": row(added, document.text) if added is not None else None,
-        "relation_removed": removed,
+        "relations_removed": list(removed),
         "relation_count": relations.count(),
     }
 

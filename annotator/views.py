@@ -5,7 +5,7 @@ workspace page back; everything else gets whole pages.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -468,11 +468,14 @@ def _patched(
     suggestions_removed: Iterable[int] = (),
     suggestions_changed: bool = True,
     relations_changed: bool = False,
+    relations_removed: Sequence[int] = (),
 ):
     """After a change to a layer the page shows (the user's own, or gold on the review
     page): only what it altered (``patches``), when the page showed the layer as it was
     just before; else the whole annotation, as ``_changed``. On the review page the
-    comparison's rows of the spans changed (and of ``candidates``) come along.
+    comparison's rows of the spans changed (and of ``candidates``) come along; so do the
+    relations' panel when ``relations_changed``, or only the rows of ``relations_removed``
+    (those a span's deletion took).
 
     The pending suggestions' state comes along unless ``suggestions_changed`` is False (a
     refusal; a tag where nothing propagates): its query cost a tag 10–12 ms of server time
@@ -497,7 +500,7 @@ def _patched(
             spans=spans,
             suggestions_removed=suggestions_removed,
             suggestions_changed=suggestions_changed,
-            relations_changed=relations_changed,
+            relations_changed=relations_changed or bool(relations_removed),
         )
     known = {} if can_undo is None else {"can_undo": can_undo}
     context = _actions(
@@ -528,9 +531,11 @@ def _patched(
         context |= suggestion_panel.changes(
             request, project, document, gold=gold, removed=list(suggestions_removed)
         )
-    if relations_changed:  # a span's deletion took its relations (or an undo brought them)
+    if relations_changed:  # an undo took relations away or brought them back
         context |= relation_panel.panel(request, project, document, gold=gold)
         context["relations_changed"] = bool(context["relation_types"])
+    elif relations_removed:
+        context |= relation_panel.patch(request, document, gold=gold, removed=relations_removed)
     response = render(request, "annotator/workspace.html#patch", context, status=status)
     return reswap(retarget(response, "#patch"), "innerHTML")
 
@@ -697,7 +702,7 @@ def span_remove(request, project: Project, span_id: int):
         notice=f"Deleted “{_quote(span.text)}”.",
         can_undo=True,
         comments_changed=deletion.commented,
-        relations_changed=bool(deletion.relations),
+        relations_removed=deletion.relations,
         suggestions_changed=deletion.reoffered,
     )
 
@@ -783,7 +788,7 @@ def relation_remove(request, project: Project, relation_id: int):
         request.user, project, annotator_id=relation.annotator_id, gold=relation.gold
     ):
         raise PermissionDenied("You may read this layer but not change it.")
-    removed = relation.pk
+    removed = [relation.pk]
     services.relation_delete(relation=relation, actor=request.user)
     notice = f"Deleted the {relation.type.name} relation."
     return _relations_changed(
@@ -822,7 +827,7 @@ def relation_accept(request, project: Project, relation_id: int):
 
 
 def _relations_changed(
-    request, project, document, *, gold: bool, notice="", refused="", added=None, removed=None
+    request, project, document, *, gold: bool, notice="", refused="", added=None, removed=()
 ):
     """After a change to the relations: the row ``added`` or ``removed``, the count and the
     status line (``relation_panel.patch``), all out of band; a refusal, the status line

@@ -25,11 +25,13 @@ def _event(relation: Relation, action: str, actor_id: int, cause: SpanEvent | No
     )
 
 
-def relations_of_spans_delete(span_ids: Sequence[int], *, actor_id: int, cause) -> int:
+def relations_of_spans_delete(
+    span_ids: Sequence[int], *, actor_id: int, cause
+) -> list[int]:
     """Record the deletion of every relation touching these spans, as part of ``cause``
     (the spans' deletion, one step of the history); the spans' deletion then takes them
-    (``on_delete=CASCADE``). Called inside the deleting transaction; how many."""
-    recorded = 0
+    (``on_delete=CASCADE``). Called inside the deleting transaction; their ids."""
+    recorded = []
     for first in range(0, len(span_ids), 1000):  # within SQLite's limit on parameters
         chunk = span_ids[first : first + 1000]
         touching = Relation.objects.filter(Q(source__in=chunk) | Q(target__in=chunk))
@@ -38,7 +40,7 @@ def relations_of_spans_delete(span_ids: Sequence[int], *, actor_id: int, cause) 
         ]
         if events:
             RelationEvent.objects.bulk_create(events)
-        recorded += len(events)
+        recorded += [event.relation_id for event in events]
     return recorded
 
 

@@ -261,7 +261,7 @@ class Deletion:
     """What a span's deletion took with it, which a page showing the layer redraws."""
 
     commented: bool  # comments were on it (they stay, unlinked, and no longer name it)
-    relations: int  # relations that joined it, gone with it
+    relations: list[int]  # the relations that joined it, gone with it
     reoffered: bool  # it was a suggestion's acceptance: the suggestion is pending again
 
 

@@ -97,6 +97,15 @@ def test_relate_by_keyboard_and_review_into_gold(page, sign_in, demo, two_spans)
     relate(page, "Kim")
     page.wait_for_selector("#relation-list .relation-row")
     assert page.locator("#relation-none").count() == 0
+    # Its target span deleted: the relation's row goes with it (the answer names the row),
+    # and an undo brings both back.
+    page.locator("#spans .span-delete[aria-label*='artillery shells']").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#relation-none")
+    assert page.inner_text("#relation-count") == "(0)" and not Relation.objects.exists()
+    page.keyboard.press("Control+z")
+    page.wait_for_selector("#relation-list .relation-row")
+    assert Relation.objects.count() == 1
 
     page.context.clear_cookies()
     sign_in("reviewer", "margin-reviewer")

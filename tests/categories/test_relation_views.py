@@ -1,6 +1,8 @@
 """Relations in the workspace: the panel, a relation drawn and deleted with an answer of
 the panel alone, refusals in words, and a span's deletion taking its relations from it."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -159,3 +161,44 @@ def test_delete_and_a_span_deletion_takes_the_panel_along(drawn, project, docume
     assert client.post(url, **HX).status_code == 403
     client.force_login(people["alice"])
     assert client.post(url, **HX).status_code == 200 and not Relation.objects.exists()
+
+
+def test_a_span_deletion_answers_with_the_rows_of_its_relations_alone(
+    drawn, project, document, people, weapons, django_assert_max_num_queries
+):
+    """From a page in step with the layer (it sends its digest), deleting a span with
+    relations takes their rows out and leaves the others; the panel is not sent again."""
+    start = document.text.index("artillery")
+    second = span_create(
+        project=project,
+        document=document,
+        annotator=people["alice"],
+        label=weapons,
+        start=start + 10,
+        end=start + 16,
+    )
+    add(drawn, project, document, drawn["person"], drawn["weapons"])
+    add(drawn, project, document, drawn["person"], second)
+    kept, gone = Relation.objects.get(target=second), Relation.objects.get(target=drawn["weapons"])
+    client = drawn["client"]
+    page = client.get(reverse("workspace", args=[project.pk, document.pk])).content.decode()
+    layer = re.search(r'data-layer="([0-9a-f]+)"', page).group(1)
+    url = reverse("span_remove", args=[project.pk, drawn["weapons"].pk])
+    # As a deletion's (tests/annotator/test_workspace.py), with its relations' events and
+    # the layer's relations counted for the list's count.
+    with django_assert_max_num_queries(20):
+        response = client.post(url, {"layer": layer}, **HX)
+    body = response.content.decode()
+    assert response.status_code == 200 and response["HX-Retarget"] == "#patch"
+    assert 'id="relations"' not in body and 'class="relation-row"' not in body
+    assert f'<li id="relation-{gone.pk}" hx-swap-oob="delete"></li>' in body
+    assert f"relation-{kept.pk}" not in body and "No relations yet." not in body
+    assert '<span id="relation-count" class="muted" hx-swap-oob="true">(1)</span>' in body
+    assert list(Relation.objects.all()) == [kept]
+    # The last one: the list says there are none.
+    page = client.get(reverse("workspace", args=[project.pk, document.pk])).content.decode()
+    layer = re.search(r'data-layer="([0-9a-f]+)"', page).group(1)
+    url = reverse("span_remove", args=[project.pk, drawn["person"].pk])
+    body = client.post(url, {"layer": layer}, **HX).content.decode()
+    assert f'<li id="relation-{kept.pk}" hx-swap-oob="delete"></li>' in body
+    assert "No relations yet." in body and "(0)</span>" in body
