@@ -69,8 +69,9 @@ def patch(
 ) -> dict:
     """The context of an answer that carries only what one change did to the panel: the
     row ``added`` (appended to the list) or the ids ``removed`` (their rows deleted: one
-    relation, or those a span's deletion took), and the layer's count. The page's rows are keyed by id, so a page another tab has changed
-    meanwhile still gets the right row in or out. One query (the count)."""
+    relation, or those a span's deletion took), and the layer's count. The page's rows are
+    keyed by id, so a page another tab has changed meanwhile still gets the right rows in or
+    out. One query (the count)."""
     relations = Relation.objects.filter(document=document, gold=gold)
     if not gold:
         relations = relations.filter(annotator=request.user)
