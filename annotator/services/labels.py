@@ -247,8 +247,10 @@ def label_in_use(label: Label, used: int | None = None) -> str | None:
             )
         ends = ends_taking_only(label.pk)
         if ends:
-            which = f"Relation type {ends[0]} takes" if len(ends) == 1 else (
-                f"Relation types {', '.join(ends)} take"
+            which = (
+                f"Relation type {ends[0]} takes"
+                if len(ends) == 1
+                else (f"Relation types {', '.join(ends)} take")
             )
             return (
                 f"{which} only {label.name}: without it, any label would do there. Change "

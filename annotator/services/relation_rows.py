@@ -25,9 +25,7 @@ def _event(relation: Relation, action: str, actor_id: int, cause: SpanEvent | No
     )
 
 
-def relations_of_spans_delete(
-    span_ids: Sequence[int], *, actor_id: int, cause
-) -> list[int]:
+def relations_of_spans_delete(span_ids: Sequence[int], *, actor_id: int, cause) -> list[int]:
     """Record the deletion of every relation touching these spans, as part of ``cause``
     (the spans' deletion, one step of the history); the spans' deletion then takes them
     (``on_delete=CASCADE``). Called inside the deleting transaction; their ids."""

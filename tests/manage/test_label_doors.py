@@ -300,9 +300,14 @@ def test_a_relation_types_only_allowed_label_is_kept_alike_at_every_door(doors, 
     assert answers == {door: words for door in DOORS}
     assert project.labels.filter(pk=labels["PERSON"].pk).exists()
     # One of two allowed labels may go: the end still takes the other.
-    assert doors.api.delete(
-        reverse("api:label-detail", kwargs={"project_pk": project.pk, "pk": labels["LOCATION"].pk})
-    ).status_code == 204
+    assert (
+        doors.api.delete(
+            reverse(
+                "api:label-detail", kwargs={"project_pk": project.pk, "pk": labels["LOCATION"].pk}
+            )
+        ).status_code
+        == 204
+    )
     supplies = project.relation_types.get(name="SUPPLIES")
     assert list(supplies.target_labels.values_list("name", flat=True)) == ["WEAPONS"]
 
