@@ -48,18 +48,19 @@ def _documents_import(
     inside ``documents_import``'s transaction.
 
     Each item's own fields come checked (``api.serializers.DocumentInputSerializer``):
-    ``text``, ``title``, ``external_id`` (None for none), ``meta``, ``source`` and
-    ``spans`` — a list of ``{start, end, label}`` where label is a name or an id, with an
-    optional ``annotator`` username (managers only) for other people's work, or ``gold``
-    true (reviewers and managers) for the gold layer; ``categories`` (document labels) go
-    into layers the same way, and ``relations`` join spans by the ``id`` the item gives
-    them; ``suggested_categories`` and ``suggested_relations`` (between the item's
-    suggestions, by their ``id``) are suggestions (``uploaded``). A document of
-    the project whose ``external_id`` is stored with the same text is reused, not
-    duplicated. With ``again`` (a file imported again, or another person's file of the same
-    documents), a document of the project with identical text is reused too (one stored
-    document for each item of that text, in id order), and spans and suggestions already
-    stored as given are left out rather than refused: importing twice adds nothing.
+    ``text``, ``title``, ``external_id`` (None for none), ``meta``, ``source`` and ``spans``
+    — a list of ``{start, end, label}`` where label is a name or an id, with an optional
+    ``annotator`` username (managers only) for other people's work, or ``gold`` true (or
+    ``layer`` "gold", as exported; reviewers and managers) for the gold layer;
+    ``categories`` (document labels) go into layers the same way, and ``relations`` join
+    spans by the ``id`` the item gives them; ``suggested_categories`` and
+    ``suggested_relations`` (between the item's suggestions, by their ``id``) are
+    suggestions (``uploaded``). A document of the project whose ``external_id`` is stored
+    with the same text is reused, not duplicated. With ``again`` (a file imported again, or
+    another person's file of the same documents), a document of the project with identical
+    text is reused too (one stored document for each item of that text, in id order), and
+    spans and suggestions already stored as given are left out rather than refused:
+    importing twice adds nothing.
     Raises ``BatchErrors`` with every problem, by item index, and stores nothing then.
 
     Spans are checked with ``models.spans_errors``, a layer at a time; a reused document's
@@ -97,16 +98,22 @@ def _documents_import(
 
     def layer_of(raw: Mapping[str, Any], what: str) -> tuple[int, bool] | str:
         """The layer a span or category (``what``) names: (annotator id, gold), or why it
-        may not."""
+        may not. ``"layer": "gold"``, as the JSONL export writes it, is ``"gold": true``;
+        the ``annotator`` beside it is the member who curated it."""
         name = raw.get("annotator")
-        gold = raw.get("gold", False)
-        if not isinstance(gold, bool) or (gold and name is not None):
+        layer = raw.get("layer")
+        if layer is not None and layer not in ("annotator", "gold"):
+            return 'layer must be "annotator" or "gold".'
+        gold = raw.get("gold", layer == "gold")
+        if layer is not None and gold != (layer == "gold"):
+            return f'a {what} in the layer "{layer}" cannot have gold {gold!r}.'
+        if not isinstance(gold, bool) or (gold and name is not None and layer is None):
             return f"gold must be true or false, and a gold {what} names no annotator."
         if gold and not uploader_reviews:
             return "only reviewers and managers may import into gold."
         if name is None or name == uploader.username:
             return uploader.pk, gold
-        if not uploader_is_manager:
+        if not gold and not uploader_is_manager:
             return f"only a manager may import {what}s for another annotator."
         annotator = users.get(name) if isinstance(name, str) else None
         if annotator is None:

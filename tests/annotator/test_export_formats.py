@@ -87,6 +87,20 @@ def test_jsonl_round_trips_through_import_documents(annotated, tmp_path, make_us
     assert _layer_set(fresh, gold=False) == _layer_set(project, gold=False)
 
 
+def test_a_gold_jsonl_export_loads_back_into_gold(annotated, tmp_path):
+    """Its spans say ``"layer": "gold"``: they go into the fresh project's gold, curated by
+    the reviewer named beside them (a member, as any annotator an import names)."""
+    project, manager = annotated["project"], annotated["manager"]
+    _, data = export(project, manager, format="jsonl", layer="gold")
+    path = tmp_path / "gold.jsonl"
+    path.write_bytes(data)
+    fresh = _fresh_project(project, annotated)
+    Membership.objects.create(project=fresh, user=annotated["reviewer"], role=Role.REVIEWER)
+    call_command("import_documents", str(path), project=str(fresh.pk), user="manager", verbosity=0)
+    assert not Span.objects.filter(project=fresh, gold=False).exists()
+    assert _layer_set(fresh, gold=True) == _layer_set(project, gold=True)
+
+
 def test_doccano_round_trips_through_import_documents(annotated, tmp_path):
     project, manager = annotated["project"], annotated["manager"]
     _, data = export(project, manager, format="doccano", layer="user:alice")

@@ -143,6 +143,25 @@ def test_uploaded_spans_marked_gold_go_into_gold(world, client_for):
     ]
 
 
+def test_uploaded_spans_in_the_layer_gold_go_into_gold_as_exported(world, client_for):
+    """As the JSONL export writes a gold span: ``"layer": "gold"`` and who curated it."""
+    body = {
+        "text": "Kim sold artillery shells.",
+        "spans": [
+            {"start": 0, "end": 3, "label": "PERSON", "layer": "gold", "annotator": "reviewer"},
+            {"start": 9, "end": 25, "label": "WEAPONS", "layer": "annotator"},
+        ],
+    }
+    response = client_for("manager").post(documents_url(world), body, format="json")
+
+    assert response.status_code == 201, response.json()
+    spans = Span.objects.filter(document_id=response.json()["ids"][0])
+    assert sorted(spans.values_list("gold", "annotator__username", "start")) == [
+        (False, "manager", 9),
+        (True, "reviewer", 0),
+    ]
+
+
 @pytest.mark.parametrize(
     ("bad", "field"),
     [
@@ -176,6 +195,19 @@ def test_uploaded_spans_marked_gold_go_into_gold(world, client_for):
                 "spans": [
                     {"start": 0, "end": 3, "label": "PERSON", "gold": True},
                     {"start": 1, "end": 3, "label": "PERSON", "gold": True},
+                ]
+            },
+            "spans",
+        ),
+        ({"spans": [{"start": 0, "end": 3, "label": "PERSON", "layer": "suggestions"}]}, "spans"),
+        (
+            {"spans": [{"start": 0, "end": 3, "label": "PERSON", "layer": "gold", "gold": False}]},
+            "spans",
+        ),
+        (
+            {
+                "spans": [
+                    {"start": 0, "end": 3, "label": "PERSON", "layer": "gold", "annotator": "x"}
                 ]
             },
             "spans",
