@@ -1091,8 +1091,21 @@ def mark_reviewed(request, project: Project, document_id: int):
 @project_view(Action.REVIEW)
 def dashboard(request, project: Project):
     """Progress per analyst and per label, agreement, and the documents to review first."""
-    sources = services.suggestion_stats(project)
-    context = {"project": project, **progress(project), "sources": sorted(sources.items())}
+    sources = [
+        (kind, source, row)
+        for kind, stats in (
+            ("spans", services.suggestion_stats(project)),
+            ("document labels", services.category_suggestion_stats(project)),
+            ("relations", services.relation_suggestion_stats(project)),
+        )
+        for source, row in stats.items()
+    ]
+    context = {
+        "project": project,
+        **progress(project),
+        "sources": sources,
+        "sources_of_labels": any(kind != "spans" for kind, _, _ in sources),
+    }
     return render(request, "annotator/dashboard.html", context)
 
 

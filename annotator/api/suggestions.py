@@ -223,23 +223,38 @@ class SuggestionRejectView(SuggestionDecisionView):
         return super().post(request, *args, **kwargs)
 
 
+# What the stats count: span suggestions by default (the contract), or suggested document
+# labels or relations.
+STATS = {
+    "spans": services.suggestion_stats,
+    "document_labels": services.category_suggestion_stats,
+    "relations": services.relation_suggestion_stats,
+}
+
+
 class SuggestionStatsView(ProjectScoped, APIView):
     """Per source: offered, accepted, rejected, pending, precision and recall against gold
-    on reviewed documents (reviewers and managers)."""
+    on reviewed documents (reviewers and managers); of span suggestions, or with
+    ``?kind=document_labels`` or ``?kind=relations`` of those."""
 
     @extend_schema(
+        parameters=[OpenApiParameter("kind", enum=list(STATS), default="spans")],
         responses={
             200: OpenApiResponse(
                 OpenApiTypes.OBJECT,
                 description='One entry per source, by its name: {"offered", "accepted", '
                 '"rejected", "pending", "precision", "recall"} (the last two null without '
                 "reviewed gold).",
-            )
-        }
+            ),
+            400: OpenApiResponse(description="An unknown kind."),
+        },
     )
     def get(self, request, *args, **kwargs):
         require(request.user, self.project, Action.REVIEW)
-        return Response(services.suggestion_stats(self.project))
+        kind = request.query_params.get("kind", "spans")
+        if kind not in STATS:
+            raise ValidationError({"kind": [f"kind is one of {', '.join(STATS)}."]})
+        return Response(STATS[kind](self.project))
 
 
 # Rule sets ------------------------------------------------------------------------------

@@ -20,9 +20,11 @@ from .documents import documents_import
 from .label_suggestions import (
     category_suggestion_accept,
     category_suggestion_reject,
+    category_suggestion_stats,
     category_suggestions_pending,
     relation_suggestion_accept,
     relation_suggestion_reject,
+    relation_suggestion_stats,
     relation_suggestions_pending,
 )
 from .labels import (
@@ -195,8 +197,10 @@ __all__ = [
 __all__ += [
     "category_suggestion_accept",
     "category_suggestion_reject",
+    "category_suggestion_stats",
     "category_suggestions_pending",
     "relation_suggestion_accept",
     "relation_suggestion_reject",
+    "relation_suggestion_stats",
     "relation_suggestions_pending",
 ]

@@ -15,13 +15,14 @@ from ..label_suggestions import (
     RelationSuggestion,
     RelationSuggestionDecision,
 )
-from ..models import Origin, Project, Span
+from ..models import Origin, Project, Review, Span
 from ..relations import Relation
 from ..suggestions import Suggestion, SuggestionDecision
 from .categories import category_add
 from .relations import relation_create
 from .spans import BatchErrors, lock_layer, spans_create
 from .suggestions import _decision as _span_decision
+from .suggestions import stats_by_source
 
 # What each kind of decision became, and where that lives.
 _MADE = {
@@ -229,3 +230,67 @@ def relation_suggestion_accept(
             suggestion=suggestion, user=user, gold=gold, accepted=True, relation_id=relation.pk
         )
     return relation
+
+
+# Stats ----------------------------------------------------------------------------------
+
+
+def _stats(project: Project, model, matched: Exists, gold: QuerySet) -> dict:
+    """As ``suggestion_stats`` for suggested document labels or relations (``model``):
+    ``matched`` tells a suggestion that gold has, ``gold`` is gold's rows. Four queries;
+    one when there are none."""
+    suggestions = model.objects.filter(project=project)
+    offered = dict(suggestions.values_list("source").annotate(n=Count("pk")).order_by())
+    if not offered:
+        return {}
+    decision = _DECISIONS[model]
+    field, made = _MADE[decision]
+    live = Exists(made.objects.filter(pk=OuterRef(field)))
+    decided = {
+        source: (accepted, counted)
+        for source, accepted, counted in decision.objects.filter(suggestion__project=project)
+        .annotate(live=live)
+        .values_list("suggestion__source")
+        .annotate(
+            kept=Count("suggestion", distinct=True, filter=Q(accepted=True, live=True)),
+            counted=Count("suggestion", distinct=True, filter=Q(accepted=False) | Q(live=True)),
+        )
+        .order_by()
+    }
+    reviewed = Review.objects.filter(project=project).values("document")
+    measured = {
+        source: (n, hits)
+        for source, n, hits in suggestions.filter(document__in=reviewed)
+        .annotate(matched=matched)
+        .values_list("source")
+        .annotate(n=Count("pk"), hits=Count("pk", filter=Q(matched=True)))
+        .order_by()
+    }
+    return stats_by_source(offered, decided, measured, gold.filter(document__in=reviewed).count())
+
+
+_DECISIONS = {
+    CategorySuggestion: CategorySuggestionDecision,
+    RelationSuggestion: RelationSuggestionDecision,
+}
+
+
+def category_suggestion_stats(project: Project) -> dict:
+    """Suggested document labels by source, as ``suggestion_stats``: a suggestion matches
+    gold when gold gives its document its label."""
+    gold = Category.objects.filter(project=project, gold=True)
+    matched = Exists(gold.filter(document=OuterRef("document"), label=OuterRef("label")))
+    return _stats(project, CategorySuggestion, matched, gold)
+
+
+def relation_suggestion_stats(project: Project) -> dict:
+    """Suggested relations by source, as ``suggestion_stats``: a suggestion matches gold
+    when gold relates, by its type, spans with its ends' offsets and labels."""
+    gold = Relation.objects.filter(project=project, gold=True)
+    ends = {
+        f"{end}__{part}": OuterRef(f"{suggested}__{part}")
+        for end, suggested in (("source", "from_suggestion"), ("target", "to_suggestion"))
+        for part in ("start", "end", "label")
+    }
+    matched = Exists(gold.filter(document=OuterRef("document"), type=OuterRef("type"), **ends))
+    return _stats(project, RelationSuggestion, matched, gold)

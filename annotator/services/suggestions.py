@@ -381,6 +381,18 @@ def suggestion_stats(project: Project) -> dict[str, dict[str, Any]]:
         .order_by()
     )
     gold_spans = Span.objects.filter(project=project, gold=True, document__in=reviewed).count()
+    return stats_by_source(offered, decided, measured, gold_spans)
+
+
+def stats_by_source(
+    offered: dict[str, int],
+    decided: dict[str, tuple[int, int]],
+    measured: dict[str, tuple[int, int]],
+    gold: int,
+) -> dict[str, dict[str, Any]]:
+    """The stats' entries from the counts by source: ``offered``, ``decided`` (accepted,
+    decided), ``measured`` (on reviewed documents, matching gold) and the ``gold`` count
+    on reviewed documents (the same arithmetic for spans, document labels and relations)."""
     stats = {}
     for source in sorted(offered):
         accepted, decisions = decided.get(source, (0, 0))
@@ -391,7 +403,7 @@ def suggestion_stats(project: Project) -> dict[str, dict[str, Any]]:
             "rejected": decisions - accepted,
             "pending": offered[source] - decisions,
             "precision": hits / on_reviewed if on_reviewed else None,
-            "recall": hits / gold_spans if gold_spans else None,
+            "recall": hits / gold if gold else None,
         }
     return stats
 

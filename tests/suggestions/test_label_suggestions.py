@@ -358,3 +358,67 @@ def test_the_workspace_shows_them_and_decides_them(
     answer = client.post(reject, **HX)
     assert answer.status_code == 200 and answer["HX-Retarget"] == "#relations"
     assert 'id="relation-suggestions"' not in answer.content.decode()
+
+
+def test_the_stats_count_suggested_document_labels_and_relations(
+    suggested, client_for, people, django_assert_max_num_queries
+):
+    """``?kind=document_labels`` and ``?kind=relations``: the span stats' shape and rules,
+    precision and recall against gold on reviewed documents; the default stays spans."""
+    from annotator.services import document_mark_reviewed
+
+    reviewer, alice = client_for("reviewer"), client_for("alice")
+    stats = f"/api/projects/{suggested.project.pk}/suggestions/stats/"
+    assert alice.get(f"{stats}?kind=relations").status_code == 403
+    refused = reviewer.get(f"{stats}?kind=cats")
+    assert refused.status_code == 400
+    assert refused.json() == {"kind": ["kind is one of spans, document_labels, relations."]}
+    assert set(reviewer.get(stats).json()) == {"ner"}  # the span suggestions' source
+
+    # alice accepts TRANSFER and rejects SUMMIT; gold accepts the relation (with its ends)
+    # and TRANSFER; the document is reviewed.
+    assert alice.post(f"/api/category-suggestions/{suggested.transfer.pk}/accept/").status_code
+    assert alice.post(f"/api/category-suggestions/{suggested.summit.pk}/reject/").status_code
+    relation = f"/api/relation-suggestions/{suggested.relation.pk}/accept/?layer=gold"
+    assert reviewer.post(relation).status_code == 201
+    accepted = f"/api/category-suggestions/{suggested.transfer.pk}/accept/?layer=gold"
+    assert reviewer.post(accepted).status_code == 201
+    document_mark_reviewed(
+        project=suggested.project, document=suggested.document, reviewer=people["reviewer"]
+    )
+
+    with django_assert_max_num_queries(12):
+        labels = reviewer.get(f"{stats}?kind=document_labels").json()
+    assert labels == {
+        "clf": {
+            "offered": 1,
+            "accepted": 0,
+            "rejected": 1,
+            "pending": 0,
+            "precision": 0.0,
+            "recall": 0.0,
+        },
+        "import": {
+            "offered": 1,
+            "accepted": 1,
+            "rejected": 0,
+            "pending": 0,
+            "precision": 1.0,
+            "recall": 1.0,
+        },
+    }
+    assert reviewer.get(f"{stats}?kind=relations").json() == {
+        "import": {
+            "offered": 1,
+            "accepted": 1,
+            "rejected": 0,
+            "pending": 0,
+            "precision": 1.0,
+            "recall": 1.0,
+        }
+    }
+    page = client_for("reviewer")
+    page.force_login(people["reviewer"])
+    dashboard = page.get(f"/projects/{suggested.project.pk}/dashboard/").content.decode()
+    assert '<td>document labels</td><th scope="row">clf</th>' in dashboard
+    assert '<td>relations</td><th scope="row">import</th>' in dashboard
