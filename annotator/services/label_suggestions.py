@@ -15,7 +15,7 @@ from ..label_suggestions import (
     RelationSuggestion,
     RelationSuggestionDecision,
 )
-from ..models import Origin, Project, Review, Span
+from ..models import Origin, Project, Span
 from ..relations import Relation
 from ..suggestions import Suggestion, SuggestionDecision
 from .categories import category_add
@@ -235,52 +235,18 @@ def relation_suggestion_accept(
 # Stats ----------------------------------------------------------------------------------
 
 
-def _stats(project: Project, model, matched: Exists, gold: QuerySet) -> dict:
-    """As ``suggestion_stats`` for suggested document labels or relations (``model``):
-    ``matched`` tells a suggestion that gold has, ``gold`` is gold's rows. Four queries;
-    one when there are none."""
-    suggestions = model.objects.filter(project=project)
-    offered = dict(suggestions.values_list("source").annotate(n=Count("pk")).order_by())
-    if not offered:
-        return {}
-    decision = _DECISIONS[model]
-    field, made = _MADE[decision]
-    live = Exists(made.objects.filter(pk=OuterRef(field)))
-    decided = {
-        source: (accepted, counted)
-        for source, accepted, counted in decision.objects.filter(suggestion__project=project)
-        .annotate(live=live)
-        .values_list("suggestion__source")
-        .annotate(
-            kept=Count("suggestion", distinct=True, filter=Q(accepted=True, live=True)),
-            counted=Count("suggestion", distinct=True, filter=Q(accepted=False) | Q(live=True)),
-        )
-        .order_by()
-    }
-    reviewed = Review.objects.filter(project=project).values("document")
-    measured = {
-        source: (n, hits)
-        for source, n, hits in suggestions.filter(document__in=reviewed)
-        .annotate(matched=matched)
-        .values_list("source")
-        .annotate(n=Count("pk"), hits=Count("pk", filter=Q(matched=True)))
-        .order_by()
-    }
-    return stats_by_source(offered, decided, measured, gold.filter(document__in=reviewed).count())
-
-
-_DECISIONS = {
-    CategorySuggestion: CategorySuggestionDecision,
-    RelationSuggestion: RelationSuggestionDecision,
-}
-
-
 def category_suggestion_stats(project: Project) -> dict:
     """Suggested document labels by source, as ``suggestion_stats``: a suggestion matches
     gold when gold gives its document its label."""
     gold = Category.objects.filter(project=project, gold=True)
-    matched = Exists(gold.filter(document=OuterRef("document"), label=OuterRef("label")))
-    return _stats(project, CategorySuggestion, matched, gold)
+    return stats_by_source(
+        project,
+        CategorySuggestion.objects.filter(project=project),
+        CategorySuggestionDecision.objects.filter(suggestion__project=project),
+        Exists(Category.objects.filter(pk=OuterRef("category_id"))),
+        Exists(gold.filter(document=OuterRef("document"), label=OuterRef("label"))),
+        gold,
+    )
 
 
 def relation_suggestion_stats(project: Project) -> dict:
@@ -292,5 +258,11 @@ def relation_suggestion_stats(project: Project) -> dict:
         for end, suggested in (("source", "from_suggestion"), ("target", "to_suggestion"))
         for part in ("start", "end", "label")
     }
-    matched = Exists(gold.filter(document=OuterRef("document"), type=OuterRef("type"), **ends))
-    return _stats(project, RelationSuggestion, matched, gold)
+    return stats_by_source(
+        project,
+        RelationSuggestion.objects.filter(project=project),
+        RelationSuggestionDecision.objects.filter(suggestion__project=project),
+        Exists(Relation.objects.filter(pk=OuterRef("relation_id"))),
+        Exists(gold.filter(document=OuterRef("document"), type=OuterRef("type"), **ends)),
+        gold,
+    )

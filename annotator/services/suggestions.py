@@ -334,76 +334,79 @@ def suggestion_stats(project: Project) -> dict[str, dict[str, Any]]:
     """Per source: ``offered`` (every suggestion), ``accepted`` (by at least one person or
     gold, its span still there), ``rejected`` (decided, accepted by nobody), ``pending``
     (nobody decided), and ``precision`` and ``recall`` against gold on reviewed documents
-    (null when there is none to measure). Four queries, whatever the number of sources.
-
-    Each count is asked of the rows it needs: the decisions (few) for what was decided, the
-    reviewed documents' suggestions for precision, the index for what was offered. One
-    statement asking each suggestion for all of it took 1.6–2.4 s at 730,000 suggestions
-    (PostgreSQL, bench/rules.py's corpus); these four 0.4–1.4 s, all but ~20 ms of it the
-    count of what was offered."""
-    offered = dict(
-        Suggestion.objects.filter(project=project)
-        .values_list("source")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    live = Exists(Span.objects.filter(pk=OuterRef("span_id")))
-    decided = dict(
-        (source, (accepted, decided))
-        for source, accepted, decided in SuggestionDecision.objects.filter(
-            suggestion__project=project
-        )
-        .annotate(live=live)
-        .values_list("suggestion__source")
-        .annotate(
-            kept=Count("suggestion", distinct=True, filter=Q(accepted=True, live=True)),
-            counted=Count("suggestion", distinct=True, filter=Q(accepted=False) | Q(live=True)),
-        )
-        .order_by()
-    )
-    reviewed = Review.objects.filter(project=project).values("document")
+    (null when there is none to measure); a suggestion matches gold when gold has a span
+    with its offsets and label."""
+    gold = Span.objects.filter(project=project, gold=True)
     matched = Exists(
-        Span.objects.filter(
-            project=project,
-            gold=True,
+        gold.filter(
             document=OuterRef("document"),
             start=OuterRef("start"),
             end=OuterRef("end"),
             label=OuterRef("label"),
         )
     )
-    measured = dict(
-        (source, (n, hits))
-        for source, n, hits in Suggestion.objects.filter(project=project, document__in=reviewed)
+    return stats_by_source(
+        project,
+        Suggestion.objects.filter(project=project),
+        SuggestionDecision.objects.filter(suggestion__project=project),
+        Exists(Span.objects.filter(pk=OuterRef("span_id"))),
+        matched,
+        gold,
+    )
+
+
+def stats_by_source(
+    project: Project,
+    suggestions: QuerySet,
+    decisions: QuerySet,
+    live: Exists,
+    matched: Exists,
+    gold: QuerySet,
+) -> dict[str, dict[str, Any]]:
+    """The stats of ``suggestions`` (of spans, document labels or relations) by source,
+    from their ``decisions`` (an acceptance counts while what it made is ``live``), and
+    against ``gold`` on reviewed documents (``matched`` tells a suggestion gold has). Four
+    queries whatever the number of sources; one when there are no suggestions.
+
+    Each count is asked of the rows it needs: the decisions (few) for what was decided, the
+    reviewed documents' suggestions for precision, the index for what was offered. One
+    statement asking each suggestion for all of it took 1.6–2.4 s at 730,000 suggestions
+    (PostgreSQL, bench/rules.py's corpus); these four 0.4–1.4 s, all but ~20 ms of it the
+    count of what was offered."""
+    offered = dict(suggestions.values_list("source").annotate(n=Count("pk")).order_by())
+    if not offered:
+        return {}
+    decided = {
+        source: (accepted, counted)
+        for source, accepted, counted in decisions.annotate(live=live)
+        .values_list("suggestion__source")
+        .annotate(
+            kept=Count("suggestion", distinct=True, filter=Q(accepted=True, live=True)),
+            counted=Count("suggestion", distinct=True, filter=Q(accepted=False) | Q(live=True)),
+        )
+        .order_by()
+    }
+    reviewed = Review.objects.filter(project=project).values("document")
+    measured = {
+        source: (n, hits)
+        for source, n, hits in suggestions.filter(document__in=reviewed)
         .annotate(matched=matched)
         .values_list("source")
         .annotate(n=Count("pk"), hits=Count("pk", filter=Q(matched=True)))
         .order_by()
-    )
-    gold_spans = Span.objects.filter(project=project, gold=True, document__in=reviewed).count()
-    return stats_by_source(offered, decided, measured, gold_spans)
-
-
-def stats_by_source(
-    offered: dict[str, int],
-    decided: dict[str, tuple[int, int]],
-    measured: dict[str, tuple[int, int]],
-    gold: int,
-) -> dict[str, dict[str, Any]]:
-    """The stats' entries from the counts by source: ``offered``, ``decided`` (accepted,
-    decided), ``measured`` (on reviewed documents, matching gold) and the ``gold`` count
-    on reviewed documents (the same arithmetic for spans, document labels and relations)."""
+    }
+    on_gold = gold.filter(document__in=reviewed).count()
     stats = {}
     for source in sorted(offered):
-        accepted, decisions = decided.get(source, (0, 0))
+        accepted, decisions_made = decided.get(source, (0, 0))
         on_reviewed, hits = measured.get(source, (0, 0))
         stats[source] = {
             "offered": offered[source],
             "accepted": accepted,
-            "rejected": decisions - accepted,
-            "pending": offered[source] - decisions,
+            "rejected": decisions_made - accepted,
+            "pending": offered[source] - decisions_made,
             "precision": hits / on_reviewed if on_reviewed else None,
-            "recall": hits / gold if gold else None,
+            "recall": hits / on_gold if on_gold else None,
         }
     return stats
 
