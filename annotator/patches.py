@@ -39,16 +39,17 @@ def _key(span: SpanLike) -> int:
     return hash((span.id, span.start, span.end, span.label_id))
 
 
-def digest(spans: Iterable[SpanLike], *, without: Sequence = (), plus: Sequence = ()) -> str:
-    """A fingerprint of a layer that ignores order; ``without`` and ``plus`` give that of
-    the layer with those spans taken out and put in (the layer before a change)."""
-    total = sum(map(_key, spans)) - sum(map(_key, without)) + sum(map(_key, plus))
-    return format(total & _MASK, "x")
+def digest(spans: Iterable[SpanLike]) -> str:
+    """A fingerprint of a layer that ignores order."""
+    return format(sum(map(_key, spans)) & _MASK, "x")
 
 
-def digest_before(spans: Sequence[SpanLike], change: Change) -> str:
-    """The digest the page held if it showed ``spans`` (the layer now) before ``change``."""
-    return digest(spans, without=change.after, plus=change.before)
+def digests(spans: Sequence[SpanLike], change: Change) -> tuple[str, str]:
+    """The layer's digest before ``change`` (what the page held if it showed the layer
+    then) and now, ``spans`` being the layer now: one pass over it."""
+    total = sum(map(_key, spans))
+    before = total - sum(map(_key, change.after)) + sum(map(_key, change.before))
+    return format(before & _MASK, "x"), format(total & _MASK, "x")
 
 
 def stretch(

@@ -485,7 +485,8 @@ def _patched(
     if names is None:
         names = services.label_names(project)
     spans = services.layer_rows(project, document, request.user, gold=gold)
-    if request.POST.get("layer") != patches.digest_before(spans, change):
+    before, now = patches.digests(spans, change)
+    if request.POST.get("layer") != before:
         return _changed(
             request,
             project,
@@ -506,7 +507,7 @@ def _patched(
     context = _actions(
         request, project, document, gold=gold, notice=notice, refused=refused, **known
     )
-    context |= {"layer": patches.digest(spans), "span_count": len(spans)}
+    context |= {"layer": now, "span_count": len(spans)}
     if change.ids:
         breaks = paragraph_starts(document.text)
         start, end = patches.stretch(spans, change, len(document.text), breaks)

@@ -72,6 +72,12 @@ def _touch(status: DocumentStatus) -> None:
         status.save(update_fields=["status", "updated_at"])
 
 
+def _extent(start, end) -> tuple[int, int] | None:
+    """The stretch a new span's check reads the layer around, when its offsets are whole
+    numbers (else the check names the problem, and reads the whole layer to no harm)."""
+    return (start, end) if type(start) is int and type(end) is int else None
+
+
 def span_create(
     *,
     project: Project,
@@ -99,12 +105,20 @@ def span_create(
     try:
         with transaction.atomic():
             status = lock_layer(project, document, annotator.pk, gold=gold)
-            layer = sql.layer_keys(project.pk, document.pk, annotator.pk, gold=gold)
             propagates = (
                 project.propagate != Propagate.OFF
                 and not gold
                 and reverts is None
                 and origin == Origin.MANUAL
+            )
+            # The check needs only the spans around the new one (a 500-span layer read
+            # whole was ~1 ms of a tag's 5 on SQLite); propagation needs them all.
+            layer = sql.layer_keys(
+                project.pk,
+                document.pk,
+                annotator.pk,
+                gold=gold,
+                within=None if propagates else _extent(start, end),
             )
             validate_span(
                 text=document.text,
@@ -163,7 +177,12 @@ def span_update(
     with transaction.atomic():
         lock_layer(span.project, span.document, span.annotator_id, gold=span.gold)
         others = sql.layer_keys(
-            span.project_id, span.document_id, span.annotator_id, gold=span.gold, excluding=span.pk
+            span.project_id,
+            span.document_id,
+            span.annotator_id,
+            gold=span.gold,
+            excluding=span.pk,
+            within=_extent(new_start, new_end),
         )
         validate_span(
             text=span.document.text,
