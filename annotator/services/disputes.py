@@ -104,9 +104,9 @@ def weak_rows(
     dispute_model=DocumentDispute,
     columns: Iterable[str] = ("project_id", "document_id", "id"),
 ) -> QuerySet:
-    """``columns`` (of the span: by default project, document and id) of every span the
-    rule calls weak in the documents that two or more completed (a row in
-    ``dispute_model``), for ``DisputedSpan``."""
+    """``columns`` of every span the rule calls weak in the documents that two or more
+    completed (a row in ``dispute_model``), for ``DisputedSpan``: by default project,
+    document and id, what migration 0017 stores; the services store ``STORED``."""
     completed = dispute_model.objects.filter(
         project=project_id, document=OuterRef("document")
     ).values("completed")
