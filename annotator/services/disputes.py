@@ -24,6 +24,16 @@ from .. import sql
 from ..models import DisputedSpan, DocumentDispute, DocumentStatus, Span, Status
 
 CHUNK = 2000  # documents named in one statement (SQLite's limit on parameters)
+# What a ``DisputedSpan`` row copies from its span (``weak_rows``' columns, in this order).
+STORED = {
+    "project_id": "project_id",
+    "document_id": "document_id",
+    "span_id": "id",
+    "label_id": "label_id",
+    "annotator_id": "annotator_id",
+    "start": "start",
+    "end": "end",
+}
 
 
 def _votes(project_id, *, span_model=Span, status_model=DocumentStatus) -> Subquery:
@@ -64,19 +74,24 @@ def weak_spans(project_id, *, span_model=Span, status_model=DocumentStatus) -> Q
     )
 
 
-def disputed_spans(spans: QuerySet, project_id: int) -> QuerySet:
+def disputed_spans(spans: QuerySet, project_id: int, label_id: int | None = None) -> QuerySet:
     """Of ``spans``, those the review page shows as disputed in a disputed document: in an
     analyst's layer, marked by at most half of those who completed the document (stored:
-    ``DisputedSpan``)."""
+    ``DisputedSpan``); with ``label_id``, the stored rows of that label only, which
+    PostgreSQL reads from their own index (``disputed_span_label``) rather than every span
+    of the label."""
     # A join, not ``IN``/``EXISTS``: PostgreSQL made those a semi-join whose list it
     # misjudged at one row, then compared each span with all 42,000 (45 s for a page of
     # 100 at 2,000,000 spans, ``bench/search.py``); joined, it hashes the list once.
     quote = connection.ops.quote_name
     table, spans_table = quote(DisputedSpan._meta.db_table), quote(Span._meta.db_table)
+    where = [f"{table}.span_id = {spans_table}.id", f"{table}.project_id = %s"]
+    params = [project_id]
+    if label_id is not None:
+        where.append(f"{table}.label_id = %s")
+        params.append(label_id)
     return spans.filter(gold=False).extra(
-        tables=[DisputedSpan._meta.db_table],
-        where=[f"{table}.span_id = {spans_table}.id", f"{table}.project_id = %s"],
-        params=[project_id],
+        tables=[DisputedSpan._meta.db_table], where=where, params=params
     )
 
 
@@ -87,9 +102,11 @@ def weak_rows(
     span_model=Span,
     status_model=DocumentStatus,
     dispute_model=DocumentDispute,
+    columns: Iterable[str] = ("project_id", "document_id", "id"),
 ) -> QuerySet:
-    """(project, document, span) of every span the rule calls weak in the documents that
-    two or more completed (a row in ``dispute_model``), for ``DisputedSpan``."""
+    """``columns`` of every span the rule calls weak in the documents that two or more
+    completed (a row in ``dispute_model``), for ``DisputedSpan``: by default project,
+    document and id, what migration 0017 stores; the services store ``STORED``."""
     completed = dispute_model.objects.filter(
         project=project_id, document=OuterRef("document")
     ).values("completed")
@@ -100,7 +117,7 @@ def weak_rows(
     return (
         spans.alias(doubled=votes * 2, completed=Subquery(completed))
         .filter(doubled__lte=F("completed"))
-        .values_list("project_id", "document_id", "id")
+        .values_list(*columns)
         .order_by()
     )
 
@@ -109,7 +126,7 @@ def _spans_store(rows: QuerySet, table: str) -> None:
     """``INSERT … SELECT``: the rows go from the query to the table within the database."""
     query, params = rows.query.sql_with_params()
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(name) for name in ["project_id", "document_id", "span_id"])
+    columns = ", ".join(quote(name) for name in STORED)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(table)} ({columns}) {query}", params)
 
@@ -135,7 +152,8 @@ def disputes_refresh(project_id: int, document_ids: Iterable[int] | None = None)
             continue
         stale = DisputedSpan.objects.filter(project=project_id)
         (stale if chunk is None else stale.filter(document__in=chunk)).delete()
-        _spans_store(weak_rows(project_id, chunk), DisputedSpan._meta.db_table)
+        weak = weak_rows(project_id, chunk, columns=STORED.values())
+        _spans_store(weak, DisputedSpan._meta.db_table)
 
 
 def disputes_recount(project_id: int, document_ids: Iterable[int]) -> None:

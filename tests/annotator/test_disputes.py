@@ -12,6 +12,7 @@ from annotator.models import DisputedSpan, DocumentDispute, LabelMerge, Span, St
 from annotator.search_edits import search_edit_later, search_edit_undo
 from annotator.search_jobs import search_tag_later, search_tag_undo
 from annotator.search_tags import EditKind, SearchEdit, SearchTag, TagInto
+from annotator.services.disputes import disputes_fill
 from annotator.undo import undo_last
 from corpus.models import Document
 from tests.jobs.conftest import run_worker
@@ -40,6 +41,10 @@ def check(project, *documents):
         assert (document.pk in stored) == bool(weak), document.title
         rows = DisputedSpan.objects.filter(project=project, document=document)
         assert sorted(rows.values_list("span_id", flat=True)) == sorted(weak), document.title
+        # What search counts and pages them by: the span's label, annotator and offsets.
+        copied = set(rows.values_list("span_id", "label_id", "annotator_id", "start", "end"))
+        spans = Span.objects.filter(pk__in=weak)
+        assert copied == set(spans.values_list("pk", "label_id", "annotator_id", "start", "end"))
 
 
 @pytest.fixture
@@ -231,7 +236,9 @@ def test_an_import_into_a_completed_document_decides_it_again(project, people, t
     assert DocumentDispute.objects.get(document=first).disputed
 
 
-def test_the_migration_fills_the_state_from_the_layers(project, people, two):
+def test_the_state_is_decided_from_scratch_from_the_layers(project, people, two):
+    """``disputes_fill`` (the benchmarks' copied rows) asks the rule of the migration that
+    made the table (0017), with the stored columns of 0018."""
     first, second = two
     complete(project, people, first, "alice", "bob")
     complete(project, people, second, "alice")
@@ -245,11 +252,37 @@ def test_the_migration_fills_the_state_from_the_layers(project, people, two):
     )
     DocumentDispute.objects.all().delete()
     DisputedSpan.objects.all().delete()
-    migration = importlib.import_module("annotator.migrations.0017_document_disputes_span_order")
-    migration.backfill(apps, None)
+    disputes_fill(project.pk)
     assert list(DocumentDispute.objects.values_list("document_id", "completed", "disputed")) == [
         (first.pk, 2, True)
     ]
     assert DisputedSpan.objects.count() == 1
     check(project, first, second)
-    assert Status.COMPLETE == "complete"  # the migration names the value itself
+
+
+def test_the_migration_copies_each_disputed_spans_label_and_place(project, people, two):
+    first, second = two
+    complete(project, people, first, "alice", "bob")
+    labels = {label.name: label for label in project.labels.all()}
+    for start, end, name in [(*PUTIN, "PERSON"), (*KYIV, "LOCATION")]:
+        services.span_create(
+            project=project,
+            document=first,
+            annotator=people["alice"],
+            label=labels[name],
+            start=start,
+            end=end,
+        )
+    assert DisputedSpan.objects.count() == 2
+    # As 0018 finds them: no label, annotator or offsets; and a row whose span is gone.
+    DisputedSpan.objects.update(label_id=0, annotator_id=0, start=0, end=0)
+    DisputedSpan.objects.create(
+        project=project, document=first, span_id=10**9, label_id=0, annotator_id=0, start=0, end=0
+    )
+    migration = importlib.import_module(
+        "annotator.migrations.0018_disputed_span_label_reading_order"
+    )
+    migration.fill(apps, None)
+    assert DisputedSpan.objects.count() == 2
+    check(project, first, second)
+    assert Status.COMPLETE == "complete"  # the migrations name the value themselves

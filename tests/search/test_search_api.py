@@ -214,3 +214,30 @@ def test_a_bad_key_is_a_400(corpus, client_for, query):
     answer = search(client_for("reviewer"), corpus, f"?label=WEAPONS&{query}")
     assert answer.status_code == 400
     assert set(answer.json()) <= {"after", "before"}
+
+
+def test_pages_of_suggestions_by_number_agree_with_the_whole_list(corpus, client_for):
+    from annotator.suggestions import Suggestion
+
+    Suggestion.objects.bulk_create(
+        Suggestion(
+            project=corpus.project,
+            document=corpus.documents[n % 2],
+            label=corpus.labels["PERSON"],
+            start=n // 2,
+            end=n // 2 + 1 + n % 3,
+            source="rules:more",
+        )
+        for n in range(9)
+    )
+    alice = client_for("alice")
+    every = search(alice, corpus, "?layer=suggestions&page_size=100").json()["results"]
+    assert len(every) == 10
+    by_number = [
+        hit
+        for n in range(1, 5)
+        for hit in search(alice, corpus, f"?layer=suggestions&page_size=3&page={n}").json()[
+            "results"
+        ]
+    ]
+    assert by_number == every
