@@ -22,6 +22,7 @@ from . import services
 from .categories import Category, CategoryAction, CategoryEvent
 from .models import Label, Project, Span, SpanAction, SpanEvent
 from .patches import Change
+from .relations import RelationAction, RelationEvent
 from .rendering import SpanRow
 
 # How far back the stack is read: far more changes than anyone undoes one by one. Counted
@@ -65,15 +66,15 @@ def _in_force(events: QuerySet, project: Project, document: Document, user, *, g
     One indexed statement a read (``reverts`` is unique, so "undone" is an index probe),
     instead of every change since signing in made into model instances and walked in
     Python: 14–20 ms of a 17–34 ms undo on the long article (bench/workspace.py)."""
-    events = events.filter(project=project, document=document, gold=gold)
+    where = {"project": project, "document": document, "gold": gold}
     if not gold:
-        events = events.filter(annotator=user)
+        where["annotator"] = user
     if user.last_login:
-        events = events.filter(at__gte=user.last_login)
+        where["at__gte"] = user.last_login
     # Not an undo: written so that SQLite does not take the unique index of ``reverts`` (all
     # the table's changes that are not undos) for the document's (``span_event_document``).
-    events = events.alias(undoes=Coalesce("reverts", 0)).filter(undoes=0)
-    events = events.filter(reverted_by__isnull=True).order_by("-id")
+    events = events.alias(undoes=Coalesce("reverts", 0))
+    events = events.filter(undoes=0, reverted_by__isnull=True, **where).order_by("-id")
     first = list(events[:FIRST])
     yield from first
     if len(first) == FIRST:
@@ -111,11 +112,23 @@ def _undoable(project: Project, document: Document, user, *, gold: bool) -> Iter
             changed_since.update(spans)
 
 
+class Reversed(NamedTuple):
+    notice: str  # what was done, in words
+    change: Change  # the spans it touched
+    # Whether relations went with the spans or came back with them.
+    relations: bool = False
+    # Whether the pending suggestions may have changed (an acceptance's span gone or back):
+    # not after a creation undone whose span was no acceptance, as after a deletion.
+    suggestions: bool = True
+
+
 class Undone(NamedTuple):
     notice: str  # what was done, in words
     change: Change  # the spans it touched
     more: bool  # whether anything is left to undo
     categories: bool = False  # whether it was the document labels that changed
+    relations: bool = False  # see ``Reversed``
+    suggestions: bool = True
 
 
 def undo_last(project: Project, document: Document, user, *, gold: bool) -> Undone | None:
@@ -130,8 +143,15 @@ def undo_last(project: Project, document: Document, user, *, gold: bool) -> Undo
         if isinstance(event, CategoryEvent):
             notice = _reverse_category(event, project, document, user, gold=gold)
             return Undone(notice, Change(), more=next(stack, None) is not None, categories=True)
-        notice, change = _reverse(event, project, document, user, gold=gold)
-        return Undone(notice, change, more=next(stack, None) is not None)
+        done = _reverse(event, project, document, user, gold=gold)
+        more = next(stack, None) is not None
+        return Undone(
+            done.notice,
+            done.change,
+            more,
+            relations=done.relations,
+            suggestions=done.suggestions,
+        )
 
 
 def _reverse_category(event: CategoryEvent, project, document, user, *, gold: bool) -> str:
@@ -160,7 +180,7 @@ def _reverse_category(event: CategoryEvent, project, document, user, *, gold: bo
     return f"Undone: the document label {category.label.name} is removed."
 
 
-def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> tuple[str, Change]:
+def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> Reversed:
     """Reverse ``event`` (inside the caller's transaction)."""
     layer = Span.objects.filter(project=project, document=document)
     layer = layer.gold() if gold else layer.by(user)
@@ -170,15 +190,27 @@ def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> tuple[
         spans = list(layer.filter(pk__in=event.span_ids))
         if len(spans) != len(event.spans):
             raise ValidationError("Cannot undo: some of those spans are gone.")
-        services.spans_delete(spans=spans, reverts=event, actor=user)
-        return f"Undone: the {len(spans)} new spans are removed.", Change(before=tuple(spans))
-    span = layer.select_related("document", "project", "label").filter(pk=event.span_id)
-    span = span.first()
-    if span is None and event.action != SpanAction.DELETED:
-        raise ValidationError("Cannot undo: that span is gone.")
+        events = services.spans_delete(spans=spans, reverts=event, actor=user)
+        return Reversed(
+            f"Undone: the {len(spans)} new spans are removed.",
+            Change(before=tuple(spans)),
+            relations=RelationEvent.objects.filter(cause__in=events).exists(),
+        )
+    span = None
+    if event.action != SpanAction.DELETED:  # a deletion's span is gone: it comes back
+        span = layer.select_related("label").filter(pk=event.span_id).first()
+        if span is None:
+            raise ValidationError("Cannot undo: that span is gone.")
+        # The request's own: not read again (the document with its text) for the span.
+        span.project, span.document = project, document
     if event.action == SpanAction.CREATED:
-        services.span_delete(span=span, reverts=event, actor=user)
-        return "Undone: the new span is removed.", Change(before=(span,))
+        deletion = services.span_delete(span=span, reverts=event, actor=user)
+        return Reversed(
+            "Undone: the new span is removed.",
+            Change(before=(span,)),
+            relations=deletion.relations > 0,
+            suggestions=deletion.reoffered,
+        )
     label = event.before_label
     if label is None:
         raise ValidationError("Cannot undo: that label has been deleted since.")
@@ -194,7 +226,13 @@ def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> tuple[
             reverts=event,
             actor=user,
         )
-        return f"Undone: the {label.name} span is back.", Change(after=(restored,))
+        # The relations the deletion took come back with the span, when they can.
+        back = RelationEvent.objects.filter(cause=event, action=RelationAction.RESTORED)
+        return Reversed(
+            f"Undone: the {label.name} span is back.",
+            Change(after=(restored,)),
+            relations=back.exists(),
+        )
     before = SpanRow(span.pk, span.start, span.end, span.label_id)
     services.span_update(
         span=span,
@@ -204,10 +242,11 @@ def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> tuple[
         reverts=event,
         actor=user,
     )
-    return f"Undone: the span is {label.name} again.", Change(before=(before,), after=(span,))
+    # A relabel or a move takes no relation (one it would break refuses it).
+    return Reversed(f"Undone: the span is {label.name} again.", Change((before,), (span,)))
 
 
-def _reverse_relabels(event: SpanEvent, layer, user) -> tuple[str, Change]:
+def _reverse_relabels(event: SpanEvent, layer, user) -> Reversed:
     """Give a relabel batch's spans their labels back, in one step."""
     spans = {span.pk: span for span in layer.filter(pk__in=event.span_ids)}
     labels = Label.objects.in_bulk({row[4] for row in event.spans})
@@ -219,6 +258,7 @@ def _reverse_relabels(event: SpanEvent, layer, user) -> tuple[str, Change]:
     if refused:
         reasons = "; ".join(reason for _, reason in refused)
         raise ValidationError(f"Cannot undo: the old labels no longer fit the layer ({reasons}).")
-    return f"Undone: the {len(done)} spans have their labels back.", Change(
-        before=before, after=tuple(done)
+    return Reversed(
+        f"Undone: the {len(done)} spans have their labels back.",
+        Change(before=before, after=tuple(done)),
     )
