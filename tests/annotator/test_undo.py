@@ -287,3 +287,26 @@ def test_an_undo_costs_a_bounded_number_of_statements(
     assert "new span is removed" in response.content.decode()
     assert not undo_disabled(response.content.decode())
     assert not Span.objects.filter(start=10).exists()
+
+
+def test_a_gold_deletion_undone_gives_the_span_back_to_its_curator(
+    client, people, project, document, weapons
+):
+    """The manager deletes a gold span the reviewer curated, then undoes that: the span
+    is back under its id, the reviewer's still (the change's layer owner, read when the
+    undo needs it)."""
+    client.force_login(people["reviewer"])
+    tag(client, project, document, 20, 36, weapons, gold=True)
+    span = Span.objects.get()
+    manager = type(client)()
+    manager.force_login(people["manager"])
+    remove = reverse("span_remove", args=[project.pk, span.pk]) + "?layer=gold"
+    assert manager.post(remove, **HX).status_code == 200 and not Span.objects.exists()
+    response = undo(manager, project, document, gold=True)
+    assert "Undone: the WEAPONS span is back." in response.content.decode()
+    restored = Span.objects.get()
+    assert (restored.pk, restored.annotator, restored.gold) == (span.pk, people["reviewer"], True)
+    # Nothing of the manager's is left; the reviewer's tag is theirs to undo.
+    assert undo(manager, project, document, gold=True).status_code == 422
+    assert undo(client, project, document, gold=True).status_code == 200
+    assert not Span.objects.exists()
