@@ -63,9 +63,10 @@ def _in_force(model, project: Project, document: Document, user, *, gold: bool):
 
     One indexed statement a read (``services.changes_in_force``), where the whole stack
     since sign-in (up to 500 changes, undos and what they undid among them) was made into
-    model instances and walked in Python: an undo of a tag on the long article took 17 ms
-    (SQLite) and 34 ms (PostgreSQL) of server time, a tag 5 and 15 (bench/workspace.py).
-    Their labels (and gold's curators) are read when an undo asks for them."""
+    model instances and walked in Python: an undo of a tag on the long article took 17.4
+    ms (SQLite) and 22.2 (PostgreSQL) of server time, median, a tag 5.5 and 9.0; now 6.3
+    and 10.9 (bench/workspace.py, docs/performance.md). Their labels (and gold's curators)
+    are read when an undo asks for them."""
     first = services.changes_in_force(model, project, document, user, gold=gold, limit=FIRST)
     yield from _own(first, user)
     if len(first) == FIRST:  # nothing left to undo among them: further back
