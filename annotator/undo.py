@@ -20,10 +20,16 @@ from . import services
 from .categories import Category, CategoryAction, CategoryEvent
 from .models import Label, Project, Span, SpanAction, SpanEvent
 from .patches import Change
+from .relations import RelationAction, RelationEvent
 from .rendering import SpanRow
 
-# How far back the stack is read: far more changes than anyone undoes one by one.
+# How far back the stack is read: far more changes than anyone undoes one by one. Counted
+# in changes still in force: an undo (or a restoration) and what it reversed are left out by
+# the query itself, so a long session of tags and undos costs the stack nothing to pass.
 DEPTH = 500
+# Read first: the newest changes, which hold what is undone now and what is left after it
+# nearly always; the rest (up to DEPTH) only when these do not.
+FIRST = 8
 
 
 def last_change(
@@ -50,51 +56,70 @@ def _stack(
             category = next(categories, None)
 
 
+def _in_force(model, project: Project, document: Document, user, *, gold: bool):
+    """The layer's changes since the user signed in that are still in force (neither an
+    undo or restoration, nor undone or restored), newest first: ``FIRST`` of them, then
+    the rest up to ``DEPTH`` only if these hold nothing left to undo.
+
+    One indexed statement a read (``services.changes_in_force``), where the whole stack
+    since sign-in (up to 500 changes, undos and what they undid among them) was made into
+    model instances and walked in Python: an undo of a tag on the long article took 17.4
+    ms (SQLite) and 22.2 (PostgreSQL) of server time, median, a tag 5.5 and 9.0; now 6.3
+    and 10.9 (bench/workspace.py, docs/performance.md). Their labels (and gold's curators)
+    are read when an undo asks for them."""
+    first = services.changes_in_force(model, project, document, user, gold=gold, limit=FIRST)
+    yield from _own(first, user)
+    if len(first) == FIRST:  # nothing left to undo among them: further back
+        further = services.changes_in_force(
+            model, project, document, user, gold=gold, before=first[-1].pk, limit=DEPTH - FIRST
+        )
+        yield from _own(further, user)
+
+
+def _own(events: list, user) -> list:
+    for event in events:
+        if event.annotator_id == user.pk:
+            event.annotator = user  # the user's own layer: not read again
+    return events
+
+
 def _undoable_categories(
     project: Project, document: Document, user, *, gold: bool
 ) -> Iterator[CategoryEvent]:
     """The document labels' stack, newest first, by the rule of ``_undoable``: a change
     stays undoable while nobody else has changed that label in the layer since."""
-    events = CategoryEvent.objects.filter(project=project, document=document, gold=gold)
-    if not gold:
-        events = events.filter(annotator=user)
-    if user.last_login:
-        events = events.filter(at__gte=user.last_login)
-    reverted: set[int] = set()
     changed_since: set[int | None] = set()  # labels a later change (not undone) touched
-    for event in events.select_related("before_label").order_by("-id")[:DEPTH]:
+    for event in _in_force(CategoryEvent, project, document, user, gold=gold):
         labels = {event.before_label_id, event.after_label_id} - {None}
-        if event.reverts_id:
-            reverted.add(event.reverts_id)
-        elif event.pk not in reverted:
-            if event.actor_id == user.pk and changed_since.isdisjoint(labels):
-                yield event
-            else:
-                changed_since.update(labels)
+        if event.actor_id == user.pk and changed_since.isdisjoint(labels):
+            yield event
+        else:
+            changed_since.update(labels)
 
 
 def _undoable(project: Project, document: Document, user, *, gold: bool) -> Iterator[SpanEvent]:
     """The stack, newest first: each change is yielded as if the ones before it had been
-    undone (so the second is what is left to undo after the first)."""
-    events = SpanEvent.objects.filter(project=project, document=document, gold=gold)
-    if not gold:
-        events = events.filter(annotator=user)
-    if user.last_login:
-        events = events.filter(at__gte=user.last_login)
-    reverted: set[int] = set()
+    undone (so the second is what is left to undo after the first). An undo or a
+    restoration is not itself undone, and what it reversed is gone (``_in_force``)."""
     changed_since: set[int] = set()  # spans that a later change (not undone) touched
-    for event in events.select_related("before_label", "annotator").order_by("-id")[:DEPTH]:
-        if event.reverts_id:
-            # An undo or a restoration is not itself undone; what it reversed is gone.
-            reverted.add(event.reverts_id)
-        elif event.pk not in reverted:
-            # A batch (a list posted, gold accepted in one click) is undone in one step,
-            # while no span of it has been changed since.
-            spans = event.span_ids
-            if event.actor_id == user.pk and changed_since.isdisjoint(spans):
-                yield event
-            else:
-                changed_since.update(spans)
+    for event in _in_force(SpanEvent, project, document, user, gold=gold):
+        # A batch (a list posted, gold accepted in one click) is undone in one step,
+        # while no span of it has been changed since.
+        spans = event.span_ids
+        if event.actor_id == user.pk and changed_since.isdisjoint(spans):
+            yield event
+        else:
+            changed_since.update(spans)
+
+
+class Reversed(NamedTuple):
+    notice: str  # what was done, in words
+    change: Change  # the spans it touched
+    # Whether relations went with the spans or came back with them.
+    relations: bool = False
+    # Whether the pending suggestions may have changed (an acceptance's span gone or back):
+    # not after a creation undone whose span was no acceptance, as after a deletion.
+    suggestions: bool = True
 
 
 class Undone(NamedTuple):
@@ -102,6 +127,8 @@ class Undone(NamedTuple):
     change: Change  # the spans it touched
     more: bool  # whether anything is left to undo
     categories: bool = False  # whether it was the document labels that changed
+    relations: bool = False  # see ``Reversed``
+    suggestions: bool = True
 
 
 def undo_last(project: Project, document: Document, user, *, gold: bool) -> Undone | None:
@@ -116,8 +143,15 @@ def undo_last(project: Project, document: Document, user, *, gold: bool) -> Undo
         if isinstance(event, CategoryEvent):
             notice = _reverse_category(event, project, document, user, gold=gold)
             return Undone(notice, Change(), more=next(stack, None) is not None, categories=True)
-        notice, change = _reverse(event, project, document, user, gold=gold)
-        return Undone(notice, change, more=next(stack, None) is not None)
+        done = _reverse(event, project, document, user, gold=gold)
+        more = next(stack, None) is not None
+        return Undone(
+            done.notice,
+            done.change,
+            more,
+            relations=done.relations,
+            suggestions=done.suggestions,
+        )
 
 
 def _reverse_category(event: CategoryEvent, project, document, user, *, gold: bool) -> str:
@@ -146,7 +180,7 @@ def _reverse_category(event: CategoryEvent, project, document, user, *, gold: bo
     return f"Undone: the document label {category.label.name} is removed."
 
 
-def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> tuple[str, Change]:
+def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> Reversed:
     """Reverse ``event`` (inside the caller's transaction)."""
     layer = Span.objects.filter(project=project, document=document)
     layer = layer.gold() if gold else layer.by(user)
@@ -156,15 +190,27 @@ def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> tuple[
         spans = list(layer.filter(pk__in=event.span_ids))
         if len(spans) != len(event.spans):
             raise ValidationError("Cannot undo: some of those spans are gone.")
-        services.spans_delete(spans=spans, reverts=event, actor=user)
-        return f"Undone: the {len(spans)} new spans are removed.", Change(before=tuple(spans))
-    span = layer.select_related("document", "project", "label").filter(pk=event.span_id)
-    span = span.first()
-    if span is None and event.action != SpanAction.DELETED:
-        raise ValidationError("Cannot undo: that span is gone.")
+        events = services.spans_delete(spans=spans, reverts=event, actor=user)
+        return Reversed(
+            f"Undone: the {len(spans)} new spans are removed.",
+            Change(before=tuple(spans)),
+            relations=RelationEvent.objects.filter(cause__in=events).exists(),
+        )
+    span = None
+    if event.action != SpanAction.DELETED:  # a deletion's span is gone: it comes back
+        span = layer.select_related("label").filter(pk=event.span_id).first()
+        if span is None:
+            raise ValidationError("Cannot undo: that span is gone.")
+        # The request's own: not read again (the document with its text) for the span.
+        span.project, span.document = project, document
     if event.action == SpanAction.CREATED:
-        services.span_delete(span=span, reverts=event, actor=user)
-        return "Undone: the new span is removed.", Change(before=(span,))
+        deletion = services.span_delete(span=span, reverts=event, actor=user)
+        return Reversed(
+            "Undone: the new span is removed.",
+            Change(before=(span,)),
+            relations=bool(deletion.relations),
+            suggestions=deletion.reoffered,
+        )
     label = event.before_label
     if label is None:
         raise ValidationError("Cannot undo: that label has been deleted since.")
@@ -180,7 +226,13 @@ def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> tuple[
             reverts=event,
             actor=user,
         )
-        return f"Undone: the {label.name} span is back.", Change(after=(restored,))
+        # The relations the deletion took come back with the span, when they can.
+        back = RelationEvent.objects.filter(cause=event, action=RelationAction.RESTORED)
+        return Reversed(
+            f"Undone: the {label.name} span is back.",
+            Change(after=(restored,)),
+            relations=back.exists(),
+        )
     before = SpanRow(span.pk, span.start, span.end, span.label_id)
     services.span_update(
         span=span,
@@ -190,10 +242,11 @@ def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> tuple[
         reverts=event,
         actor=user,
     )
-    return f"Undone: the span is {label.name} again.", Change(before=(before,), after=(span,))
+    # A relabel or a move takes no relation (one it would break refuses it).
+    return Reversed(f"Undone: the span is {label.name} again.", Change((before,), (span,)))
 
 
-def _reverse_relabels(event: SpanEvent, layer, user) -> tuple[str, Change]:
+def _reverse_relabels(event: SpanEvent, layer, user) -> Reversed:
     """Give a relabel batch's spans their labels back, in one step."""
     spans = {span.pk: span for span in layer.filter(pk__in=event.span_ids)}
     labels = Label.objects.in_bulk({row[4] for row in event.spans})
@@ -205,6 +258,7 @@ def _reverse_relabels(event: SpanEvent, layer, user) -> tuple[str, Change]:
     if refused:
         reasons = "; ".join(reason for _, reason in refused)
         raise ValidationError(f"Cannot undo: the old labels no longer fit the layer ({reasons}).")
-    return f"Undone: the {len(done)} spans have their labels back.", Change(
-        before=before, after=tuple(done)
+    return Reversed(
+        f"Undone: the {len(done)} spans have their labels back.",
+        Change(before=before, after=tuple(done)),
     )

@@ -59,7 +59,7 @@ from .permissions import (
     visible_spans,
 )
 from .progress import progress
-from .relations import Relation, RelationEvent, RelationType
+from .relations import Relation, RelationType
 from .rendering import (
     SpanRow,
     article_pieces,
@@ -713,10 +713,6 @@ def span_remove(request, project: Project, span_id: int):
 def undo(request, project: Project, document_id: int):
     document = document_or_404(project, document_id)
     gold = _gold(request, project)
-    # Whether the undo takes relations away or brings them back (a span's deletion, or
-    # creation, undone): only then does the answer carry the relations' panel.
-    relation_events = RelationEvent.objects.filter(project=project, document=document)
-    last_relation_event = relation_events.order_by("-pk").values_list("pk", flat=True).first()
     try:
         undone = undo_last(project, document, request.user, gold=gold)
     except ValidationError as error:
@@ -735,7 +731,10 @@ def undo(request, project: Project, document_id: int):
         gold=gold,
         notice=undone.notice,
         can_undo=undone.more,
-        relations_changed=relation_events.filter(pk__gt=last_relation_event or 0).exists(),
+        # Only when the undo took relations away or brought them back (a span's creation,
+        # or deletion, undone) does the answer carry the relations' panel.
+        relations_changed=undone.relations,
+        suggestions_changed=undone.suggestions,
     )
 
 

@@ -25,6 +25,8 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Q  # noqa: E402
+from django.db.models.functions import Coalesce  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from annotator import sql  # noqa: E402
 from annotator.models import (  # noqa: E402
@@ -35,6 +37,8 @@ from annotator.models import (  # noqa: E402
     Project,
     Role,
     Span,
+    SpanAction,
+    SpanEvent,
 )
 from corpus.models import Document  # noqa: E402
 
@@ -72,6 +76,18 @@ def setup() -> dict:
     Comment.objects.create(
         project=project, document=document, span=span, author=user, body="Comment"
     )
+    # Undo's stack: since sign-in, 200 tags each undone, then 10 tags in force.
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    made = {"project": project, "document": document, "actor": user, "annotator": user}
+    for n in range(210):
+        created = SpanEvent.objects.create(
+            **made, action=SpanAction.CREATED, span_id=10_000 + n, after_start=0, after_end=5
+        )
+        if n < 200:
+            SpanEvent.objects.create(
+                **made, action=SpanAction.DELETED, span_id=10_000 + n, reverts=created
+            )
     return {"p": project.pk, "d": document.pk, "u": user.pk, "s": span.pk, "user": user}
 
 
@@ -118,6 +134,17 @@ def pairs(w: dict) -> dict[str, tuple[Callable, Callable]]:
                 Span.objects.filter(**layer)
                 .order_by("start", "end", "id")
                 .values_list("id", "start", "end", "label_id", "rejection__reason")
+            ),
+        ),
+        "changes_in_force": (
+            lambda: sql.changes_in_force(
+                SpanEvent, p, d, u, gold=False, since=user.last_login, before=None, limit=8
+            ),
+            lambda: list(
+                SpanEvent.objects.select_related("before_label", "annotator")
+                .alias(undoes=Coalesce("reverts", 0))
+                .filter(**layer, at__gte=user.last_login, undoes=0, reverted_by__isnull=True)
+                .order_by("-id")[:8]
             ),
         ),
         "lock_status": (

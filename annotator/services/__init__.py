@@ -63,7 +63,15 @@ from .projects import (
     project_create,
     project_update,
 )
-from .reads import is_commented, label_names, labels_of, layer_rows, span_of, status_of
+from .reads import (
+    changes_in_force,
+    is_commented,
+    label_names,
+    labels_of,
+    layer_rows,
+    span_of,
+    status_of,
+)
 from .relations import (
     relation_create,
     relation_delete,
@@ -124,6 +132,7 @@ __all__ = [
     "category_delete",
     "category_errors",
     "category_unreplace",
+    "changes_in_force",
     "comment_add",
     "comments_import",
     "document_complete",

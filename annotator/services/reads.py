@@ -1,6 +1,8 @@
 """What a tag's answer reads, through ``annotator.sql``'s measured statements: the ORM's
 versions cost 3–7 times as much each, and a tag runs several (figures in ``sql``)."""
 
+from django.db.models import Model
+
 from corpus.models import Document
 
 from .. import sql
@@ -36,3 +38,27 @@ def span_of(project: Project, span_id: int) -> Span | None:
 def is_commented(span: Span) -> bool:
     """Whether anyone commented on the span."""
     return sql.has_comments(span.pk)
+
+
+def changes_in_force[M: Model](
+    model: type[M],
+    project: Project,
+    document: Document,
+    user,
+    *,
+    gold: bool,
+    before: int | None = None,
+    limit: int,
+) -> list[M]:
+    """The layer's changes since ``user`` signed in that are still in force, newest first
+    (``sql.changes_in_force``): undo's stack, read a few at a time."""
+    return sql.changes_in_force(
+        model,
+        project.pk,
+        document.pk,
+        user.pk,
+        gold=gold,
+        since=user.last_login,
+        before=before,
+        limit=limit,
+    )

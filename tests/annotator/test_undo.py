@@ -167,3 +167,146 @@ def test_a_relabel_batch_is_one_step_of_the_history_and_undone_in_one(
     assert SpanEvent.objects.get(reverts=event).spans is not None
     # Next on the stack: the second span's creation.
     assert "new span is removed" in undo(alice, project, document).content.decode()
+
+
+@pytest.fixture
+def long_document(project):
+    from corpus.models import Document
+
+    document = Document.objects.create(title="Long", text="artillery " * 200)
+    project.documents.add(document)
+    return document
+
+
+def test_undo_goes_on_past_the_stacks_first_read(alice, project, long_document, weapons):
+    """More changes than the stack reads at first (``undo.FIRST``): each is undone in turn,
+    and the button stays on until the last."""
+    from annotator.undo import FIRST
+
+    for n in range(FIRST + 3):
+        tag(alice, project, long_document, n * 10, n * 10 + 9, weapons)
+    for n in reversed(range(FIRST + 3)):
+        response = undo(alice, project, long_document)
+        assert response.status_code == 200 and "new span is removed" in response.content.decode()
+        assert undo_disabled(response.content.decode()) == (n == 0)
+        assert not Span.objects.filter(start=n * 10).exists()
+    assert undo(alice, project, long_document).status_code == 422
+
+
+def test_undos_and_what_they_undid_do_not_count_toward_the_depth(
+    alice, people, project, long_document, weapons, monkeypatch
+):
+    """The stack reads ``DEPTH`` changes still in force: a long run of tags each undone at
+    once leaves the change before it within reach."""
+    from annotator import undo as stack
+
+    monkeypatch.setattr(stack, "DEPTH", stack.FIRST + 2)
+    tag(alice, project, long_document, 0, 9, weapons)
+    for _ in range(stack.DEPTH + 5):
+        tag(alice, project, long_document, 10, 19, weapons)
+        assert undo(alice, project, long_document).status_code == 200
+    assert SpanEvent.objects.filter(document=long_document).count() == 2 * stack.DEPTH + 11
+    response = undo(alice, project, long_document)
+    assert response.status_code == 200 and "new span is removed" in response.content.decode()
+    assert not Span.objects.filter(document=long_document).exists()
+
+
+@pytest.mark.parametrize("relabelled", [False, True])
+def test_a_change_made_since_by_another_reviewer_holds_across_the_stacks_reads(
+    client, people, project, long_document, weapons, relabelled
+):
+    """Gold: the reviewer's tag, (the manager's relabel of it,) then more of the manager's
+    tags than the stack reads at first. The reviewer's tag is theirs to undo only while
+    nobody changed it since, however far back it is."""
+    from annotator import services
+    from annotator.undo import FIRST
+
+    client.force_login(people["reviewer"])
+    tag(client, project, long_document, 0, 9, weapons, gold=True)
+    span = Span.objects.get()
+    if relabelled:
+        services.span_update(
+            span=span, label=project.labels.get(name="PERSON"), actor=people["manager"]
+        )
+    for n in range(1, FIRST + 3):
+        services.span_create(
+            project=project,
+            document=long_document,
+            annotator=people["manager"],
+            label=weapons,
+            start=n * 10,
+            end=n * 10 + 9,
+            gold=True,
+        )
+    response = undo(client, project, long_document, gold=True)
+    if relabelled:
+        assert response.status_code == 422 and Span.objects.filter(pk=span.pk).exists()
+    else:
+        assert response.status_code == 200 and not Span.objects.filter(pk=span.pk).exists()
+        assert undo_disabled(response.content.decode())
+    assert Span.objects.filter(gold=True).count() == FIRST + 2 + relabelled
+
+
+@pytest.mark.parametrize("depth", ["first read", "second read"])
+def test_an_undo_costs_a_bounded_number_of_statements(
+    alice, people, project, long_document, weapons, django_assert_max_num_queries, depth
+):
+    """Whether what is undone and what is left are in the stack's first read or further
+    back (behind another reviewer's changes, which cannot be undone), and whatever the
+    history holds of tags undone."""
+    from annotator import services
+    from annotator.undo import FIRST
+
+    for _ in range(30):
+        tag(alice, project, long_document, 500, 509, weapons)
+        undo(alice, project, long_document)
+    tag(alice, project, long_document, 0, 9, weapons)
+    tag(alice, project, long_document, 10, 19, weapons)
+    if depth == "second read":  # the manager's own tags in the analyst's layer come after
+        for n in range(FIRST + 2):
+            services.span_create(
+                project=project,
+                document=long_document,
+                annotator=people["alice"],
+                label=weapons,
+                start=100 + n * 10,
+                end=109 + n * 10,
+                actor=people["manager"],
+            )
+    page = alice.get(reverse("workspace", args=[project.pk, long_document.pk])).content.decode()
+    layer = re.search(r'id="article"[^>]* data-layer="([0-9a-f]+)"', page).group(1)
+    url = reverse("undo", args=[project.pk, long_document.pk])
+    # 23, both databases: the session, user, project and document; the transaction and
+    # the lock; the spans' stack (one read, two when the change left to undo is further
+    # back) and the document labels'; the span; its deletion's ten; the answer's labels,
+    # layer and status. Was 26 in one read of up to 500 changes, with the relations'
+    # events read before and after, and the suggestions' state though none changed.
+    with django_assert_max_num_queries(23 if depth == "first read" else 24):
+        response = alice.post(url, {"layer": layer}, **HX)
+    assert response.status_code == 200 and response["HX-Retarget"] == "#patch"
+    assert "new span is removed" in response.content.decode()
+    assert not undo_disabled(response.content.decode())
+    assert not Span.objects.filter(start=10).exists()
+
+
+def test_a_gold_deletion_undone_gives_the_span_back_to_its_curator(
+    client, people, project, document, weapons
+):
+    """The manager deletes a gold span the reviewer curated, then undoes that: the span
+    is back under its id, the reviewer's still (the change's layer owner, read when the
+    undo needs it)."""
+    client.force_login(people["reviewer"])
+    tag(client, project, document, 20, 36, weapons, gold=True)
+    span = Span.objects.get()
+    manager = type(client)()
+    manager.force_login(people["manager"])
+    remove = reverse("span_remove", args=[project.pk, span.pk]) + "?layer=gold"
+    assert manager.post(remove, **HX).status_code == 200 and not Span.objects.exists()
+    response = undo(manager, project, document, gold=True)
+    assert "Undone: the WEAPONS span is back." in response.content.decode()
+    restored = Span.objects.get()
+    assert (restored.pk, restored.annotator, restored.gold) == (span.pk, people["reviewer"], True)
+    # Nothing of the manager's is left; the reviewer's tag is theirs to undo.
+    assert undo(manager, project, document, gold=True).status_code == 422
+    assert undo(client, project, document, gold=True).status_code == 200
+    assert not Span.objects.exists()

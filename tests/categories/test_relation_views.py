@@ -202,3 +202,38 @@ def test_a_span_deletion_answers_with_the_rows_of_its_relations_alone(
     body = client.post(url, {"layer": layer}, **HX).content.decode()
     assert f'<li id="relation-{kept.pk}" hx-swap-oob="delete"></li>' in body
     assert "No relations yet." in body and "(0)</span>" in body
+
+
+def test_undoing_a_creation_takes_its_relations_and_the_panel_says_so(
+    drawn, project, document, people, weapons
+):
+    """The span undone took its relation with it: the answer carries the panel."""
+    add(drawn, project, document, drawn["person"], drawn["weapons"])
+    body = drawn["client"].post(reverse("undo", args=[project.pk, document.pk]), **HX)
+    body = body.content.decode()
+    assert "new span is removed" in body and not Relation.objects.exists()
+    assert 'id="relations"' in body and "No relations yet." in body
+
+
+def test_undoing_a_list_takes_its_relations_and_the_panel_says_so(
+    drawn, project, document, people, weapons
+):
+    """A list posted (one batch of the history), a relation drawn from one of its spans:
+    undoing the list takes the relation, and the answer carries the panel."""
+    from annotator.services import spans_create
+
+    person = project.labels.get(name="PERSON")
+    made = spans_create(
+        project=project,
+        document=document,
+        annotator=people["alice"],
+        items=[
+            {"start": 3, "end": 5, "label": person},
+            {"start": 6, "end": 10, "label": person},
+        ],
+    )
+    add(drawn, project, document, made[0], drawn["weapons"])
+    body = drawn["client"].post(reverse("undo", args=[project.pk, document.pk]), **HX)
+    body = body.content.decode()
+    assert "the 2 new spans are removed" in body and not Relation.objects.exists()
+    assert 'id="relations"' in body and "No relations yet." in body

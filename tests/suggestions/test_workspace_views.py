@@ -287,3 +287,31 @@ def test_deleting_an_accepted_suggestions_span_offers_it_again_and_a_hand_made_o
     everything = [s.pk for s in offered.suggestions]
     assert f'data-state="{len(everything)}.{sum(everything)}"' in response.text
     assert sorted(ids(island(alice, project, document))) == sorted(everything)
+
+
+def test_undoing_an_acceptance_offers_it_again_and_undoing_a_tag_says_nothing_of_suggestions(
+    client, offered
+):
+    """Undo answers with the pending set's state when the span it removed was a
+    suggestion's acceptance (the suggestion is pending again); a plain tag undone leaves
+    the set as it was, and the answer says nothing of it (as a deletion's)."""
+    project, document, people = offered.project, offered.document, offered.people
+    alice = login(client, people["alice"])
+    suggestion = offered.suggestions[0]
+    layer = page_layer(alice, project, document)
+    assert accept(alice, project, suggestion, layer).status_code == 200
+    undo = reverse("undo", args=[project.pk, document.pk])
+    response = alice.post(undo, {"layer": page_layer(alice, project, document)}, **HX)
+    assert "new span is removed" in response.text and response["HX-Retarget"] == "#patch"
+    everything = [s.pk for s in offered.suggestions]
+    assert f'data-state="{len(everything)}.{sum(everything)}"' in response.text
+
+    at = document.text.index("Kim")
+    tag = reverse("span_add", args=[project.pk, document.pk])
+    weapons = offered.labels["WEAPONS"]
+    layer = page_layer(alice, project, document)
+    alice.post(tag, {"start": at, "end": at + 3, "label": weapons.pk, "layer": layer}, **HX)
+    response = alice.post(undo, {"layer": page_layer(alice, project, document)}, **HX)
+    assert "new span is removed" in response.text and response["HX-Retarget"] == "#patch"
+    assert 'id="suggestion-changes"' not in response.text
+    assert sorted(ids(island(alice, project, document))) == sorted(everything)
