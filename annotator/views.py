@@ -675,7 +675,8 @@ def span_relabel(request, project: Project, span_id: int):
         )
     notice = f"Relabelled as {label.name}: “{_quote(span.text)}”."
     change = patches.Change(before=(before,), after=(span,))
-    # A comment names the span's label: the comments' list changes with it.
+    # A comment names the span's label: the comments' list changes with it. The pending
+    # suggestions do not (an acceptance counts while its span is there, whatever label).
     return _patched(
         request,
         project,
@@ -686,6 +687,7 @@ def span_relabel(request, project: Project, span_id: int):
         names=names,
         can_undo=True,
         comments_changed=services.is_commented(span),
+        suggestions_changed=False,
     )
 
 
