@@ -115,11 +115,15 @@ def _undoable(project: Project, document: Document, user, *, gold: bool) -> Iter
 class Reversed(NamedTuple):
     notice: str  # what was done, in words
     change: Change  # the spans it touched
-    # Whether relations went with the spans or came back with them.
+    # Whether relations came back with the spans.
     relations: bool = False
+    # The relations that went with the spans (a creation undone).
+    relations_removed: tuple[int, ...] = ()
     # Whether the pending suggestions may have changed (an acceptance's span gone or back):
     # not after a creation undone whose span was no acceptance, as after a deletion.
     suggestions: bool = True
+    # Whether comments were on a span that went (they stay, no longer naming it).
+    comments: bool = False
 
 
 class Undone(NamedTuple):
@@ -128,7 +132,9 @@ class Undone(NamedTuple):
     more: bool  # whether anything is left to undo
     categories: bool = False  # whether it was the document labels that changed
     relations: bool = False  # see ``Reversed``
+    relations_removed: tuple[int, ...] = ()
     suggestions: bool = True
+    comments: bool = False
 
 
 def undo_last(project: Project, document: Document, user, *, gold: bool) -> Undone | None:
@@ -150,7 +156,9 @@ def undo_last(project: Project, document: Document, user, *, gold: bool) -> Undo
             done.change,
             more,
             relations=done.relations,
+            relations_removed=done.relations_removed,
             suggestions=done.suggestions,
+            comments=done.comments,
         )
 
 
@@ -208,8 +216,9 @@ def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> Revers
         return Reversed(
             "Undone: the new span is removed.",
             Change(before=(span,)),
-            relations=bool(deletion.relations),
+            relations_removed=tuple(deletion.relations),
             suggestions=deletion.reoffered,
+            comments=deletion.commented,
         )
     label = event.before_label
     if label is None:

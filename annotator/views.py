@@ -733,10 +733,12 @@ def undo(request, project: Project, document_id: int):
         gold=gold,
         notice=undone.notice,
         can_undo=undone.more,
-        # Only when the undo took relations away or brought them back (a span's creation,
-        # or deletion, undone) does the answer carry the relations' panel.
+        # Relations brought back (a deletion undone) come with the relations' panel; those
+        # a creation undone took, as the rows to take out, as after a deletion.
         relations_changed=undone.relations,
+        relations_removed=undone.relations_removed,
         suggestions_changed=undone.suggestions,
+        comments_changed=undone.comments,
     )
 
 

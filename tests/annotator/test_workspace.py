@@ -383,6 +383,24 @@ def test_the_comments_follow_a_relabelled_or_deleted_span(
     assert 'id="comment-list"' not in page
 
 
+def test_undoing_a_commented_tag_refreshes_the_comments(alice, project, document, people, weapons):
+    """The span goes; its comment stays, no longer naming it: the list says so at once, from
+    a page in step with the layer as from one that is not."""
+    start = TRICKY_TEXT.index("artillery")
+    response = add(alice, project, document, start, start + 9, weapons, **HX)
+    assert response.status_code == 200
+    span = Span.objects.get(start=start)
+    Comment.objects.create(
+        project=project, document=document, span=span, author=people["reviewer"], body="Sure?"
+    )
+    oob = 'id="comment-list" hx-swap-oob="true"'
+    layer = page_layer(alice, project, document)
+    url = reverse("undo", args=[project.pk, document.pk])
+    page = alice.post(url, {"layer": layer}, **HX).content.decode()
+    assert not Span.objects.filter(pk=span.pk).exists()
+    assert oob in page and "Sure?" in page and " · on " not in page
+
+
 def test_previous_and_next_are_this_projects_neighbours(alice, project):
     first, other, middle, last = (Document.objects.create(text=f"doc {n}") for n in range(4))
     project.documents.add(first, middle, last)  # ``other`` is in no project of alice's

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from annotator.models import Span
 from annotator.relations import Relation
 from annotator.services import relation_type_create, span_create
 
@@ -237,3 +238,29 @@ def test_undoing_a_list_takes_its_relations_and_the_panel_says_so(
     body = body.content.decode()
     assert "the 2 new spans are removed" in body and not Relation.objects.exists()
     assert 'id="relations"' in body and "No relations yet." in body
+
+
+def test_undoing_a_tag_answers_with_the_rows_of_its_relations_alone(
+    drawn, project, document, people, weapons
+):
+    """From a page in step with the layer, an undone tag's relations go as rows, as after a
+    deletion; the panel is not sent again."""
+    start = document.text.index("artillery")
+    client = drawn["client"]
+    response = client.post(
+        reverse("span_add", args=[project.pk, document.pk]),
+        {"start": start + 10, "end": start + 16, "label": weapons.pk},
+        **HX,
+    )
+    assert response.status_code == 200
+    tagged = Span.objects.get(start=start + 10)
+    add(drawn, project, document, drawn["person"], tagged)
+    relation = Relation.objects.get(target=tagged)
+    page = client.get(reverse("workspace", args=[project.pk, document.pk])).content.decode()
+    layer = re.search(r'data-layer="([0-9a-f]+)"', page).group(1)
+    response = client.post(reverse("undo", args=[project.pk, document.pk]), {"layer": layer}, **HX)
+    body = response.content.decode()
+    assert response["HX-Retarget"] == "#patch" and "new span is removed" in body
+    assert 'id="relations"' not in body
+    assert f'<li id="relation-{relation.pk}" hx-swap-oob="delete"></li>' in body
+    assert "No relations yet." in body and not Relation.objects.exists()
