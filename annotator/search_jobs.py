@@ -21,6 +21,7 @@ from .jobs import Job, JobFailed, JobKind, job_run
 from .models import Label, Project, Span, SpanAction, SpanEvent
 from .search import PhraseHits, Search
 from .search_tags import SearchTag, TagInto
+from .services.disputes import disputes_refresh
 from .suggestions import Suggestion, SuggestionDecision
 
 
@@ -105,11 +106,13 @@ def _suggest(tag: SearchTag, hits: PhraseHits, label: Label) -> tuple[int, int]:
 
 
 def _spans(tag: SearchTag, hits: PhraseHits, label: Label) -> tuple[int, int]:
-    """One batch of spans a document, all in one transaction."""
+    """One batch of spans a document, all in one transaction; the documents' disputes
+    decided once at the end (a document at a time, they were three quarters of the time)."""
     gold = tag.into == TagInto.GOLD
     tagged = refused = 0
     with transaction.atomic():
         events = []
+        tagged_documents = []
         for document_id, places in hits.all():
             document = Document.objects.get(pk=document_id)
             items = [{"start": s, "end": e, "label": label} for s, e in places]
@@ -117,6 +120,7 @@ def _spans(tag: SearchTag, hits: PhraseHits, label: Label) -> tuple[int, int]:
             refused += len(items) - len(stored)
             if stored:
                 tagged += len(stored)
+                tagged_documents.append(document_id)
                 events.append(
                     SpanEvent.objects.filter(
                         project=tag.project,
@@ -129,6 +133,8 @@ def _spans(tag: SearchTag, hits: PhraseHits, label: Label) -> tuple[int, int]:
                     .values_list("pk", flat=True)
                     .first()
                 )
+        if not gold:
+            disputes_refresh(tag.project_id, tagged_documents)
         tag.events = events
         tag.save(update_fields=["events"])
     return tagged, refused
@@ -147,6 +153,7 @@ def _spans_create(tag: SearchTag, document: Document, items: list, *, gold: bool
                 annotator=tag.user,
                 items=items,
                 gold=gold,
+                disputes_later=True,
             )
         except services.BatchErrors as refused:
             items = [item for index, item in enumerate(items) if str(index) not in refused.errors]
@@ -186,6 +193,7 @@ def _unsuggest(tag: SearchTag) -> tuple[int, int]:
 def _unspan(tag: SearchTag, user) -> tuple[int, int]:
     gold = tag.into == TagInto.GOLD
     removed = kept = 0
+    untagged = []  # their disputes decided once, at the end
     events = SpanEvent.objects.filter(pk__in=tag.events, reverted_by__isnull=True)
     for event in events.select_related("document").order_by("id"):
         services.lock_layer(tag.project, event.document, tag.user.pk, gold=gold)
@@ -203,7 +211,11 @@ def _unspan(tag: SearchTag, user) -> tuple[int, int]:
         kept += len(made) - len(spans)
         removed += len(spans)
         if len(spans) == 1 and event.spans is None:
-            services.span_delete(span=spans[0], reverts=event, actor=user)
+            services.span_delete(span=spans[0], reverts=event, actor=user, disputes_later=True)
         else:
-            services.spans_delete(spans=spans, reverts=event, actor=user)
+            services.spans_delete(spans=spans, reverts=event, actor=user, disputes_later=True)
+        if spans and not gold:
+            untagged.append(event.document_id)
+    if untagged:
+        disputes_refresh(tag.project_id, untagged)
     return removed, kept

@@ -284,16 +284,18 @@ class Deletion:
     reoffered: bool  # it was a suggestion's acceptance: the suggestion is pending again
 
 
-def span_delete(*, span: Span, reverts: SpanEvent | None = None, actor=None) -> Deletion:
+def span_delete(
+    *, span: Span, reverts: SpanEvent | None = None, actor=None, disputes_later: bool = False
+) -> Deletion:
     """Remove a span from its layer, as ``actor`` (its annotator unless named); ``reverts``
-    is the creation this undoes."""
+    is the creation this undoes. ``disputes_later`` as for ``spans_create``."""
     with transaction.atomic():
         actor_id = actor.pk if actor else span.annotator_id
         event = history.record_deleted(span, actor_id=actor_id, reverts=reverts)
         # Its relations go in the same step of the history, and come back with the span.
         relations = relations_of_spans_delete([span.pk], actor_id=actor_id, cause=event)
         commented, reoffered = sql.delete_span(span.pk)
-        if not span.gold:
+        if not span.gold and not disputes_later:
             disputes_refresh(span.project_id, [span.document_id])
     return Deletion(commented=commented, relations=relations, reoffered=reoffered)
 
@@ -339,10 +341,13 @@ def spans_create(
     source: str = "",
     actor=None,
     reverts: SpanEvent | None = None,
+    disputes_later: bool = False,
 ) -> list[Span]:
     """Store a list of spans ({start, end, label: Label|None}) in one layer, all or nothing,
     as ``actor`` (the annotator unless named); one event in the history (a batch, when
-    the list holds several spans).
+    the list holds several spans). With ``disputes_later`` the caller decides the
+    document's disputes itself, for many documents at once in its own transaction
+    (``disputes_refresh``; a search's tag of every hit).
 
     ``reverts`` is the deletion of a batch this brings back (its spans are the items,
     each with its old ``id``). Errors come back by item index: ``{"0": {"end": [...]}}``.
@@ -380,7 +385,8 @@ def spans_create(
             relations_restore(cause=reverts, actor_id=(actor or annotator).pk)
         if not gold and ids:
             _touch(status)
-            disputes_refresh(project.pk, [document.pk])
+            if not disputes_later:
+                disputes_refresh(project.pk, [document.pk])
     return _stored_spans(
         ids,
         items,
@@ -394,10 +400,17 @@ def spans_create(
     )
 
 
-def spans_delete(*, spans: Sequence[Span], reverts: SpanEvent | None, actor) -> list[SpanEvent]:
+def spans_delete(
+    *,
+    spans: Sequence[Span],
+    reverts: SpanEvent | None,
+    actor,
+    disputes_later: bool = False,
+) -> list[SpanEvent]:
     """Remove the spans of a batch from their layer, as ``actor``, recorded as one batch
     event (one a layer of a document) that ``reverts`` the batch's creation (an undo), or
-    none; the layer is locked by the caller. The events written."""
+    none; the layer is locked by the caller. The events written. ``disputes_later`` as
+    for ``spans_create``."""
     if not spans:
         return []
     first = spans[0]
@@ -420,7 +433,7 @@ def spans_delete(*, spans: Sequence[Span], reverts: SpanEvent | None, actor) -> 
             Comment.objects.filter(span__in=chunk).update(span=None)
             Rejection.objects.filter(span__in=chunk).delete()
             Span.objects.filter(pk__in=chunk).delete()
-        if not first.gold:
+        if not first.gold and not disputes_later:
             disputes_refresh(first.project_id, {span.document_id for span in spans})
     return events
 

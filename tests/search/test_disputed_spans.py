@@ -8,7 +8,8 @@ from annotator import services
 from annotator.curation import compare
 from annotator.models import LabelMerge, Span
 from annotator.search_edits import search_edit_undo
-from annotator.search_tags import SearchEdit
+from annotator.search_jobs import search_tag_undo
+from annotator.search_tags import SearchEdit, SearchTag
 from annotator.undo import undo_last
 
 from .conftest import FIRST
@@ -157,6 +158,28 @@ def test_a_bulk_relabel_and_its_undo_keep_the_disputed_spans_of_a_label_exact(
     search_edit_undo(edit=SearchEdit.objects.get(), user=corpus.people["alice"])
     exact(corpus, reviewer)
     assert len(expected(corpus, "WEAPONS")) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tagging_every_hit_into_a_layer_and_its_undo_keep_the_disputes_exact(
+    disputed, client_for, worker
+):
+    """The tag job decides the documents' disputes once, at its end, as does its undo."""
+    corpus, reviewer = disputed, client_for("reviewer")
+    bob = client_for("bob")
+    exact(corpus, reviewer)
+    answer = bob.post(
+        f"/api/projects/{corpus.project.pk}/search/tag/",
+        {"q": "Kim", "label": "LOCATION", "as": "mine"},
+        format="json",
+    )
+    assert answer.status_code == 202, answer.content
+    worker()
+    assert Span.objects.filter(annotator=corpus.people["bob"], label__name="LOCATION").count() > 1
+    exact(corpus, reviewer)  # alice's PERSON "Kim" against bob's LOCATION
+    assert len(expected(corpus, "LOCATION")) >= 2
+    search_tag_undo(tag=SearchTag.objects.get(), user=corpus.people["bob"])
+    exact(corpus, reviewer)
 
 
 def test_an_annotators_disputed_spans_and_the_status_filter_are_counted_alike(disputed, client_for):
