@@ -475,7 +475,7 @@ def _patched(
     just before; else the whole annotation, as ``_changed``. On the review page the
     comparison's rows of the spans changed (and of ``candidates``) come along; so do the
     relations' panel when ``relations_changed``, or only the rows of ``relations_removed``
-    (those a span's deletion took).
+    (those a span's deletion, or an undone tag, took).
 
     The pending suggestions' state comes along unless ``suggestions_changed`` is False (a
     refusal; a tag where nothing propagates): its query cost a tag 10–12 ms of server time
@@ -532,7 +532,7 @@ def _patched(
         context |= suggestion_panel.changes(
             request, project, document, gold=gold, removed=list(suggestions_removed)
         )
-    if relations_changed:  # an undo took relations away or brought them back
+    if relations_changed:  # relations came back (a deletion undone)
         context |= relation_panel.panel(request, project, document, gold=gold)
         context["relations_changed"] = bool(context["relation_types"])
     elif relations_removed:
