@@ -112,28 +112,20 @@ def _undoable(project: Project, document: Document, user, *, gold: bool) -> Iter
             changed_since.update(spans)
 
 
-class Reversed(NamedTuple):
+class Undone(NamedTuple):
     notice: str  # what was done, in words
     change: Change  # the spans it touched
-    # Whether relations came back with the spans.
+    more: bool = False  # whether anything is left to undo
+    categories: bool = False  # whether it was the document labels that changed
+    # Whether the relations' panel is drawn again: relations came back with the spans (a
+    # deletion undone), or a batch's spans took some.
     relations: bool = False
-    # The relations that went with the spans (a creation undone).
+    # The relations that went with the span (a creation undone): their rows go.
     relations_removed: tuple[int, ...] = ()
     # Whether the pending suggestions may have changed (an acceptance's span gone or back):
     # not after a creation undone whose span was no acceptance, as after a deletion.
     suggestions: bool = True
     # Whether comments were on a span that went (they stay, no longer naming it).
-    comments: bool = False
-
-
-class Undone(NamedTuple):
-    notice: str  # what was done, in words
-    change: Change  # the spans it touched
-    more: bool  # whether anything is left to undo
-    categories: bool = False  # whether it was the document labels that changed
-    relations: bool = False  # see ``Reversed``
-    relations_removed: tuple[int, ...] = ()
-    suggestions: bool = True
     comments: bool = False
 
 
@@ -150,16 +142,7 @@ def undo_last(project: Project, document: Document, user, *, gold: bool) -> Undo
             notice = _reverse_category(event, project, document, user, gold=gold)
             return Undone(notice, Change(), more=next(stack, None) is not None, categories=True)
         done = _reverse(event, project, document, user, gold=gold)
-        more = next(stack, None) is not None
-        return Undone(
-            done.notice,
-            done.change,
-            more,
-            relations=done.relations,
-            relations_removed=done.relations_removed,
-            suggestions=done.suggestions,
-            comments=done.comments,
-        )
+        return done._replace(more=next(stack, None) is not None)
 
 
 def _reverse_category(event: CategoryEvent, project, document, user, *, gold: bool) -> str:
@@ -188,7 +171,7 @@ def _reverse_category(event: CategoryEvent, project, document, user, *, gold: bo
     return f"Undone: the document label {category.label.name} is removed."
 
 
-def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> Reversed:
+def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> Undone:
     """Reverse ``event`` (inside the caller's transaction)."""
     layer = Span.objects.filter(project=project, document=document)
     layer = layer.gold() if gold else layer.by(user)
@@ -199,7 +182,7 @@ def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> Revers
         if len(spans) != len(event.spans):
             raise ValidationError("Cannot undo: some of those spans are gone.")
         events = services.spans_delete(spans=spans, reverts=event, actor=user)
-        return Reversed(
+        return Undone(
             f"Undone: the {len(spans)} new spans are removed.",
             Change(before=tuple(spans)),
             relations=RelationEvent.objects.filter(cause__in=events).exists(),
@@ -213,7 +196,7 @@ def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> Revers
         span.project, span.document = project, document
     if event.action == SpanAction.CREATED:
         deletion = services.span_delete(span=span, reverts=event, actor=user)
-        return Reversed(
+        return Undone(
             "Undone: the new span is removed.",
             Change(before=(span,)),
             relations_removed=tuple(deletion.relations),
@@ -237,7 +220,7 @@ def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> Revers
         )
         # The relations the deletion took come back with the span, when they can.
         back = RelationEvent.objects.filter(cause=event, action=RelationAction.RESTORED)
-        return Reversed(
+        return Undone(
             f"Undone: the {label.name} span is back.",
             Change(after=(restored,)),
             relations=back.exists(),
@@ -252,10 +235,10 @@ def _reverse(event: SpanEvent, project, document, user, *, gold: bool) -> Revers
         actor=user,
     )
     # A relabel or a move takes no relation (one it would break refuses it).
-    return Reversed(f"Undone: the span is {label.name} again.", Change((before,), (span,)))
+    return Undone(f"Undone: the span is {label.name} again.", Change((before,), (span,)))
 
 
-def _reverse_relabels(event: SpanEvent, layer, user) -> Reversed:
+def _reverse_relabels(event: SpanEvent, layer, user) -> Undone:
     """Give a relabel batch's spans their labels back, in one step."""
     spans = {span.pk: span for span in layer.filter(pk__in=event.span_ids)}
     labels = Label.objects.in_bulk({row[4] for row in event.spans})
@@ -267,7 +250,7 @@ def _reverse_relabels(event: SpanEvent, layer, user) -> Reversed:
     if refused:
         reasons = "; ".join(reason for _, reason in refused)
         raise ValidationError(f"Cannot undo: the old labels no longer fit the layer ({reasons}).")
-    return Reversed(
+    return Undone(
         f"Undone: the {len(done)} spans have their labels back.",
         Change(before=before, after=tuple(done)),
     )

@@ -532,7 +532,7 @@ def _patched(
         context |= suggestion_panel.changes(
             request, project, document, gold=gold, removed=list(suggestions_removed)
         )
-    if relations_changed:  # relations came back (a deletion undone)
+    if relations_changed:  # relations came back, or a batch undone took some
         context |= relation_panel.panel(request, project, document, gold=gold)
         context["relations_changed"] = bool(context["relation_types"])
     elif relations_removed:
@@ -734,7 +734,7 @@ def undo(request, project: Project, document_id: int):
         notice=undone.notice,
         can_undo=undone.more,
         # Relations brought back (a deletion undone) come with the relations' panel; those
-        # a creation undone took, as the rows to take out, as after a deletion.
+        # a tag undone took, as the rows to take out, as after a deletion.
         relations_changed=undone.relations,
         relations_removed=undone.relations_removed,
         suggestions_changed=undone.suggestions,
