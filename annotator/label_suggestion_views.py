@@ -79,6 +79,12 @@ def relation_suggestion_accept(request, project: Project, suggestion_id: int):
 def relation_suggestion_reject(request, project: Project, suggestion_id: int):
     gold = _decider(request, project)
     suggestion = _found(RelationSuggestion, project, suggestion_id)
-    services.relation_suggestion_reject(suggestion=suggestion, user=request.user, gold=gold)
+    document = suggestion.document
+    try:
+        services.relation_suggestion_reject(suggestion=suggestion, user=request.user, gold=gold)
+    except ValidationError as error:  # accepted already (another tab, a stale list)
+        return _relations_changed(request, project, document, gold=gold, refused=_message(error))
     notice = f"Suggested {suggestion.type.name} rejected."
-    return _relations_changed(request, project, suggestion.document, gold=gold, notice=notice)
+    return _relations_changed(
+        request, project, document, gold=gold, notice=notice, suggestion_removed=suggestion.pk
+    )

@@ -831,11 +831,21 @@ def relation_accept(request, project: Project, relation_id: int):
 
 
 def _relations_changed(
-    request, project, document, *, gold: bool, notice="", refused="", added=None, removed=()
+    request,
+    project,
+    document,
+    *,
+    gold: bool,
+    notice="",
+    refused="",
+    added=None,
+    removed=(),
+    suggestion_removed: int | None = None,
 ):
     """After a change to the relations: the row ``added`` or ``removed``, the count and the
-    status line (``relation_panel.patch``), all out of band; a refusal, the status line
-    alone (422). Without htmx, back to the page."""
+    status line (``relation_panel.patch``), all out of band, and the row of a suggested
+    relation rejected (``suggestion_removed``) with the count left; a refusal, the status
+    line alone (422). Without htmx, back to the page."""
     if not request.htmx:
         if refused:
             messages.error(request, refused)
@@ -849,6 +859,13 @@ def _relations_changed(
         context["refused"] = refused
     else:
         context |= relation_panel.patch(request, document, gold=gold, added=added, removed=removed)
+        if suggestion_removed is not None:
+            context |= {
+                "relation_suggestion_removed": suggestion_removed,
+                "relation_suggestion_count": services.relation_suggestions_pending(
+                    project, document, request.user, gold=gold
+                ).count(),
+            }
     response = render(
         request, "annotator/workspace.html#relation-answer", context, status=422 if refused else 200
     )

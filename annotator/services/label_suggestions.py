@@ -158,6 +158,17 @@ def relation_suggestion_reject(*, suggestion: RelationSuggestion, user, gold: bo
     _reject(RelationSuggestionDecision, suggestion, user, gold=gold, what="relation")
 
 
+def _record_span_decision(end: Suggestion, span: Span, user, *, gold: bool) -> None:
+    """``user`` (or gold) accepted the span suggestion ``end`` as ``span``: whatever they
+    had decided on it before is replaced."""
+    SuggestionDecision.objects.filter(
+        suggestion=end, gold=gold, **({} if gold else {"user": user.pk})
+    ).delete()
+    SuggestionDecision.objects.create(
+        suggestion=end, user=user, gold=gold, accepted=True, span_id=span.pk
+    )
+
+
 def relation_suggestion_accept(
     *, suggestion: RelationSuggestion, user, gold: bool = False
 ) -> Relation:
@@ -179,6 +190,16 @@ def relation_suggestion_accept(
                 span = Span.objects.filter(pk=decision.span_id).select_related("label").first()
                 if span is not None:
                     spans[end.pk] = span
+        # An end the layer already holds as it is (tagged by hand, or accepted into gold
+        # with its agreed spans) is that span: accepted as it stands, not copied.
+        layer = Span.objects.filter(project=project, document=document).select_related("label")
+        layer = layer.gold() if gold else layer.by(user)
+        for end in ends:
+            if end.pk not in spans:
+                span = layer.filter(start=end.start, end=end.end, label=end.label_id).first()
+                if span is not None:
+                    spans[end.pk] = span
+                    _record_span_decision(end, span, user, gold=gold)
         missing = [end for end in ends if end.pk not in spans]
         by_source: dict[str, list[Suggestion]] = {}
         for end in missing:
@@ -209,12 +230,7 @@ def relation_suggestion_accept(
                 ) from None
             for end, span in zip(group, made, strict=True):
                 spans[end.pk] = span
-                SuggestionDecision.objects.filter(
-                    suggestion=end, gold=gold, **({} if gold else {"user": user.pk})
-                ).delete()
-                SuggestionDecision.objects.create(
-                    suggestion=end, user=user, gold=gold, accepted=True, span_id=span.pk
-                )
+                _record_span_decision(end, span, user, gold=gold)
         relation = relation_create(
             project=project,
             document=document,

@@ -357,7 +357,42 @@ def test_the_workspace_shows_them_and_decides_them(
     assert client.post(f"{reject}?layer=gold", **HX).status_code == 403
     answer = client.post(reject, **HX)
     assert answer.status_code == 200 and answer["HX-Retarget"] == "#relations"
-    assert 'id="relation-suggestions"' not in answer.content.decode()
+    body = answer.content.decode()
+    assert 'id="relation-suggestions"' not in body
+    # Its row leaves the list, whose count says none are left.
+    row = f'<li id="relation-suggestion-{suggested.relation.pk}" hx-swap-oob="delete"></li>'
+    assert row in body
+    assert (
+        '<span id="relation-suggestion-count" class="muted" hx-swap-oob="true">(0)</span>' in body
+    )
+    # alice accepted it: her reject (a stale tab) is refused in words, not a 500.
+    client.force_login(suggested.people["alice"])
+    answer = client.post(reject, **HX)
+    assert answer.status_code == 422
+    assert "You have accepted this suggestion" in answer.content.decode()
+
+
+def test_a_relations_end_tagged_by_hand_is_that_span(suggested, client_for, people):
+    """alice tagged "Kim" herself before accepting the relation: its end is her span."""
+    from annotator.services import span_create
+
+    kim = span_create(
+        project=suggested.project,
+        document=suggested.document,
+        annotator=people["alice"],
+        label=suggested.labels["PERSON"],
+        start=KIM,
+        end=KIM + 3,
+    )
+    accepted = client_for("alice").post(
+        f"/api/relation-suggestions/{suggested.relation.pk}/accept/"
+    )
+    assert accepted.status_code == 201, accepted.json()
+    relation = Relation.objects.get()
+    assert relation.source_id == kim.pk
+    assert Span.objects.filter(annotator=people["alice"], start=KIM).count() == 1
+    decision = SuggestionDecision.objects.get(suggestion__start=KIM, user=people["alice"])
+    assert decision.accepted and decision.span_id == kim.pk
 
 
 def test_the_stats_count_suggested_document_labels_and_relations(
