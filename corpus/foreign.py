@@ -338,13 +338,15 @@ def _results(
             skipped[name] = skipped.get(name, 0) + 1
             continue
         labels = value.get("labels") or []
-        for label in labels if isinstance(labels, list) else [labels]:
+        for number, label in enumerate(labels if isinstance(labels, list) else [labels]):
             span = {"start": value.get("start"), "end": value.get("end"), "label": label}
             if isinstance(value.get("text"), str):
                 span["text"] = value["text"]
             if result.get("score") is not None:
                 span["score"] = result["score"]
-            if found is not None and result.get("id") is not None:
+            # A region of several labels is several spans; a relation joins its first (an
+            # id given twice would refuse the whole file).
+            if found is not None and result.get("id") is not None and number == 0:
                 span["ref"] = f"{found.scope}:{result['id']}"
             spans.append(span)
     return spans

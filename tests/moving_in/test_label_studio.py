@@ -129,6 +129,27 @@ def test_a_predictions_choices_and_relations_become_suggestions(newsroom, run, t
     assert CategorySuggestion.objects.count() == RelationSuggestion.objects.count() == 1
 
 
+def test_a_region_of_several_labels_is_a_suggestion_each(newsroom, run, tmp_path):
+    """Label Studio lets a region carry several labels: each is a suggestion, and the
+    region's relation joins the first (its id given to one only)."""
+    tasks = json.loads(LS_SNAPSHOT.read_text(encoding="utf-8"))
+    tasks[0]["predictions"][0]["result"][0]["value"]["labels"] = ["PER", "ORG"]
+    tasks[0]["predictions"][0]["result"].append(
+        {"from_id": "p1", "to_id": "p2", "type": "relation", "labels": ["works_for"]}
+    )
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    run(newsroom, path, create_labels=True)
+    merkel = {
+        s.label.name
+        for s in Suggestion.objects.select_related("label", "document")
+        if s.document.text[s.start : s.end] == "Angela Merkel"
+    }
+    assert merkel == {"PER", "ORG"}
+    relation = RelationSuggestion.objects.select_related("from_suggestion__label").get()
+    assert relation.from_suggestion.label.name == "PER"
+
+
 def test_predictions_become_suggestions_of_their_model(newsroom, run):
     run(newsroom, LS_SNAPSHOT, create_labels=True)
     suggested = {
