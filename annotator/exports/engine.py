@@ -291,22 +291,24 @@ class Export:
         self, ids: list[int], spans: dict[int, list[ExportSpan]]
     ) -> dict[int, list[ExportRelation]]:
         """The layer's relations of these documents whose both spans are exported (one
-        query, none without relation types or for majority and suggestions, whose spans
-        are no one's stored spans)."""
+        query; none without relation types or for majority, whose spans are no one's
+        stored spans; for suggestions, the suggested relations of the source asked for)."""
         if self.options.layer.kind == "majority" or not self.format.relations:
             return {}
         if not self.has_relation_types:
             return {}
         exported = {span.id: span for records in spans.values() for span in records}
         if self.options.layer.kind == "suggestions":
-            # Suggested relations, between the suggestions exported (their ids).
+            # Suggested relations, between the suggestions exported (their ids), of the
+            # source asked for, as the spans and document labels are.
+            suggested = RelationSuggestion.objects.filter(project=self.project, document_id__in=ids)
+            if self.options.layer.source is not None:
+                suggested = suggested.filter(source=self.options.layer.source)
             rows = [
                 (*row, None)  # no one's
-                for row in RelationSuggestion.objects.filter(
-                    project=self.project, document_id__in=ids
+                for row in suggested.order_by("id").values_list(
+                    "document_id", "type__name", "from_suggestion_id", "to_suggestion_id"
                 )
-                .order_by("id")
-                .values_list("document_id", "type__name", "from_suggestion_id", "to_suggestion_id")
             ]
         else:
             rows = (

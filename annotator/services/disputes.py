@@ -133,8 +133,9 @@ def _spans_store(rows: QuerySet, table: str) -> None:
 
 def disputes_refresh(project_id: int, document_ids: Iterable[int] | None = None) -> None:
     """Decide again whether the documents (every one of the project's, with ``None``)
-    are disputed, after a write to an analyst's layer: one ``UPDATE`` of their rows, which
-    finds none unless two or more completed the document; then their disputed spans."""
+    are disputed, after a write to an analyst's layer: a lookup of their dispute rows
+    (there is one only where two or more completed the document), one ``UPDATE`` of those,
+    then their disputed spans written again."""
     rows = DocumentDispute.objects.filter(project=project_id)
     ids = None if document_ids is None else sorted(set(document_ids))
     chunks = [None] if ids is None else [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]

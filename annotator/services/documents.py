@@ -2,6 +2,7 @@
 layers written locked as a tag locks them."""
 
 import dataclasses
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -28,6 +29,10 @@ from . import uploaded
 from .disputes import disputes_refresh
 from .rows import bulk_insert, spans_insert
 from .spans import BatchErrors
+
+# The layers an export writes that no upload can go back into (``exports``): their spans and
+# document labels go where those that name no layer go.
+EXPORTED_ONLY = ("majority", "suggestions")
 
 
 def documents_import(
@@ -102,8 +107,12 @@ def _documents_import(
         the ``annotator`` beside it is the member who curated it."""
         name = raw.get("annotator")
         layer = raw.get("layer")
-        if layer is not None and layer not in ("annotator", "gold"):
+        if layer not in (None, "annotator", "gold", *EXPORTED_ONLY):
             return 'layer must be "annotator" or "gold".'
+        if layer in EXPORTED_ONLY:
+            # A majority or suggestions export's layer names no one's layer: the spans go
+            # where unnamed ones go, as before uploads read ``layer``.
+            layer = None
         gold = raw.get("gold", layer == "gold")
         if layer is not None and gold != (layer == "gold"):
             return f'a {what} in the layer "{layer}" cannot have gold {gold!r}.'
@@ -246,6 +255,9 @@ def _documents_import(
         project, [p.document.pk for p in plan if p.reused and p.categories]
     )
     uploaded.suggested_check(project, plan, again=again)
+    categorized_by_document: dict[int, dict] = defaultdict(dict)
+    for (document_id, layer), labels in categorized.items():
+        categorized_by_document[document_id][layer] = labels
     for planned in plan:
         if again and planned.reused:
             _stored_left_out(planned, stored, suggested, categorized)
@@ -254,11 +266,7 @@ def _documents_import(
         uploaded.categories_check(
             project,
             planned.categories,
-            {
-                layer: labels
-                for (document_id, layer), labels in categorized.items()
-                if document_id == planned.document.pk
-            },
+            categorized_by_document.get(planned.document.pk, {}),
             planned.category_messages,
         )
         if planned.messages:

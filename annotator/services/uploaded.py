@@ -20,7 +20,9 @@ from .categories import category_errors, layer_categories_errors
 from .relations import relation_end_problem
 from .rows import bulk_insert
 
-CATEGORY_FIELDS = {"label", "annotator", "gold"}
+# ``layer`` and ``origin`` as the JSONL export writes them (``origin``, a suggestion's source,
+# is not kept: a document label given by an upload is the uploader's).
+CATEGORY_FIELDS = {"label", "annotator", "gold", "layer", "origin"}
 RELATION_FIELDS = {"type", "source", "target", "annotator"}
 
 # (annotator id, gold) of the layer a span or category names, or the message refusing it.

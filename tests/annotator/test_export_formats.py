@@ -19,6 +19,7 @@ from annotator.exports.engine import Export
 from annotator.exports.options import options_parse
 from annotator.models import Label, Membership, Project, Role, Span
 from annotator.services import span_create
+from annotator.suggestions import Suggestion
 from annotator.tokens import pipeline
 from corpus.models import Document
 
@@ -99,6 +100,35 @@ def test_a_gold_jsonl_export_loads_back_into_gold(annotated, tmp_path):
     call_command("import_documents", str(path), project=str(fresh.pk), user="manager", verbosity=0)
     assert not Span.objects.filter(project=fresh, gold=False).exists()
     assert _layer_set(fresh, gold=True) == _layer_set(project, gold=True)
+
+
+def test_majority_and_suggestions_exports_load_into_the_uploaders_layer(annotated, tmp_path):
+    """Their spans say ``"layer": "majority"`` or ``"suggestions"``, which no upload goes
+    back into: they load as spans that name no layer do."""
+    project, manager = annotated["project"], annotated["manager"]
+    plain = annotated["plain"]
+    Suggestion.objects.create(
+        project=project,
+        document=plain,
+        label=project.labels.get(name="PERSON"),
+        start=0,
+        end=plain.text.index(" "),
+        source="rules:names",
+    )
+    for layer in ("majority", "suggestions"):
+        _, data = export(project, manager, format="jsonl", layer=layer)
+        path = tmp_path / f"{layer}.jsonl"
+        path.write_bytes(data)
+        fresh = _fresh_project(project, annotated)
+        call_command(
+            "import_documents", str(path), project=str(fresh.pk), user="manager", verbosity=0
+        )
+        spans = [json.loads(line)["spans"] for line in data.decode().splitlines()]
+        assert sum(map(len, spans)) > 0, layer
+        assert Span.objects.filter(project=fresh).count() == sum(map(len, spans))
+        assert set(
+            Span.objects.filter(project=fresh).values_list("annotator__username", "gold")
+        ) <= {("manager", False)}
 
 
 def test_doccano_round_trips_through_import_documents(annotated, tmp_path):

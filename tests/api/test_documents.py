@@ -199,7 +199,7 @@ def test_uploaded_spans_in_the_layer_gold_go_into_gold_as_exported(world, client
             },
             "spans",
         ),
-        ({"spans": [{"start": 0, "end": 3, "label": "PERSON", "layer": "suggestions"}]}, "spans"),
+        ({"spans": [{"start": 0, "end": 3, "label": "PERSON", "layer": "mine"}]}, "spans"),
         (
             {"spans": [{"start": 0, "end": 3, "label": "PERSON", "layer": "gold", "gold": False}]},
             "spans",

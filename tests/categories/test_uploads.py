@@ -367,3 +367,18 @@ def test_a_native_jsonl_export_loads_back_with_its_categories_and_relations(anno
     )
     assert Category.objects.filter(project=fresh).count() == 3
     assert Relation.objects.filter(project=fresh).count() == 2
+
+
+def test_categories_as_the_jsonl_export_writes_them_load(typed, client_for):
+    """``layer`` as a span's (gold, or a suggestions export's, which names no layer) and a
+    suggested one's ``origin``, which is not kept."""
+    body = item(
+        categories=[
+            {"label": "SUMMIT", "annotator": "reviewer", "layer": "gold"},
+            {"label": "TRANSFER", "annotator": None, "layer": "suggestions", "origin": "clf"},
+        ]
+    )
+    response = client_for("manager").post(documents_url(typed), body, format="json")
+    assert response.status_code == 201, response.json()
+    (pk,) = response.json()["ids"]
+    assert layers(pk) == {("gold", "reviewer", "SUMMIT"), ("annotator", "manager", "TRANSFER")}

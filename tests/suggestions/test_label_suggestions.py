@@ -319,6 +319,29 @@ def test_the_suggestions_export_carries_them(suggested):
     )
 
 
+def test_a_sources_export_carries_only_that_sources_suggested_relations(suggested):
+    """The relation between two ``model:1`` suggestions was suggested by another source
+    (``import``): a ``model:1`` export has its spans, not that relation."""
+    from annotator.ner_models import NerModel
+
+    NerModel.objects.create(project=suggested.project, version=1)
+    Suggestion.objects.filter(document=suggested.document).update(source="model:1")
+
+    def relations(layer: str) -> list:
+        options = options_parse(
+            {"format": "jsonl", "layer": layer},
+            project=suggested.project,
+            user=suggested.people["manager"],
+        )
+        data = b"".join(Export(project=suggested.project, options=options).stream())
+        (line,) = [json.loads(x) for x in data.splitlines() if json.loads(x)["spans"]]
+        assert len(line["spans"]) == 2
+        return line["relations"]
+
+    assert relations("model:1") == []
+    assert len(relations("suggestions")) == 1
+
+
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
