@@ -1,12 +1,8 @@
 """Suggested document labels and relations (API.md, "Suggestions"): a document's pending
 ones, and my decision (gold's with ``?layer=gold``) on one, as for span suggestions."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.response import Response
+from rest_framework import serializers
 from rest_framework.views import APIView
 
 from .. import services
@@ -16,13 +12,12 @@ from ..label_suggestions import (
     RelationSuggestion,
     RelationSuggestionDecision,
 )
-from ..permissions import can_decide, project_for, visible_suggestions
 from ..services.label_suggestions import with_counts
 from .categories import CategorySerializer
 from .pagination import SpanPagination
 from .relations import RelationSerializer
-from .suggestions import GOLD_ONLY, LAYER, list_asked
-from .views import APIDefaults, DocumentScoped, _refused, gold_asked
+from .suggestions import LAYER, SuggestionDecisionView, list_asked
+from .views import DocumentScoped
 
 DECISIONS = inline_serializer(
     "LabelSuggestionDecisions",
@@ -118,46 +113,11 @@ class DocumentRelationSuggestionsView(_DocumentLabelSuggestions):
         return super().get(request, *args, **kwargs)
 
 
-class _Decision(APIDefaults, APIView):
-    """``…/{id}/accept/`` and ``…/reject/`` on one suggestion of a project I belong to
-    (404 otherwise)."""
+class _Decision(SuggestionDecisionView):
+    """Decisions on suggested document labels (and, with its ``model``, relations)."""
 
     model = CategorySuggestion
-    accept = True
-
-    def _suggestion(self):
-        suggestion = (
-            self.model.objects.filter(visible_suggestions(self.request.user))
-            .select_related("document")
-            .filter(pk=self.kwargs["pk"])
-            .first()
-        )
-        if suggestion is None:
-            raise NotFound()
-        suggestion.project = project_for(self.request.user, suggestion.project_id)
-        if suggestion.project is None:
-            raise NotFound()
-        return suggestion
-
-    def decide(self, suggestion, user, gold: bool):
-        raise NotImplementedError
-
-    def post(self, request, *args, **kwargs):
-        suggestion = self._suggestion()
-        gold = gold_asked(request)
-        if not can_decide(request.user, suggestion.project, gold=gold):
-            raise PermissionDenied(GOLD_ONLY)
-        try:
-            made = self.decide(suggestion, request.user, gold)
-        except DjangoValidationError as error:
-            raise _refused(error) from None
-        except IntegrityError:
-            raise ValidationError(
-                {"non_field_errors": ["This suggestion was decided at the same moment."]}
-            ) from None
-        if made is None:
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(made, status=status.HTTP_201_CREATED)
+    related = ("document",)
 
 
 class CategorySuggestionAcceptView(_Decision):

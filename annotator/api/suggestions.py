@@ -35,9 +35,8 @@ from ..suggestions import RULE_NAME_MAX, RuleSet, Suggestion
 from .pagination import SpanPagination
 from .parsers import JSONBodyParser
 from .serializers import SpanSerializer
-from .views import APIDefaults, DocumentScoped, ProjectScoped, _refused, gold_asked
+from .views import GOLD_ONLY, APIDefaults, DocumentScoped, ProjectScoped, _refused, gold_asked
 
-GOLD_ONLY = "The gold layer is for reviewers and managers."
 LAYER = OpenApiParameter(
     "layer", enum=["annotator", "gold"], description="`gold`: reviewers and managers."
 )
@@ -168,15 +167,18 @@ class DocumentSuggestionsAcceptView(DocumentScoped, APIView):
 
 
 class SuggestionDecisionView(APIDefaults, APIView):
-    """``/api/suggestions/{id}/accept/`` and ``…/reject/``: my decision (gold's with
-    ``?layer=gold``) on one suggestion of a project I belong to (404 otherwise)."""
+    """``/api/suggestions/{id}/accept/`` and ``…/reject/`` (and those of suggested document
+    labels and relations, with their ``model``): my decision (gold's with ``?layer=gold``)
+    on one suggestion of a project I belong to (404 otherwise). ``decide`` answers with
+    what an acceptance made, serialized, or None (204)."""
 
-    accept = True
+    model = Suggestion
+    related: tuple[str, ...] = ("label", "document")
 
-    def _suggestion(self) -> Suggestion:
+    def _suggestion(self):
         suggestion = (
-            Suggestion.objects.filter(visible_suggestions(self.request.user))
-            .select_related("label", "document")
+            self.model.objects.filter(visible_suggestions(self.request.user))
+            .select_related(*self.related)
             .filter(pk=self.kwargs["pk"])
             .first()
         )
@@ -188,16 +190,16 @@ class SuggestionDecisionView(APIDefaults, APIView):
             raise NotFound()
         return suggestion
 
+    def decide(self, suggestion, user, gold: bool) -> dict | None:
+        raise NotImplementedError
+
     def post(self, request, *args, **kwargs):
         suggestion = self._suggestion()
         gold = gold_asked(request)
         if not can_decide(request.user, suggestion.project, gold=gold):
             raise PermissionDenied(GOLD_ONLY)
         try:
-            if not self.accept:
-                services.suggestion_reject(suggestion=suggestion, user=request.user, gold=gold)
-                return Response(status=status.HTTP_204_NO_CONTENT)
-            span = services.suggestion_accept(suggestion=suggestion, user=request.user, gold=gold)
+            made = self.decide(suggestion, request.user, gold)
         except DjangoValidationError as error:
             raise _refused(error) from None
         except IntegrityError:
@@ -205,8 +207,9 @@ class SuggestionDecisionView(APIDefaults, APIView):
             raise ValidationError(
                 {"non_field_errors": ["This suggestion was decided at the same moment."]}
             ) from None
-        data = SpanSerializer(span, context={"document": suggestion.document}).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        if made is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(made, status=status.HTTP_201_CREATED)
 
 
 class SuggestionAcceptView(SuggestionDecisionView):
@@ -214,13 +217,18 @@ class SuggestionAcceptView(SuggestionDecisionView):
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
+    def decide(self, suggestion, user, gold: bool) -> dict:
+        span = services.suggestion_accept(suggestion=suggestion, user=user, gold=gold)
+        return SpanSerializer(span, context={"document": suggestion.document}).data
+
 
 class SuggestionRejectView(SuggestionDecisionView):
-    accept = False
-
     @extend_schema(request=None, parameters=[LAYER], responses={204: None})
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
+
+    def decide(self, suggestion, user, gold: bool) -> None:
+        services.suggestion_reject(suggestion=suggestion, user=user, gold=gold)
 
 
 # What the stats count: span suggestions by default (the contract), or suggested document

@@ -532,7 +532,7 @@ class DocumentSpanViewSet(
         wanted = self.request.query_params.get("annotator") or user.username
         if self._gold():
             if not can_see_layer(user, project, annotator_id=None, gold=True):
-                raise PermissionDenied("The gold layer is for reviewers and managers.")
+                raise PermissionDenied(GOLD_ONLY)
             curator = self.request.query_params.get("annotator")
             if curator and curator != "all":
                 spans = spans.filter(annotator=self._member(curator))
@@ -562,7 +562,7 @@ class DocumentSpanViewSet(
         user, project, document = request.user, self.project, self.document
         gold = self._gold()
         if not can_edit_layer(user, project, annotator_id=user.pk, gold=gold):
-            raise PermissionDenied("The gold layer is for reviewers and managers.")
+            raise PermissionDenied(GOLD_ONLY)
         many = isinstance(request.data, list)
         if many and not 0 < len(request.data) <= MAX_ITEMS:
             raise ValidationError(

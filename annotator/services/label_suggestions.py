@@ -22,7 +22,7 @@ from .categories import category_add
 from .relations import relation_create
 from .spans import BatchErrors, lock_layer, spans_create
 from .suggestions import _decision as _span_decision
-from .suggestions import stats_by_source
+from .suggestions import _whose, stats_by_source
 
 # What each kind of decision became, and where that lives.
 _MADE = {
@@ -77,10 +77,6 @@ def with_counts(suggestions: QuerySet, model) -> QuerySet:
 def _found(model, suggestion, user, *, gold: bool):
     decisions = model.objects.filter(suggestion=suggestion, gold=gold)
     return (decisions if gold else decisions.filter(user=user.pk)).first()
-
-
-def _whose(gold: bool) -> str:
-    return "Gold has" if gold else "You have"
 
 
 def _accepted_before(model, suggestion, user, *, gold: bool, what: str):
