@@ -269,7 +269,13 @@ def relations_insert(project: Project, rows: Sequence[RelationRow], actor_id: in
             "type_id", "source_id", "target_id"
         )
     )
-    rows = [row for row in rows if (row.type.pk, row.source, row.target) not in existing]
+    rows = [
+        row
+        for row in rows
+        if (row.type.pk, row.source, row.target) not in existing
+        # An undirected type's relation is the same stored either way round.
+        and (row.type.directed or (row.type.pk, row.target, row.source) not in existing)
+    ]
     fields = ["project", "document", "type", "source", "target", "annotator", "gold"]
     ids = bulk_insert(
         Relation,

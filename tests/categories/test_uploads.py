@@ -382,3 +382,23 @@ def test_categories_as_the_jsonl_export_writes_them_load(typed, client_for):
     assert response.status_code == 201, response.json()
     (pk,) = response.json()["ids"]
     assert layers(pk) == {("gold", "reviewer", "SUMMIT"), ("annotator", "manager", "TRANSFER")}
+
+
+def test_an_undirected_relation_stored_the_other_way_round_is_not_added_again(typed):
+    """Imported ``again``, MEETS (undirected) between the same spans is the one stored,
+    whichever way round the file names it."""
+    from annotator.services import documents_import
+
+    relation_type_create(project=typed.project, name="MEETS", directed=False)
+    manager = typed.people["manager"]
+
+    def upload(source, target):
+        body = item(
+            external_id="meets", relations=[{"type": "MEETS", "source": source, "target": target}]
+        )
+        body |= {"title": "", "meta": {}, "source": ""}
+        documents_import(project=typed.project, items=[body], uploader=manager, again=True)
+
+    upload("kim", 2)
+    upload(2, "kim")
+    assert Relation.objects.filter(type__name="MEETS").count() == 1
